@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * rc_test.h - assertions for C tests, in the runner's line protocol
+ * (selftests/run.sh): every check prints "PASS: what" or
+ * "FAIL: what: expected ..., got ...".  rc_test_exit() returns the status.
+ */
+#ifndef RC_TEST_H
+#define RC_TEST_H
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+extern int rc_test_failures;
+
+#define ASSERT_TRUE(cond, what)                                         \
+	({                                                              \
+		int ok__ = !!(cond);                                    \
+		if (ok__)                                               \
+			printf("PASS: %s\n", (what));                   \
+		else {                                                  \
+			printf("FAIL: %s: %s is false (%s:%d)\n", (what), \
+			       #cond, __FILE__, __LINE__);              \
+			rc_test_failures++;                             \
+		}                                                       \
+		ok__;                                                   \
+	})
+
+#define ASSERT_EQ(actual, expected, what)                               \
+	({                                                              \
+		long long a__ = (long long)(actual);                    \
+		long long e__ = (long long)(expected);                  \
+		if (a__ == e__)                                         \
+			printf("PASS: %s\n", (what));                   \
+		else {                                                  \
+			printf("FAIL: %s: expected %lld, got %lld (%s:%d)\n", \
+			       (what), e__, a__, __FILE__, __LINE__);   \
+			rc_test_failures++;                             \
+		}                                                       \
+		a__ == e__;                                             \
+	})
+
+#define ASSERT_STREQ(actual, expected, what)                            \
+	({                                                              \
+		const char *a__ = (actual), *e__ = (expected);          \
+		int ok__ = a__ && e__ && !strcmp(a__, e__);             \
+		if (ok__)                                               \
+			printf("PASS: %s\n", (what));                   \
+		else {                                                  \
+			printf("FAIL: %s: expected \"%s\", got \"%s\" (%s:%d)\n", \
+			       (what), e__ ? e__ : "(null)",            \
+			       a__ ? a__ : "(null)", __FILE__, __LINE__); \
+			rc_test_failures++;                             \
+		}                                                       \
+		ok__;                                                   \
+	})
+
+/* Fail with a formatted reason. */
+#define TEST_FAIL(what, fmt, ...)                                       \
+	do {                                                            \
+		printf("FAIL: %s: " fmt "\n", (what), ##__VA_ARGS__);   \
+		rc_test_failures++;                                     \
+	} while (0)
+
+#define TEST_PASS(what) printf("PASS: %s\n", (what))
+
+static inline int rc_test_exit(void)
+{
+	return rc_test_failures ? 1 : 0;
+}
+
+#endif /* RC_TEST_H */
