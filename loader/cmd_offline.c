@@ -1,0 +1,590 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * cmd_offline.c - the verbs that need no kernel: assemble, disassemble,
+ * verify and run (on the reference interpreter).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "rloader.h"
+
+/* Load and verify, printing diagnostics; returns an exit status. */
+static int load_or_report(const char *path, bool verify, struct rc_prog **prog,
+			  struct rc_verinfo *info, struct json_object **diags)
+{
+	struct rc_diags d;
+	int err;
+
+	rc_diags_init(&d);
+	err = handler_load(path, verify, prog, info, &d);
+	if (diags)
+		*diags = diags_json(&d);
+	else if (!json_output)
+		rc_diags_print(&d, stderr);
+	rc_diags_free(&d);
+	if (err == -EINVAL)
+		return EXIT_REJECTED;
+	if (err) {
+		if (diags) {
+			json_object_put(*diags);
+			*diags = NULL;
+		}
+		return fail(EXIT_SYSTEM, "%s: %s", path, strerror(-err));
+	}
+	return EXIT_OK;
+}
+
+/* In JSON mode a rejection is reported as {"file", "ok", "diagnostics"}. */
+static int report_rejection(const char *path, struct json_object *diags)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "file", json_object_new_string(path));
+	json_object_object_add(o, "ok", json_object_new_boolean(false));
+	json_object_object_add(o, "diagnostics", diags);
+	out_json(o);
+	return EXIT_REJECTED;
+}
+
+/* ---- assemble ------------------------------------------------------------ */
+struct assemble_opts {
+	const char *output;
+	bool no_verify;
+};
+
+static const struct opt_def assemble_optdefs[] = {
+	DEFINE_OPT(assemble_opts, output, "output", 'o', OPT_STRING, "FILE",
+		   "write the binary here (default: FILE.r with .rbin; '-' is stdout)"),
+	DEFINE_OPT(assemble_opts, no_verify, "no-verify", 0, OPT_BOOL, "",
+		   "write the binary even if the verifier rejects the handler"),
+	END_OPTS
+};
+
+static char *default_output(const char *in, const char *from, const char *to)
+{
+	size_t n = strlen(in), fl = strlen(from);
+	char *out = malloc(n + strlen(to) + 1);
+
+	if (!out)
+		return NULL;
+	strcpy(out, in);
+	if (n > fl && !strcmp(in + n - fl, from))
+		out[n - fl] = '\0';
+	strcat(out, to);
+	return out;
+}
+
+static int do_assemble(void *o_, int argc, char **argv)
+{
+	struct assemble_opts *o = o_;
+	struct json_object *diags = NULL;
+	struct rc_prog *prog = NULL;
+	uint8_t *bin = NULL;
+	char *out = NULL;
+	size_t len;
+	int st, err;
+
+	(void)argc;
+	st = load_or_report(argv[0], !o->no_verify, &prog, NULL,
+			    json_output ? &diags : NULL);
+	if (st == EXIT_REJECTED && json_output)
+		return report_rejection(argv[0], diags);
+	if (st)
+		return st;
+	out = o->output ? strdup(o->output) : default_output(argv[0], ".r", ".rbin");
+	err = rc_bin_encode(prog, &bin, &len);
+	if (!err)
+		err = write_file(out, bin, len);
+	if (err) {
+		st = fail(EXIT_SYSTEM, "%s: %s", out, strerror(-err));
+	} else if (json_output) {
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "file", json_object_new_string(argv[0]));
+		json_object_object_add(j, "ok", json_object_new_boolean(true));
+		json_object_object_add(j, "output", json_object_new_string(out));
+		json_object_object_add(j, "bytes", json_object_new_int64(len));
+		json_object_object_add(j, "insns", json_object_new_int(prog->ninsns));
+		json_object_object_add(j, "diagnostics", diags);
+		diags = NULL;
+		out_json(j);
+	} else if (strcmp(out, "-")) {
+		printf("%s: %u instruction slots, %zu bytes\n", out,
+		       prog->ninsns, len);
+	}
+	json_object_put(diags);
+	free(bin);
+	free(out);
+	rc_prog_free(prog);
+	return st;
+}
+
+const struct cmd_def cmd_assemble = {
+	.name = "assemble",
+	.args = "FILE.r",
+	.min_args = 1, .max_args = 1,
+	.summary = "Assemble and verify a handler into its binary form (.rbin).",
+	.description =
+	"The handler is verified first; a rejected handler writes nothing and\n"
+	"exits with status 1 (see 'rloader verify').  The binary is canonical:\n"
+	"'rloader disassemble' of it reassembles to the identical file.\n",
+	.opts = assemble_optdefs,
+	.opts_size = sizeof(struct assemble_opts),
+	.run = do_assemble,
+};
+
+/* ---- disassemble --------------------------------------------------------- */
+struct disassemble_opts {
+	const char *output;
+	bool pc, hex;
+};
+
+static const struct opt_def disassemble_optdefs[] = {
+	DEFINE_OPT(disassemble_opts, output, "output", 'o', OPT_STRING, "FILE",
+		   "write the text here instead of stdout"),
+	DEFINE_OPT(disassemble_opts, pc, "pc", 0, OPT_BOOL, "",
+		   "show each instruction's pc in a comment"),
+	DEFINE_OPT(disassemble_opts, hex, "hex", 0, OPT_BOOL, "",
+		   "show each instruction's encoding in a comment"),
+	END_OPTS
+};
+
+static int do_disassemble(void *o_, int argc, char **argv)
+{
+	struct disassemble_opts *o = o_;
+	struct rc_disasm_opts dopts = { .sz = sizeof(dopts), .show_pc = o->pc,
+					.show_hex = o->hex };
+	struct rc_prog *prog = NULL;
+	char *text = NULL;
+	int st, err;
+
+	(void)argc;
+	/* Disassembly is for looking at anything, verified or not. */
+	st = load_or_report(argv[0], false, &prog, NULL, NULL);
+	if (st)
+		return st;
+	err = rc_disasm(prog, &dopts, &text);
+	if (err) {
+		st = fail(EXIT_SYSTEM, "disassemble: %s", strerror(-err));
+	} else if (json_output) {
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "file", json_object_new_string(argv[0]));
+		json_object_object_add(j, "text", json_object_new_string(text));
+		if (o->output)
+			err = write_file(o->output, text, strlen(text));
+		out_json(j);
+	} else if (o->output) {
+		err = write_file(o->output, text, strlen(text));
+	} else {
+		fputs(text, stdout);
+	}
+	if (err && !st)
+		st = fail(EXIT_SYSTEM, "%s: %s", o->output, strerror(-err));
+	free(text);
+	rc_prog_free(prog);
+	return st;
+}
+
+const struct cmd_def cmd_disassemble = {
+	.name = "disassemble",
+	.args = "FILE",
+	.min_args = 1, .max_args = 1,
+	.summary = "Print a handler binary (or text) as reassemblable R-code.",
+	.description =
+	"Jump targets get labels L<pc>; data-area words and windows are shown\n"
+	"by name.  The output assembles back to the identical binary.\n",
+	.opts = disassemble_optdefs,
+	.opts_size = sizeof(struct disassemble_opts),
+	.run = do_disassemble,
+};
+
+/* ---- verify -------------------------------------------------------------- */
+struct verify_opts {
+	bool quiet;
+};
+
+static const struct opt_def verify_optdefs[] = {
+	DEFINE_OPT(verify_opts, quiet, "quiet", 'q', OPT_BOOL, "",
+		   "print only diagnostics, no summary line"),
+	END_OPTS
+};
+
+static int do_verify(void *o_, int argc, char **argv)
+{
+	struct verify_opts *o = o_;
+	struct json_object *all = json_output ? json_object_new_array() : NULL;
+	int worst = EXIT_OK;
+
+	for (int i = 0; i < argc; i++) {
+		struct rc_verinfo *vi = calloc(1, sizeof(*vi));
+		struct json_object *diags = NULL;
+		struct rc_prog *prog = NULL;
+		int st;
+
+		if (!vi)
+			return fail(EXIT_SYSTEM, "out of memory");
+		st = load_or_report(argv[i], true, &prog, vi,
+				    json_output ? &diags : NULL);
+		if (st > worst)
+			worst = st;
+		if (json_output && (st == EXIT_OK || st == EXIT_REJECTED)) {
+			struct json_object *j = json_object_new_object();
+
+			json_object_object_add(j, "file", json_object_new_string(argv[i]));
+			json_object_object_add(j, "ok", json_object_new_boolean(!st));
+			if (prog) {
+				json_object_object_add(j, "handler", json_object_new_string(prog->name));
+				json_object_object_add(j, "portal", json_object_new_int(prog->portal));
+				json_object_object_add(j, "insns", json_object_new_int(prog->ninsns));
+				json_object_object_add(j, "max_stack", json_object_new_int(vi->max_depth));
+				json_object_object_add(j, "budget", json_object_new_int(prog->budget));
+				json_object_object_add(j, "loops", json_object_new_boolean(vi->has_loop));
+			}
+			json_object_object_add(j, "diagnostics", diags);
+			json_object_array_add(all, j);
+		} else if (!st && !o->quiet) {
+			printf("%s: ok: handler %s, portal %u, %u instruction slots, "
+			       "max stack %u, budget %u%s\n", argv[i], prog->name,
+			       prog->portal, prog->ninsns, vi->max_depth,
+			       prog->budget, vi->has_loop ? ", has loops" : "");
+		}
+		rc_prog_free(prog);
+		free(vi);
+	}
+	if (json_output)
+		out_json(all);
+	return worst;
+}
+
+const struct cmd_def cmd_verify = {
+	.name = "verify",
+	.args = "FILE...",
+	.min_args = 1, .max_args = -1,
+	.summary = "Check handlers (text or binary) the way every loading verb does.",
+	.description =
+	"Errors read like a compiler's: FILE:LINE:COL: error: ..., the source\n"
+	"line, a caret, and what the operand stack held there.  Exit status 1\n"
+	"if any handler is rejected.  The rules are in docs/rcode.md, section 5.\n",
+	.opts = verify_optdefs,
+	.opts_size = sizeof(struct verify_opts),
+	.run = do_verify,
+};
+
+/* ---- run ----------------------------------------------------------------- */
+static const char *const run_paths[] = { "ref", NULL };
+
+struct run_opts {
+	const char *msg;
+	const char *payload;
+	uint64_t src, dst, portal, tag, seq;
+	struct opt_list state, window;
+	uint64_t clock;
+	uint64_t repeat;
+	int path;
+};
+
+static const struct opt_def run_optdefs[] = {
+	DEFINE_OPT(run_opts, msg, "msg", 'm', OPT_STRING, "FILE",
+		   "the message as it travels: R-message header + payload (docs/wire.md)"),
+	DEFINE_OPT(run_opts, payload, "payload", 'P', OPT_STRING, "SPEC",
+		   "build the payload: hex:0a0b.., u64:1,2, u32:.., u16:.., u8:.., str:TEXT, zero:N"),
+	DEFINE_OPT(run_opts, src, "src", 0, OPT_U64, "RANK", "sender's rank (default 0)"),
+	DEFINE_OPT(run_opts, dst, "dst", 0, OPT_U64, "RANK", "receiver's rank (default 0)"),
+	DEFINE_OPT(run_opts, portal, "portal", 0, OPT_U64, "N",
+		   "portal (default: the handler's)"),
+	DEFINE_OPT(run_opts, tag, "tag", 0, OPT_U64, "N", "tag (default 0)"),
+	DEFINE_OPT(run_opts, seq, "seq", 0, OPT_U64, "N", "sequence number (default 0)"),
+	DEFINE_OPT(run_opts, state, "state", 's', OPT_MULTI, "NAME[+K]=V[,V..]",
+		   "initial data-area words"),
+	DEFINE_OPT(run_opts, window, "window", 'w', OPT_MULTI, "NAME[+K]=V[,V..]",
+		   "initial window words"),
+	DEFINE_OPT(run_opts, clock, "clock", 0, OPT_U64, "NS",
+		   "value 'clock' pushes (default: CLOCK_MONOTONIC now)"),
+	DEFINE_OPT(run_opts, repeat, "repeat", 'n', OPT_U64, "N",
+		   "deliver the same message N times; data area and windows carry over"),
+	DEFINE_ENUM_OPT(run_opts, path, "path", 0, run_paths, "PATH",
+			"execution path: ref = the reference interpreter"),
+	END_OPTS
+};
+
+static const struct run_opts run_defaults = { .portal = UINT64_MAX,
+					      .clock = UINT64_MAX, .repeat = 1 };
+
+static struct json_object *msg_json(const struct rc_msg *m)
+{
+	struct json_object *o = json_object_new_object();
+	char hex[2 * RC_PAYLOAD_MAX + 1];
+
+	for (unsigned int i = 0; i < m->hdr.len; i++)
+		sprintf(hex + 2 * i, "%02x", m->payload[i]);
+	hex[2 * m->hdr.len] = '\0';
+	json_object_object_add(o, "src", json_object_new_int64(m->hdr.src));
+	json_object_object_add(o, "dst", json_object_new_int64(m->hdr.dst));
+	json_object_object_add(o, "portal", json_object_new_int(m->hdr.portal));
+	json_object_object_add(o, "tag", json_object_new_int64(m->hdr.tag));
+	json_object_object_add(o, "seq", json_object_new_int64(m->hdr.seq));
+	json_object_object_add(o, "len", json_object_new_int(m->hdr.len));
+	json_object_object_add(o, "payload", json_object_new_string(hex));
+	return o;
+}
+
+static void msg_print(const char *label, const struct rc_msg *m)
+{
+	printf("  %-8s src %u  dst %u  portal %u  tag %u  seq %u  len %u\n",
+	       label, m->hdr.src, m->hdr.dst, m->hdr.portal, m->hdr.tag,
+	       m->hdr.seq, m->hdr.len);
+	for (unsigned int i = 0; i < m->hdr.len; i += 16) {
+		printf("  %-8s", i ? "" : "payload");
+		for (unsigned int j = i; j < i + 16 && j < m->hdr.len; j++)
+			printf(" %02x", m->payload[j]);
+		putchar('\n');
+	}
+}
+
+/* Words as JSON: one number for a one-word group, else an array.  Values
+ * are unsigned 64-bit, which json-c carries exactly as uint64. */
+static struct json_object *words_json(const uint64_t *w, uint32_t n)
+{
+	struct json_object *a;
+
+	if (n == 1)
+		return json_object_new_uint64(w[0]);
+	a = json_object_new_array();
+	for (uint32_t i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_uint64(w[i]));
+	return a;
+}
+
+static void words_print(const char *name, const uint64_t *w, uint32_t n)
+{
+	printf(" %s=", name);
+	for (uint32_t i = 0; i < n && i < 16; i++)
+		printf("%s%" PRIu64, i ? "," : "", w[i]);
+	if (n > 16)
+		printf(",...(%u words)", n);
+}
+
+static void fault_where(const struct rc_prog *prog, uint32_t pc, char *buf,
+			size_t size)
+{
+	char insn[96];
+
+	rc_insn_format(prog, pc, insn, sizeof(insn));
+	if (prog->loc && prog->loc[pc].line)
+		snprintf(buf, size, "%s:%u:%u: %s", prog->origin,
+			 prog->loc[pc].line, prog->loc[pc].col, insn);
+	else
+		snprintf(buf, size, "%s", insn);
+}
+
+static int build_message(const struct run_opts *o, const struct rc_prog *prog,
+			 struct rc_msg *m)
+{
+	const char *why;
+
+	memset(m, 0, sizeof(*m));
+	if (o->msg) {
+		uint8_t *buf;
+		size_t len;
+		int err = read_file(o->msg, &buf, &len);
+
+		if (err)
+			return fail(EXIT_SYSTEM, "%s: %s", o->msg, strerror(-err));
+		err = rc_msg_from_wire(buf, len, m, &why);
+		free(buf);
+		if (err)
+			return fail(EXIT_REJECTED, "%s: not an R-message: %s",
+				    o->msg, why);
+		return EXIT_OK;
+	}
+	m->hdr.version = RC_WIRE_VERSION;
+	m->hdr.src = o->src;
+	m->hdr.dst = o->dst;
+	m->hdr.tag = o->tag;
+	m->hdr.seq = o->seq;
+	m->hdr.portal = o->portal == UINT64_MAX ? prog->portal : o->portal;
+	if (o->src > UINT32_MAX || o->dst > UINT32_MAX || o->tag > UINT32_MAX ||
+	    o->seq > UINT32_MAX || (o->portal != UINT64_MAX && o->portal > UINT16_MAX))
+		return fail(EXIT_USAGE, "run: src, dst, tag and seq are 32-bit, portal 16-bit");
+	if (o->payload) {
+		size_t len;
+
+		if (payload_parse(o->payload, m->payload, RC_PAYLOAD_MAX, &len, &why))
+			return fail(EXIT_USAGE, "run: --payload %s: %s", o->payload, why);
+		m->hdr.len = len;
+	}
+	return EXIT_OK;
+}
+
+static int do_run(void *o_, int argc, char **argv)
+{
+	struct run_opts *o = o_;
+	struct json_object *jruns = NULL, *diags = NULL;
+	struct rc_prog *prog = NULL;
+	struct rc_env env = { 0 };
+	uint64_t *state = NULL;
+	struct rc_msg in, m;
+	int st, worst = EXIT_OK;
+	const char *why;
+
+	(void)argc;
+	st = load_or_report(argv[0], true, &prog, NULL, json_output ? &diags : NULL);
+	if (st == EXIT_REJECTED && json_output)
+		return report_rejection(argv[0], diags);
+	json_object_put(diags);
+	if (st)
+		return st;
+	st = build_message(o, prog, &in);
+	if (st)
+		goto out;
+	state = calloc(prog->state_words + 1, sizeof(*state));
+	env.state = state;
+	for (uint32_t i = 0; i < prog->nwindows; i++)
+		env.windows[i] = calloc(prog->windows[i].words, sizeof(uint64_t));
+	for (int i = 0; i < o->state.n; i++)
+		if (state_assign(prog, state, o->state.v[i], &why)) {
+			st = fail(EXIT_USAGE, "run: --state %s: %s", o->state.v[i], why);
+			goto out;
+		}
+	for (int i = 0; i < o->window.n; i++)
+		if (window_assign(prog, env.windows, o->window.v[i], &why)) {
+			st = fail(EXIT_USAGE, "run: --window %s: %s", o->window.v[i], why);
+			goto out;
+		}
+	if (o->repeat < 1 || o->repeat > 1000000) {
+		st = fail(EXIT_USAGE, "run: --repeat must be 1..1000000");
+		goto out;
+	}
+
+	if (json_output) {
+		jruns = json_object_new_array();
+	} else {
+		printf("handler %s (portal %u, budget %u) on the %s path\n",
+		       prog->name, prog->portal, prog->budget, run_paths[o->path]);
+		msg_print("message", &in);
+	}
+	for (uint64_t r = 0; r < o->repeat; r++) {
+		struct rc_result res;
+
+		if (o->clock == UINT64_MAX) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			env.clock_ns = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+		} else {
+			env.clock_ns = o->clock;
+		}
+		m = in;
+		rc_run(prog, &m, &env, &res);
+		if (res.fault)
+			worst = EXIT_FAULT;
+		/* With --repeat, show every run's outcome but only the last
+		 * one's full picture. */
+		if (json_output) {
+			struct json_object *j = json_object_new_object(), *f = NULL;
+
+			json_object_object_add(j, "action", json_object_new_string(
+				rc_action_name(res.action)));
+			if (res.fault) {
+				char where[256];
+
+				fault_where(prog, res.fault_pc, where, sizeof(where));
+				f = json_object_new_object();
+				json_object_object_add(f, "code", json_object_new_int(res.fault));
+				json_object_object_add(f, "name", json_object_new_string(rc_fault_name(res.fault)));
+				json_object_object_add(f, "text", json_object_new_string(rc_fault_text(res.fault)));
+				json_object_object_add(f, "pc", json_object_new_int(res.fault_pc));
+				json_object_object_add(f, "where", json_object_new_string(where));
+			}
+			json_object_object_add(j, "fault", f);
+			json_object_object_add(j, "insns", json_object_new_int64(res.insns));
+			json_object_object_add(j, "stack_max", json_object_new_int(res.stack_max));
+			json_object_object_add(j, "message", msg_json(&m));
+			json_object_array_add(jruns, j);
+		} else {
+			printf("run %" PRIu64 ": action %s, %" PRIu64 " instructions, "
+			       "max stack %u\n", r + 1, rc_action_name(res.action),
+			       res.insns, res.stack_max);
+			if (res.fault) {
+				char where[256];
+
+				fault_where(prog, res.fault_pc, where, sizeof(where));
+				printf("  fault    %s (%s) at pc %u: %s\n",
+				       rc_fault_name(res.fault), rc_fault_text(res.fault),
+				       res.fault_pc, where);
+			}
+			if (r + 1 == o->repeat || res.action == RC_ACT_REPLY)
+				msg_print(res.action == RC_ACT_REPLY ? "reply" :
+					  res.fault ? "delivered" : "result", &m);
+		}
+	}
+
+	if (json_output) {
+		struct json_object *j = json_object_new_object();
+		struct json_object *js = json_object_new_object();
+		struct json_object *jw = json_object_new_object();
+		uint32_t off = 0;
+
+		json_object_object_add(j, "handler", json_object_new_string(prog->name));
+		json_object_object_add(j, "portal", json_object_new_int(prog->portal));
+		json_object_object_add(j, "path", json_object_new_string(run_paths[o->path]));
+		json_object_object_add(j, "input", msg_json(&in));
+		json_object_object_add(j, "runs", jruns);
+		for (uint32_t i = 0; i < prog->nsyms; off += prog->syms[i++].words)
+			json_object_object_add(js, prog->syms[i].name,
+					       words_json(state + off, prog->syms[i].words));
+		for (uint32_t i = 0; i < prog->nwindows; i++)
+			json_object_object_add(jw, prog->windows[i].name,
+					       words_json(env.windows[i], prog->windows[i].words));
+		json_object_object_add(j, "state", js);
+		json_object_object_add(j, "windows", jw);
+		out_json(j);
+	} else {
+		uint32_t off = 0;
+
+		if (prog->nsyms) {
+			printf("  state   ");
+			for (uint32_t i = 0; i < prog->nsyms; off += prog->syms[i++].words)
+				words_print(prog->syms[i].name, state + off,
+					    prog->syms[i].words);
+			putchar('\n');
+		}
+		if (prog->nwindows) {
+			printf("  windows ");
+			for (uint32_t i = 0; i < prog->nwindows; i++)
+				words_print(prog->windows[i].name, env.windows[i],
+					    prog->windows[i].words);
+			putchar('\n');
+		}
+	}
+	st = worst;
+out:
+	for (uint32_t i = 0; i < RC_WINDOWS_MAX; i++)
+		free(env.windows[i]);
+	free(state);
+	rc_prog_free(prog);
+	return st;
+}
+
+const struct cmd_def cmd_run = {
+	.name = "run",
+	.args = "FILE",
+	.min_args = 1, .max_args = 1,
+	.summary = "Run a handler on one message and show everything it did.",
+	.description =
+	"The message comes from --msg (wire format) or is built from --src,\n"
+	"--dst, --portal, --tag, --seq and --payload.  The output shows the\n"
+	"action, the fault with its code and pc if there was one, the message\n"
+	"as delivered or replied, the data area and the windows.  Exit status\n"
+	"4 if the handler faulted.\n"
+	"\nExample:\n"
+	"  rloader run examples/gsum.r --payload u64:5 --repeat 3\n",
+	.opts = run_optdefs,
+	.opts_size = sizeof(struct run_opts),
+	.defaults = &run_defaults,
+	.run = do_run,
+};

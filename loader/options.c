@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* options.c - table-driven option parsing and --help for rloader. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "options.h"
+
+bool parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	int base = 0;
+
+	if (!s || !*s || *s == '-')
+		return false;
+	if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) {
+		base = 2;
+		s += 2;
+	} else if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	} else {
+		base = 10;
+	}
+	errno = 0;
+	*out = strtoull(s, &end, base);
+	return !errno && *s && !*end;
+}
+
+static size_t count_opts(const struct opt_def *o)
+{
+	size_t n = 0;
+
+	while (o && o[n].name)
+		n++;
+	return n;
+}
+
+void opts_print_help(const struct cmd_def *cmd, FILE *f)
+{
+	size_t n = count_opts(cmd->opts);
+
+	fprintf(f, "usage: rloader [-j] %s%s%s%s\n\n", cmd->name,
+		n ? " [OPTIONS]" : "", cmd->args[0] ? " " : "", cmd->args);
+	fprintf(f, "%s\n", cmd->summary);
+	if (cmd->description && cmd->description[0])
+		fprintf(f, "\n%s", cmd->description);
+	fprintf(f, "\nOptions:\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct opt_def *o = &cmd->opts[i];
+		char left[64];
+
+		snprintf(left, sizeof(left), "%s%c%s--%s%s%s",
+			 o->short_name ? "-" : "", o->short_name ? o->short_name : ' ',
+			 o->short_name ? ", " : "  ", o->name,
+			 o->type == OPT_BOOL ? "" : " ",
+			 o->type == OPT_BOOL ? "" : o->metavar);
+		fprintf(f, "  %-28s %s", o->short_name ? left : left + 2, o->help);
+		if (o->type == OPT_ENUM) {
+			fprintf(f, " (");
+			for (int k = 0; o->choices[k]; k++)
+				fprintf(f, "%s%s", k ? ", " : "", o->choices[k]);
+			fprintf(f, ")");
+		}
+		if (o->type == OPT_MULTI)
+			fprintf(f, " (repeatable)");
+		fputc('\n', f);
+	}
+	fprintf(f, "  %-28s %s\n", "-h, --help", "show this help");
+}
+
+static void usage_error(const struct cmd_def *cmd, const char *fmt,
+			const char *arg)
+{
+	fprintf(stderr, "rloader %s: ", cmd->name);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'rloader %s --help'.\n", cmd->name);
+}
+
+int opts_parse(const struct cmd_def *cmd, void *opts, int argc, char **argv)
+{
+	size_t n = count_opts(cmd->opts);
+	struct option *lo = calloc(n + 2, sizeof(*lo));
+	char shorts[2 * 64 + 4] = "+h";
+	size_t sl = 2;
+	int ret = -1, c;
+
+	if (!lo)
+		return -1;
+	if (cmd->defaults)
+		memcpy(opts, cmd->defaults, cmd->opts_size);
+	else
+		memset(opts, 0, cmd->opts_size);
+	for (size_t i = 0; i < n; i++) {
+		const struct opt_def *o = &cmd->opts[i];
+
+		lo[i].name = o->name;
+		lo[i].has_arg = o->type == OPT_BOOL ? no_argument : required_argument;
+		lo[i].val = 256 + (int)i;
+		if (o->short_name && sl < sizeof(shorts) - 3) {
+			shorts[sl++] = o->short_name;
+			if (o->type != OPT_BOOL)
+				shorts[sl++] = ':';
+			shorts[sl] = '\0';
+		}
+	}
+	lo[n].name = "help";
+	lo[n].val = 'h';
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+		const struct opt_def *o = NULL;
+		char *field;
+
+		if (c == 'h') {
+			opts_print_help(cmd, stdout);
+			ret = -2;
+			goto out;
+		}
+		if (c == '?' || c == ':') {
+			if (optopt)
+				fprintf(stderr, "rloader %s: option -%c %s\n",
+					cmd->name, optopt, c == ':' ?
+					"needs a value" : "is unknown");
+			else
+				fprintf(stderr, "rloader %s: option '%s' is unknown "
+					"or needs a value\n", cmd->name,
+					argv[optind - 1]);
+			fprintf(stderr, "Try 'rloader %s --help'.\n", cmd->name);
+			goto out;
+		}
+		if (c >= 256)
+			o = &cmd->opts[c - 256];
+		else
+			for (size_t i = 0; i < n; i++)
+				if (cmd->opts[i].short_name == c)
+					o = &cmd->opts[i];
+		if (!o)
+			goto out;
+		field = (char *)opts + o->offset;
+		switch (o->type) {
+		case OPT_BOOL:
+			*(bool *)field = true;
+			break;
+		case OPT_STRING:
+			*(const char **)field = optarg;
+			break;
+		case OPT_U64:
+			if (!parse_u64(optarg, (uint64_t *)field)) {
+				usage_error(cmd, "'%s' is not a number", optarg);
+				goto out;
+			}
+			break;
+		case OPT_MULTI: {
+			struct opt_list *l = (struct opt_list *)field;
+
+			if (l->n == OPT_LIST_MAX) {
+				usage_error(cmd, "too many --%s options", o->name);
+				goto out;
+			}
+			l->v[l->n++] = optarg;
+			break;
+		}
+		case OPT_ENUM: {
+			int k;
+
+			for (k = 0; o->choices[k]; k++)
+				if (!strcmp(o->choices[k], optarg))
+					break;
+			if (!o->choices[k]) {
+				usage_error(cmd, "'%s' is not a valid choice", optarg);
+				goto out;
+			}
+			*(int *)field = k;
+			break;
+		}
+		}
+	}
+	if (argc - optind < cmd->min_args ||
+	    (cmd->max_args >= 0 && argc - optind > cmd->max_args)) {
+		usage_error(cmd, "%s", argc - optind < cmd->min_args ?
+			    "missing argument" : "too many arguments");
+		goto out;
+	}
+	ret = optind;
+out:
+	free(lo);
+	return ret;
+}

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * rloader.c - the command-line front end: global options, the command
+ * table with unique-prefix matching (as bpftool does), and 'help'.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rloader.h"
+
+#define RLOADER_VERSION "0.1.0"
+
+static const struct cmd_def *const commands[] = {
+	&cmd_assemble, &cmd_disassemble, &cmd_verify, &cmd_run, &cmd_help,
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void print_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: rloader [-j] [-p] COMMAND [OPTIONS] [ARGS]\n"
+		"\n"
+		"rloader assembles, verifies and runs R-code message handlers.\n"
+		"\nCommands (any unique prefix works):\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
+	fprintf(f,
+		"\nGlobal options:\n"
+		"  -j, --json     print JSON on stdout (errors too: {\"error\": ...})\n"
+		"  -p, --pretty   indented JSON (implies --json)\n"
+		"  -V, --version  print the version\n"
+		"  -h, --help     this help; 'rloader COMMAND --help' for a command\n"
+		"\nExit status:\n"
+		"  0  success\n"
+		"  1  a handler, binary or message was rejected (diagnostics say why)\n"
+		"  2  bad command line\n"
+		"  3  system error (I/O, permissions, the kernel)\n"
+		"  4  run: the handler faulted (the output shows the fault and pc)\n"
+		"\nSee 'rloader help opcodes' for the instruction set and\n"
+		"docs/rcode.md for the language.\n");
+}
+
+static const struct cmd_def *find_command(const char *name)
+{
+	const struct cmd_def *found = NULL;
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (!strcmp(commands[i]->name, name))
+			return commands[i];
+		if (!strncmp(commands[i]->name, name, n)) {
+			if (found)
+				return NULL;	/* ambiguous */
+			found = commands[i];
+		}
+	}
+	return found;
+}
+
+/* ---- help ---------------------------------------------------------------- */
+static const char *const operand_names[] = {
+	[RC_OPND_NONE] = "",	  [RC_OPND_IMM] = "IMM32",
+	[RC_OPND_IMM64] = "IMM64",  [RC_OPND_DEPTH] = "DEPTH",
+	[RC_OPND_LOCAL] = "LOCAL",  [RC_OPND_LABEL] = "LABEL",
+	[RC_OPND_FIELD] = "FIELD",  [RC_OPND_POFF] = "OFFSET",
+	[RC_OPND_SLOT] = "SLOT",    [RC_OPND_WIN] = "WINDOW",
+};
+
+static int help_opcodes(void)
+{
+	struct json_object *a = json_output ? json_object_new_array() : NULL;
+
+	if (!json_output)
+		printf("%-8s %-4s %-7s %-5s %s\n", "name", "code", "operand",
+		       "stack", "effect");
+	for (const struct rc_opinfo *o = rc_optable; o->name; o++) {
+		if (json_output) {
+			struct json_object *j = json_object_new_object();
+
+			json_object_object_add(j, "name", json_object_new_string(o->name));
+			json_object_object_add(j, "code", json_object_new_int(o->code));
+			json_object_object_add(j, "operand", json_object_new_string(operand_names[o->operand]));
+			json_object_object_add(j, "pops", json_object_new_int(o->pops));
+			json_object_object_add(j, "pushes", json_object_new_int(o->pushes));
+			json_object_object_add(j, "action", json_object_new_boolean(o->flags & RC_F_ACTION));
+			json_object_object_add(j, "may_fault", json_object_new_boolean(o->flags & RC_F_FAULTS));
+			json_object_object_add(j, "reserved", json_object_new_boolean(o->flags & RC_F_RESERVED));
+			json_object_object_add(j, "effect", json_object_new_string(o->picture));
+			json_object_array_add(a, j);
+		} else {
+			printf("%-8s 0x%02x %-7s %d->%d  %s%s\n", o->name, o->code,
+			       operand_names[o->operand], o->pops, o->pushes,
+			       o->picture, o->flags & RC_F_RESERVED ? " [reserved]" : "");
+		}
+	}
+	if (json_output)
+		out_json(a);
+	return EXIT_OK;
+}
+
+static int help_faults(void)
+{
+	struct json_object *a = json_output ? json_object_new_array() : NULL;
+
+	for (int f = 0; f < RC_FAULT__COUNT; f++) {
+		if (json_output) {
+			struct json_object *j = json_object_new_object();
+
+			json_object_object_add(j, "code", json_object_new_int(f));
+			json_object_object_add(j, "name", json_object_new_string(rc_fault_name(f)));
+			json_object_object_add(j, "text", json_object_new_string(rc_fault_text(f)));
+			json_object_array_add(a, j);
+		} else {
+			printf("%2d  %-14s %s\n", f, rc_fault_name(f), rc_fault_text(f));
+		}
+	}
+	if (json_output)
+		out_json(a);
+	return EXIT_OK;
+}
+
+static int do_help(void *o, int argc, char **argv)
+{
+	const struct cmd_def *c;
+
+	(void)o;
+	if (!argc) {
+		print_usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[0], "opcodes"))
+		return help_opcodes();
+	if (!strcmp(argv[0], "faults"))
+		return help_faults();
+	c = find_command(argv[0]);
+	if (!c)
+		return fail(EXIT_USAGE, "help: no topic or command '%s' (try: "
+			    "opcodes, faults, or a command)", argv[0]);
+	opts_print_help(c, stdout);
+	return EXIT_OK;
+}
+
+static const struct opt_def help_optdefs[] = { END_OPTS };
+
+const struct cmd_def cmd_help = {
+	.name = "help",
+	.args = "[opcodes|faults|COMMAND]",
+	.min_args = 0, .max_args = 1,
+	.summary = "Show help, the instruction set (opcodes) or the fault codes.",
+	.description = "",
+	.opts = help_optdefs,
+	.opts_size = 1,
+	.run = do_help,
+};
+
+int main(int argc, char **argv)
+{
+	const struct cmd_def *cmd;
+	void *opts;
+	int i = 1, st, first;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
+			json_output = true;
+		} else if (!strcmp(a, "-p") || !strcmp(a, "--pretty")) {
+			json_output = json_pretty = true;
+		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+			printf("rloader %s (R-code binary version %d)\n",
+			       RLOADER_VERSION, RC_BIN_VERSION);
+			return EXIT_OK;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			print_usage(stdout);
+			return EXIT_OK;
+		} else {
+			fprintf(stderr, "rloader: unknown option '%s'\n", a);
+			print_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i == argc) {
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = find_command(argv[i]);
+	if (!cmd) {
+		fprintf(stderr, "rloader: '%s' is not a command (or is ambiguous); "
+			"see 'rloader --help'\n", argv[i]);
+		return EXIT_USAGE;
+	}
+	opts = calloc(1, cmd->opts_size);
+	if (!opts)
+		return fail(EXIT_SYSTEM, "out of memory");
+	first = opts_parse(cmd, opts, argc - i, argv + i);
+	if (first < 0) {
+		free(opts);
+		return first == -2 ? EXIT_OK : EXIT_USAGE;
+	}
+	st = cmd->run(opts, argc - i - first, argv + i + first);
+	free(opts);
+	return st;
+}
