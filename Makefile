@@ -9,8 +9,12 @@
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make clean
 #
-# Sources are found by wildcard: a new rcode2bpf/*.c joins librcode, a new
-# loader/*.c joins rloader, a new selftests/test_*.c becomes a test program.
+# Sources are found by wildcard: a new rcode2bpf/*.c joins librcode2bpf (the
+# R-code toolchain), a new userlib/*.c joins librcode (the kernel-facing
+# library), a new loader/*.c joins rloader, a new selftests/test_*.c becomes
+# a test program, and a new bpf/*.bpf.c or bpf/ref/*.bpf.c becomes a BPF
+# object under $(BUILD)/bpf/ that is also embedded into the userspace
+# binaries (see bpf/embed.sh), so rloader needs no object files at run time.
 
 BUILD	?= build
 PREFIX	?= /usr/local
@@ -21,44 +25,74 @@ CC	?= gcc
 CFLAGS	?= -O2 -g
 WFLAGS	:= -Wall -Wextra -Werror -Wswitch-enum -Wno-missing-field-initializers \
 	-Wno-format-truncation
-ALL_CFLAGS := -std=gnu11 $(WFLAGS) $(CFLAGS) -Ircode2bpf -Iloader -Iselftests \
+ALL_CFLAGS := -std=gnu11 $(WFLAGS) $(CFLAGS) -Ircode2bpf -Iuserlib -Iloader \
+	-Iselftests -Ibpf -I$(BUILD)/bpf \
 	$(shell pkg-config --cflags json-c 2>/dev/null) -MMD -MP
 ifneq ($(SAN),)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 LDSAN := -fsanitize=address,undefined
 endif
-LDLIBS	:= $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+LDLIBS	:= $(shell pkg-config --libs libxdp libbpf json-c 2>/dev/null || \
+	echo -lxdp -lbpf -ljson-c) -lelf -lz
+
+CLANG	?= clang
+BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -Ibpf \
+	-I/usr/include/$(shell uname -m)-linux-gnu
 
 LIB_SRCS	:= $(sort $(wildcard rcode2bpf/*.c))
+ULIB_SRCS	:= $(sort $(wildcard userlib/*.c))
 LOADER_SRCS	:= $(sort $(wildcard loader/*.c))
+BPF_SRCS	:= $(sort $(wildcard bpf/*.bpf.c bpf/ref/*.bpf.c))
 TEST_SRCS	:= $(sort $(wildcard selftests/test_*.c))
 TESTLIB_SRCS	:= $(sort $(filter-out $(TEST_SRCS),$(wildcard selftests/*.c)))
 
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/%.o)
+ULIB_OBJS	:= $(ULIB_SRCS:%.c=$(BUILD)/%.o)
+BPF_OBJS	:= $(BPF_SRCS:%.bpf.c=$(BUILD)/%.bpf.o)
+EMBED_OBJ	:= $(BUILD)/bpf/embedded.o
 LOADER_OBJS	:= $(LOADER_SRCS:%.c=$(BUILD)/%.o)
 TESTLIB_OBJS	:= $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS	:= $(TEST_SRCS:%.c=$(BUILD)/%)
 
+LIBRCODE2BPF	:= $(BUILD)/librcode2bpf.a
 LIBRCODE	:= $(BUILD)/librcode.a
 RLOADER		:= $(BUILD)/rloader
+LIBS		:= $(LIBRCODE) $(LIBRCODE2BPF)
 
 .PHONY: all test test-userspace deps demo install clean vm-test bench
-all: $(LIBRCODE) $(RLOADER) $(TEST_BINS)
+all: $(BPF_OBJS) $(LIBS) $(RLOADER) $(TEST_BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(LIBRCODE): $(LIB_OBJS)
+# Userspace objects that include the embedded-object index need it first.
+$(ULIB_OBJS) $(LOADER_OBJS) $(TEST_SRCS:%.c=$(BUILD)/%.o): $(BUILD)/bpf/embedded.h
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bpf/embedded.h $(BUILD)/bpf/embedded.c: $(BPF_OBJS) bpf/embed.sh
+	sh bpf/embed.sh $(BUILD)/bpf $(BPF_OBJS)
+
+$(EMBED_OBJ): $(BUILD)/bpf/embedded.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBRCODE2BPF): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(RLOADER): $(LOADER_OBJS) $(LIBRCODE)
-	$(CC) $(LDSAN) -o $@ $(LOADER_OBJS) $(LIBRCODE) $(LDLIBS)
+$(LIBRCODE): $(ULIB_OBJS) $(EMBED_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
-$(BUILD)/selftests/test_%: $(BUILD)/selftests/test_%.o $(TESTLIB_OBJS) $(LIBRCODE)
-	$(CC) $(LDSAN) -o $@ $< $(TESTLIB_OBJS) $(LIBRCODE) $(LDLIBS)
+$(RLOADER): $(LOADER_OBJS) $(LIBS)
+	$(CC) $(LDSAN) -o $@ $(LOADER_OBJS) $(LIBS) $(LDLIBS)
+
+$(BUILD)/selftests/test_%: $(BUILD)/selftests/test_%.o $(TESTLIB_OBJS) $(LIBS)
+	$(CC) $(LDSAN) -o $@ $< $(TESTLIB_OBJS) $(LIBS) $(LDLIBS)
 
 # The sanitizer build lives beside the normal one so both stay current.
 test: all

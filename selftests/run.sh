@@ -5,7 +5,7 @@
 #   "N passed, N failed" (", N skipped" when some were skipped).
 #
 # usage: selftests/run.sh [--build DIR] [--san-build DIR] [--userspace]
-#                         [--list] [PATTERN...]
+#                         [--no-vm] [--list] [PATTERN...]
 #
 # A test is a program that prints one line per check:
 #   PASS: name            FAIL: name: why            SKIP: name: why
@@ -15,9 +15,11 @@
 #
 # Tests are found by name:
 #   BUILD/selftests/test_*   C tests (userspace)
+#   BUILD/selftests/test_priv_*  C tests that need root and BPF
 #   selftests/test_*.sh      shell tests of the tools (userspace)
 #   selftests/priv_*.sh      tests that need root, BPF and network namespaces
-#   selftests/vm_*.sh        tests that boot a virtual machine
+#   selftests/vm_*.sh        tests that boot a virtual machine (not with
+#                            --no-vm, which the VM's own run uses)
 # With --san-build, the userspace tests run a second time against the
 # AddressSanitizer/UndefinedBehaviorSanitizer build.
 #
@@ -30,6 +32,7 @@ cd "$top" || exit 2
 build=build
 san=
 userspace_only=
+no_vm=
 list_only=
 patterns=
 while [ $# -gt 0 ]; do
@@ -37,8 +40,9 @@ while [ $# -gt 0 ]; do
 	--build) build=$2; shift 2 ;;
 	--san-build) san=$2; shift 2 ;;
 	--userspace) userspace_only=1; shift ;;
+	--no-vm) no_vm=1; shift ;;
 	--list) list_only=1; shift ;;
-	-h|--help) sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) patterns="$patterns $1"; shift ;;
 	esac
@@ -103,6 +107,7 @@ run_suite() {
 	for t in "$dir"/selftests/test_*; do
 		[ -x "$t" ] || continue
 		case $t in *.d|*.o) continue ;; esac
+		case $t in */test_priv_*) [ -n "$3" ] && continue ;; esac
 		run_test "$tag$(basename "$t")" "$dir" "$t"
 	done
 	for t in selftests/test_*.sh; do
@@ -112,6 +117,7 @@ run_suite() {
 	[ -n "$3" ] && return 0
 	for t in selftests/priv_*.sh selftests/vm_*.sh; do
 		[ -f "$t" ] || continue
+		case $t in selftests/vm_*) [ -n "$no_vm" ] && continue ;; esac
 		run_test "$tag$(basename "$t")" "$dir" sh "$t"
 	done
 }

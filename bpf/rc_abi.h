@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * rc_abi.h - what BPF programs and userspace agree on: the R-message wire
+ * header, the statistics records, the pinning layout.  Included by the
+ * restricted-C programs in bpf/ and by userspace (translator, loader,
+ * userlib), so it uses only fixed-width types.
+ */
+#ifndef RC_ABI_H
+#define RC_ABI_H
+
+#ifdef __BPF__
+#include <linux/types.h>
+#else
+#include <linux/types.h>
+#include <stdint.h>
+#endif
+
+/* ---- the wire (docs/wire.md) ------------------------------------------- */
+#define RC_ABI_MAGIC		0x524d	/* "RM", network byte order on the wire */
+#define RC_ABI_VERSION		1
+#define RC_ABI_HDR_LEN		24
+#define RC_ABI_PAYLOAD_MAX	1408
+#define RC_ABI_PORTALS		256
+#define RC_ABI_DEFAULT_PORT	7117
+
+/* R-message header as it sits in the packet: every field big-endian. */
+struct rc_wire_hdr {
+	__be16 magic;
+	__u8 version;
+	__u8 flags;
+	__be16 portal;
+	__be16 len;
+	__be32 src;
+	__be32 dst;
+	__be32 tag;
+	__be32 seq;
+};
+
+/* Byte offsets inside struct rc_wire_hdr, for emitted code. */
+#define RC_WOFF_MAGIC	0
+#define RC_WOFF_VERSION	2
+#define RC_WOFF_PORTAL	4
+#define RC_WOFF_LEN	6
+#define RC_WOFF_SRC	8
+#define RC_WOFF_DST	12
+#define RC_WOFF_TAG	16
+#define RC_WOFF_SEQ	20
+
+/* ---- per-handler statistics (a per-CPU array with one entry) ------------ */
+#define RC_ABI_FAULTS	8	/* fault codes 0..7, see enum rc_fault */
+
+struct rc_handler_stats {
+	__u64 invocations;	/* messages the handler ran on */
+	__u64 drop;		/* actions taken */
+	__u64 pass;
+	__u64 reply;
+	__u64 faults[RC_ABI_FAULTS];	/* by fault code; [0] unused */
+	__u64 budget_aborts;	/* == faults[RC_FAULT_BUDGET], for readers */
+	__u64 last_fault_pc;	/* pc of this CPU's most recent fault */
+	__u64 last_fault_code;
+	__u64 last_fault_ns;	/* bpf_ktime_get_ns() of it, 0 if none */
+	__u64 not_for_us;	/* packets seen standalone that were not R-messages
+				 * for this handler's portal (passed untouched) */
+};
+
+/* ---- dispatcher statistics (a per-CPU array with one entry) ------------- */
+struct rc_dispatch_stats {
+	__u64 packets;		/* every packet the dispatcher saw */
+	__u64 not_udp_port;	/* not UDP to the R-message port: passed */
+	__u64 dispatched;	/* tail-called into a handler */
+	__u64 no_handler;	/* well-formed, but no handler on the portal */
+	__u64 bad_short;	/* malformed: shorter than the R header */
+	__u64 bad_magic;
+	__u64 bad_version;
+	__u64 bad_length;	/* len field disagrees with the UDP length */
+	__u64 bad_portal;	/* portal >= RC_ABI_PORTALS */
+};
+
+/* ---- pinning layout under bpffs ------------------------------------------
+ *   /sys/fs/bpf/rcode/<ifname>/portals          prog array, portal -> handler
+ *   /sys/fs/bpf/rcode/<ifname>/dispatch_stats   struct rc_dispatch_stats
+ *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/prog   the handler program
+ *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/state  data area (BTF: named slots)
+ *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/stats  struct rc_handler_stats
+ *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/win-<name>  mmapable window
+ */
+#define RC_PIN_ROOT	"/sys/fs/bpf/rcode"
+
+#endif /* RC_ABI_H */
