@@ -157,13 +157,18 @@ static int do_disassemble(void *o_, int argc, char **argv)
 	struct disassemble_opts *o = o_;
 	struct rc_disasm_opts dopts = { .sz = sizeof(dopts), .show_pc = o->pc,
 					.show_hex = o->hex };
+	struct json_object *diags = NULL;
 	struct rc_prog *prog = NULL;
 	char *text = NULL;
 	int st, err;
 
 	(void)argc;
 	/* Disassembly is for looking at anything, verified or not. */
-	st = load_or_report(argv[0], false, &prog, NULL, NULL);
+	st = load_or_report(argv[0], false, &prog, NULL,
+			    json_output ? &diags : NULL);
+	if (st == EXIT_REJECTED && json_output)
+		return report_rejection(argv[0], diags);
+	json_object_put(diags);
 	if (st)
 		return st;
 	err = rc_disasm(prog, &dopts, &text);

@@ -543,6 +543,11 @@ static void directive(struct asm_ctx *c, struct words *w)
 			asm_error(c, w->col[2], "a state group needs at least one word");
 			return;
 		}
+		if (p->state_words + v > RC_STATE_MAX) {
+			asm_error(c, w->col[0], "the data area would exceed %d words",
+				  RC_STATE_MAX);
+			return;
+		}
 		if (p->nsyms == RC_SYMBOLS_MAX) {
 			asm_error(c, w->col[0], "more than %d state groups",
 				  RC_SYMBOLS_MAX);
@@ -556,8 +561,9 @@ static void directive(struct asm_ctx *c, struct words *w)
 		    name_taken(c, w->w[1], w->col[1]) ||
 		    !directive_number(c, w, 2, UINT32_MAX, &v))
 			return;
-		if (!v) {
-			asm_error(c, w->col[2], "a window needs at least one word");
+		if (!v || v > RC_WINDOW_WORDS_MAX) {
+			asm_error(c, w->col[2], "a window has 1 to %d words",
+				  RC_WINDOW_WORDS_MAX);
 			return;
 		}
 		if (p->nwindows == RC_WINDOWS_MAX) {
@@ -708,6 +714,14 @@ int rc_asm(const char *path, const char *text, struct rc_prog *prog,
 	size_t errors_before = d->nerrors, first = d->n;
 	char *copy, *line, *save;
 
+	/* A reused program object may still hold an earlier file's text. */
+	if (prog->src) {
+		free(prog->src->path);
+		free(prog->src->text);
+		free(prog->src->line_start);
+		free(prog->src);
+	}
+	free(prog->loc);
 	memset(prog, 0, sizeof(*prog));
 	prog->budget = RC_BUDGET_DEFAULT;
 	snprintf(prog->origin, sizeof(prog->origin), "%s", path);
