@@ -61,6 +61,8 @@ RLOADER		:= $(BUILD)/rloader
 LIBS		:= $(LIBRCODE) $(LIBRCODE2BPF)
 
 .PHONY: all test test-userspace deps demo install clean vm-test bench
+# Objects are never intermediate: keep them for incremental builds.
+.SECONDARY:
 all: $(BPF_OBJS) $(LIBS) $(RLOADER) $(TEST_BINS)
 
 $(BUILD)/%.o: %.c
@@ -102,6 +104,10 @@ test: all
 test-userspace: all
 	sh selftests/run.sh --build $(BUILD) --userspace
 
+# The selftests in a VM on Debian's kernel, JIT on and off (vm-images/README.md).
+vm-test: all
+	sh vm-images/run-vm.sh --build $(BUILD)
+
 deps:
 	sh scripts/install-deps.sh
 
@@ -112,6 +118,21 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/rcode/examples
 	install -m 755 $(RLOADER) $(DESTDIR)$(PREFIX)/bin/rloader
 	install -m 644 examples/*.r $(DESTDIR)$(PREFIX)/share/rcode/examples/
+
+# Benchmarks: bench/bench_*.c are programs, the other bench/*.c their
+# shared code.  Neither 'all' nor 'test' builds or runs them.
+BENCH_SRCS	:= $(sort $(wildcard bench/bench_*.c))
+BENCH_LIB_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(sort $(filter-out \
+	$(BENCH_SRCS),$(wildcard bench/*.c))))
+BENCH_BINS	:= $(BENCH_SRCS:%.c=$(BUILD)/%)
+
+$(BENCH_SRCS:%.c=$(BUILD)/%.o) $(BENCH_LIB_OBJS): $(BUILD)/bpf/embedded.h
+
+$(BUILD)/bench/bench_%: $(BUILD)/bench/bench_%.o $(BENCH_LIB_OBJS) $(LIBS)
+	$(CC) $(LDSAN) -o $@ $< $(BENCH_LIB_OBJS) $(LIBS) $(LDLIBS) -lm
+
+bench: $(BPF_OBJS) $(BENCH_BINS)
+	sh bench/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * rc_xlate.h - rcode2bpf: a verified R-code handler in, eBPF out.
+ *
+ * The output is one self-contained XDP program: it parses Ethernet,
+ * IPv4/IPv6, UDP and the R-message header itself (so it can run alone
+ * under BPF_PROG_TEST_RUN as well as behind the dispatcher's tail call),
+ * runs the handler with its operand stack in registers, and ends in
+ * XDP_DROP, XDP_PASS or XDP_TX.  Anything that is not a well-formed
+ * R-message for its portal is passed untouched.  docs/xlate.md explains
+ * the register and stack-frame layout and every check it emits.
+ */
+#ifndef RC_XLATE_H
+#define RC_XLATE_H
+
+#include <linux/bpf.h>
+#include "rcode.h"
+
+struct rc_diags;
+
+/* What the program needs from its environment, decided before any map is
+ * created (rc_xlate_plan). */
+struct rc_xlate_plan {
+	bool needs_snapshot;	/* an edit may be followed by a fault: keep
+				 * a per-CPU copy of the message to restore */
+	bool budget_checks;	/* some path may exceed the budget */
+	bool edits;		/* stores to the message: keep the checksum */
+	uint32_t longest_path;	/* most instructions any run can execute */
+};
+
+/* File descriptors the emitted code refers to (BPF_PSEUDO_MAP_FD). */
+struct rc_xlate_maps {
+	int state_fd;			/* array, 1 entry of state_words*8; -1 if none */
+	int window_fd[RC_WINDOWS_MAX];	/* array, 1 entry of words*8 */
+	int stats_fd;			/* per-CPU array of struct rc_handler_stats */
+	int snapshot_fd;		/* per-CPU array, RC_SNAPSHOT_SIZE bytes; -1 if not needed */
+};
+#define RC_SNAPSHOT_SIZE	(RC_HDR_LEN + RC_PAYLOAD_MAX)
+
+struct rc_xlate_opts {
+	size_t sz;
+	uint16_t udp_port;	/* R-message UDP port; 0 means RC_UDP_PORT */
+};
+
+struct rc_xlate_out {
+	struct bpf_insn *insns;
+	uint32_t ninsns;
+	uint32_t *rc_to_bpf;	/* first eBPF insn of each R-code pc, or -1 */
+	struct rc_xlate_plan plan;
+};
+
+/* Analyse a verified program.  Returns 0, or -EOPNOTSUPP with an error in
+ * d for handlers this version cannot translate. */
+int rc_xlate_plan(const struct rc_prog *prog, const struct rc_verinfo *vi,
+		  struct rc_xlate_plan *plan, struct rc_diags *d);
+
+/* Translate.  The program must have passed rc_verify (vi is its result).
+ * Returns 0 or -errno (-EOPNOTSUPP with diagnostics for unsupported
+ * handlers, -ERANGE if the result would exceed eBPF's jump range). */
+int rc_xlate(const struct rc_prog *prog, const struct rc_verinfo *vi,
+	     const struct rc_xlate_maps *maps, const struct rc_xlate_opts *opts,
+	     struct rc_xlate_out *out, struct rc_diags *d);
+void rc_xlate_out_free(struct rc_xlate_out *out);
+
+/* An annotated listing: each R-code instruction followed by its eBPF. */
+int rc_xlate_listing(const struct rc_prog *prog, const struct rc_xlate_out *out,
+		     char **text);
+
+#endif /* RC_XLATE_H */

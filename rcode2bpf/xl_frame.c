@@ -1,0 +1,579 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * xl_frame.c - the code around a translated handler: parse the packet up
+ * to the R-message, find the maps, and end every run: actions (checksum,
+ * lengths, address swap for replies), faults (restore the message, record
+ * code and pc) and statistics.
+ *
+ * The checksum is kept incrementally.  Every 16-bit-word sum the UDP
+ * checksum needs is congruent, modulo 0xffff, to the plain integer value
+ * of the bytes read little-endian from an even offset (2^16 == 1 mod
+ * 0xffff), and a byte-odd offset multiplies by 2^8.  So an edit adds
+ * (new - old) mod 0xffff to a running sum, in ordinary ALU instructions,
+ * and the action folds the sum into the field once (RFC 1624's
+ * HC' = ~(~HC + ~m + m'), with 0xffff - t for the complement).
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include "xl_internal.h"
+
+#define ST(field)	offsetof(struct rc_handler_stats, field)
+
+int xl_fault_label(struct xl_ctx *x, uint32_t code, uint32_t pc)
+{
+	for (uint32_t i = 0; i < x->nstubs; i++)
+		if (x->stubs[i].code == code && x->stubs[i].pc == pc)
+			return x->stubs[i].label;
+	if (x->nstubs == x->stubcap) {
+		uint32_t cap = x->stubcap ? 2 * x->stubcap : 32;
+		struct xl_stub *s = realloc(x->stubs, cap * sizeof(*s));
+
+		if (!s) {
+			x->b.oom = true;
+			return 0;
+		}
+		x->stubs = s;
+		x->stubcap = cap;
+	}
+	x->stubs[x->nstubs] = (struct xl_stub){ xl_label(&x->b), code, pc };
+	return x->stubs[x->nstubs++].label;
+}
+
+void xl_spill(struct xl_ctx *x, int n)
+{
+	for (int i = 0; i < n && i < 4; i++)
+		EMIT(&x->b, STX_MEM(BPF_DW, R10, R1 + i, FP_STK(i)));
+}
+
+void xl_reload(struct xl_ctx *x, int n)
+{
+	for (int i = 0; i < n && i < 4; i++)
+		EMIT(&x->b, LDX_MEM(BPF_DW, R1 + i, R10, FP_STK(i)));
+}
+
+void xl_reload_packet(struct xl_ctx *x)
+{
+	struct xl_buf *b = &x->b;
+
+	EMIT(b, LDX_MEM(BPF_W, R8, R9, offsetof(struct xdp_md, data)));
+	EMIT(b, LDX_MEM(BPF_W, R6, R9, offsetof(struct xdp_md, data_end)));
+	EMIT(b, LDX_MEM(BPF_DW, R0, R10, FP_HDROFF));
+	EMIT(b, ALU64_REG(BPF_ADD, R8, R0));
+	EMIT(b, MOV64_REG(R0, R8));
+	EMIT(b, ALU64_IMM(BPF_ADD, R0, RC_HDR_LEN));
+	JMP_TO(b, JMP_REG(BPF_JGT, R0, R6), x->l_internal);
+	x->proven = 0;
+}
+
+void xl_csum_replace(struct xl_ctx *x, bool odd)
+{
+	struct xl_buf *b = &x->b;
+
+	EMIT(b, ALU64_IMM(BPF_MOD, R0, CSUM_MOD));
+	EMIT(b, NEG64(R0));
+	EMIT(b, ALU64_IMM(BPF_ADD, R0, CSUM_MOD));	/* 0xffff - old */
+	EMIT(b, ALU64_IMM(BPF_MOD, R5, CSUM_MOD));
+	EMIT(b, ALU64_REG(BPF_ADD, R0, R5));
+	if (odd)
+		EMIT(b, ALU64_IMM(BPF_LSH, R0, 8));
+	EMIT(b, LDX_MEM(BPF_DW, R5, R10, FP_CSUM));
+	EMIT(b, ALU64_REG(BPF_ADD, R5, R0));
+	EMIT(b, STX_MEM(BPF_DW, R10, R5, FP_CSUM));
+}
+
+/* r0 = the map value of a one-entry map, or jump to l_internal. */
+static void lookup(struct xl_ctx *x, int fd)
+{
+	struct xl_buf *b = &x->b;
+
+	xl_ld_map_fd(b, R1, fd);
+	EMIT(b, MOV64_REG(R2, R10));
+	EMIT(b, ALU64_IMM(BPF_ADD, R2, FP_KEY));
+	EMIT(b, CALL(BPF_FUNC_map_lookup_elem));
+	JMP_TO(b, JMP_IMM(BPF_JEQ, R0, 0), x->l_internal);
+}
+
+/* *(u64 *)(r0 + off) += 1; r0 holds a stats map value. */
+static void bump(struct xl_ctx *x, int off)
+{
+	EMIT(&x->b, LDX_MEM(BPF_DW, R1, R0, off));
+	EMIT(&x->b, ALU64_IMM(BPF_ADD, R1, 1));
+	EMIT(&x->b, STX_MEM(BPF_DW, R0, R1, off));
+}
+
+/* Check one IP version's headers; r2 = data, r6 = data_end. */
+static void parse_ip(struct xl_ctx *x, bool v6, int l_udp)
+{
+	struct xl_buf *b = &x->b;
+	int hdr = v6 ? 14 + 40 + 8 : 14 + 20 + 8;	/* R header offset */
+
+	EMIT(b, MOV64_REG(R0, R2));
+	EMIT(b, ALU64_IMM(BPF_ADD, R0, hdr + RC_HDR_LEN));
+	JMP_TO(b, JMP_REG(BPF_JGT, R0, R6), x->l_not_ours);
+	if (v6) {
+		EMIT(b, LDX_MEM(BPF_B, R3, R2, 14 + 6));	/* next header */
+		JMP_TO(b, JMP_IMM(BPF_JNE, R3, 17), x->l_not_ours);
+		/* payload length == UDP length (no extension headers) */
+		EMIT(b, LDX_MEM(BPF_H, R3, R2, 14 + 4));
+		EMIT(b, LDX_MEM(BPF_H, R4, R2, 14 + 40 + 4));
+		JMP_TO(b, JMP_REG(BPF_JNE, R3, R4), x->l_not_ours);
+	} else {
+		EMIT(b, LDX_MEM(BPF_B, R3, R2, 14));		/* version, ihl */
+		JMP_TO(b, JMP_IMM(BPF_JNE, R3, 0x45), x->l_not_ours);
+		EMIT(b, LDX_MEM(BPF_B, R3, R2, 14 + 9));	/* protocol */
+		JMP_TO(b, JMP_IMM(BPF_JNE, R3, 17), x->l_not_ours);
+		EMIT(b, LDX_MEM(BPF_H, R3, R2, 14 + 6));	/* MF | offset */
+		JMP_TO(b, JMP_IMM(BPF_JSET, R3, 0xff3f), x->l_not_ours);
+		/* total length == 20 + UDP length */
+		EMIT(b, LDX_MEM(BPF_H, R3, R2, 14 + 2));
+		EMIT(b, BSWAP_BE(R3, 16));
+		EMIT(b, LDX_MEM(BPF_H, R4, R2, 14 + 20 + 4));
+		EMIT(b, BSWAP_BE(R4, 16));
+		EMIT(b, ALU64_IMM(BPF_ADD, R4, 20));
+		JMP_TO(b, JMP_REG(BPF_JNE, R3, R4), x->l_not_ours);
+	}
+	EMIT(b, MOV64_REG(R8, R2));
+	EMIT(b, ALU64_IMM(BPF_ADD, R8, hdr));
+	EMIT(b, ST_MEM(BPF_DW, R10, FP_HDROFF, hdr));
+	EMIT(b, ST_MEM(BPF_DW, R10, FP_IPV, v6 ? 6 : 4));
+	JMP_TO(b, JA(), l_udp);
+}
+
+void xl_prologue(struct xl_ctx *x)
+{
+	struct xl_buf *b = &x->b;
+	const struct rc_prog *p = x->prog;
+	int l_v4 = xl_label(b), l_v6 = xl_label(b), l_udp = xl_label(b);
+	int l_exact = xl_label(b);
+	uint16_t port_be = (uint16_t)(x->port << 8 | x->port >> 8);
+
+	EMIT(b, MOV64_REG(R9, R1));
+	EMIT(b, LDX_MEM(BPF_W, R2, R9, offsetof(struct xdp_md, data)));
+	EMIT(b, LDX_MEM(BPF_W, R6, R9, offsetof(struct xdp_md, data_end)));
+	EMIT(b, MOV64_REG(R0, R2));
+	EMIT(b, ALU64_IMM(BPF_ADD, R0, 14));
+	JMP_TO(b, JMP_REG(BPF_JGT, R0, R6), x->l_not_ours);
+	EMIT(b, LDX_MEM(BPF_H, R3, R2, 12));		/* ethertype, as read LE */
+	JMP_TO(b, JMP_IMM(BPF_JEQ, R3, 0x0008), l_v4);	/* ETH_P_IP */
+	JMP_TO(b, JMP_IMM(BPF_JEQ, R3, 0xdd86), l_v6);	/* ETH_P_IPV6 */
+	JMP_TO(b, JA(), x->l_not_ours);
+	xl_bind(b, l_v4);
+	parse_ip(x, false, l_udp);
+	xl_bind(b, l_v6);
+	parse_ip(x, true, l_udp);
+
+	/* r8 = R header; the 24 header bytes are known to be there. */
+	xl_bind(b, l_udp);
+	EMIT(b, LDX_MEM(BPF_H, R3, R8, -8 + 2));	/* UDP destination port */
+	JMP_TO(b, JMP_IMM(BPF_JNE, R3, port_be), x->l_not_ours);
+	EMIT(b, LDX_MEM(BPF_H, R3, R8, RC_WOFF_MAGIC));
+	JMP_TO(b, JMP_IMM(BPF_JNE, R3, 0x4d52), x->l_not_ours);	/* "RM" */
+	EMIT(b, LDX_MEM(BPF_B, R3, R8, RC_WOFF_VERSION));
+	JMP_TO(b, JMP_IMM(BPF_JNE, R3, RC_WIRE_VERSION), x->l_not_ours);
+	/* No portal check: choosing the handler by portal is the
+	 * dispatcher's job; a handler runs on the messages it is given. */
+	EMIT(b, LDX_MEM(BPF_H, R4, R8, RC_WOFF_LEN));
+	EMIT(b, BSWAP_BE(R4, 16));
+	JMP_TO(b, JMP_IMM(BPF_JGT, R4, RC_PAYLOAD_MAX), x->l_not_ours);
+	EMIT(b, LDX_MEM(BPF_H, R3, R8, -8 + 4));	/* UDP length */
+	EMIT(b, BSWAP_BE(R3, 16));
+	EMIT(b, MOV64_REG(R0, R4));
+	EMIT(b, ALU64_IMM(BPF_ADD, R0, 8 + RC_HDR_LEN));
+	JMP_TO(b, JMP_REG(BPF_JNE, R3, R0), x->l_not_ours);
+	EMIT(b, STX_MEM(BPF_DW, R10, R4, FP_ORIGLEN));
+
+	/*
+	 * The payload must end where the packet ends, so that a bounds check
+	 * against data_end is exactly R-code's check against len.  Shorter:
+	 * truncated, not ours.  Longer: link-layer padding; trim it.
+	 */
+	EMIT(b, MOV64_REG(R0, R8));
+	EMIT(b, ALU64_IMM(BPF_ADD, R0, RC_HDR_LEN));
+	EMIT(b, ALU64_REG(BPF_ADD, R0, R4));
+	JMP_TO(b, JMP_REG(BPF_JGT, R0, R6), x->l_not_ours);
+	JMP_TO(b, JMP_REG(BPF_JEQ, R0, R6), l_exact);
+	EMIT(b, MOV64_REG(R1, R9));
+	EMIT(b, CALL(BPF_FUNC_xdp_get_buff_len));
+	EMIT(b, LDX_MEM(BPF_DW, R2, R10, FP_ORIGLEN));
+	EMIT(b, LDX_MEM(BPF_DW, R3, R10, FP_HDROFF));
+	EMIT(b, ALU64_REG(BPF_ADD, R2, R3));
+	EMIT(b, ALU64_IMM(BPF_ADD, R2, RC_HDR_LEN));	/* wanted length */
+	EMIT(b, ALU64_REG(BPF_SUB, R2, R0));		/* minus actual: < 0 */
+	EMIT(b, MOV64_REG(R1, R9));
+	EMIT(b, CALL(BPF_FUNC_xdp_adjust_tail));
+	JMP_TO(b, JMP_IMM(BPF_JNE, R0, 0), x->l_not_ours);
+	xl_reload_packet(x);
+	xl_bind(b, l_exact);
+
+	/* The maps: one-entry arrays, looked up once per run. */
+	EMIT(b, ST_MEM(BPF_W, R10, FP_KEY, 0));
+	if (p->state_words) {
+		lookup(x, x->maps->state_fd);
+		EMIT(b, MOV64_REG(R7, R0));
+	}
+	for (uint32_t k = 0; k < p->nwindows; k++) {
+		lookup(x, x->maps->window_fd[k]);
+		EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_WIN(k)));
+	}
+	if (x->plan.edits)
+		EMIT(b, ST_MEM(BPF_DW, R10, FP_CSUM, 0));
+	if (x->plan.budget_checks)
+		EMIT(b, ST_MEM(BPF_DW, R10, FP_CNT, 0));
+	for (int j = 0; j < RC_LOCALS; j++)	/* locals start at zero */
+		if (x->locals_read & 1u << j)
+			EMIT(b, ST_MEM(BPF_DW, R10, FP_LOCAL(j), 0));
+	if (x->plan.needs_snapshot) {
+		lookup(x, x->maps->snapshot_fd);
+		EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_SNAP));
+		EMIT(b, MOV64_REG(R3, R0));
+		EMIT(b, MOV64_REG(R1, R9));
+		EMIT(b, LDX_MEM(BPF_DW, R2, R10, FP_HDROFF));
+		EMIT(b, LDX_MEM(BPF_DW, R4, R10, FP_ORIGLEN));
+		EMIT(b, ALU64_IMM(BPF_ADD, R4, RC_HDR_LEN));
+		EMIT(b, CALL(BPF_FUNC_xdp_load_bytes));
+		JMP_TO(b, JMP_IMM(BPF_JNE, R0, 0), x->l_internal);
+	}
+	x->proven = 0;
+}
+
+/* Fix the UDP and IP lengths after a resize; r2 = data (checked). */
+static void fix_lengths(struct xl_ctx *x, bool v6)
+{
+	struct xl_buf *b = &x->b;
+	int udp_len = (v6 ? 14 + 40 : 14 + 20) + 4;
+	int l_same = xl_label(b);
+
+	EMIT(b, LDX_MEM(BPF_H, R3, R8, RC_WOFF_LEN));
+	EMIT(b, BSWAP_BE(R3, 16));			/* current length */
+	EMIT(b, LDX_MEM(BPF_DW, R4, R10, FP_ORIGLEN));
+	JMP_TO(b, JMP_REG(BPF_JEQ, R3, R4), l_same);
+	/* UDP length: in the header and in the pseudo-header, so twice. */
+	EMIT(b, MOV64_REG(R5, R3));
+	EMIT(b, ALU64_IMM(BPF_ADD, R5, 8 + RC_HDR_LEN));
+	EMIT(b, BSWAP_BE(R5, 16));
+	EMIT(b, STX_MEM(BPF_DW, R10, R5, FP_TMP));
+	EMIT(b, LDX_MEM(BPF_H, R0, R2, udp_len));
+	EMIT(b, STX_MEM(BPF_H, R2, R5, udp_len));
+	EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_TMP2));
+	xl_csum_replace(x, false);
+	EMIT(b, LDX_MEM(BPF_DW, R0, R10, FP_TMP2));
+	EMIT(b, LDX_MEM(BPF_DW, R5, R10, FP_TMP));
+	xl_csum_replace(x, false);
+	EMIT(b, LDX_MEM(BPF_W, R2, R9, offsetof(struct xdp_md, data)));
+	EMIT(b, LDX_MEM(BPF_W, R6, R9, offsetof(struct xdp_md, data_end)));
+	EMIT(b, MOV64_REG(R0, R2));
+	EMIT(b, ALU64_IMM(BPF_ADD, R0, 14 + (v6 ? 40 : 20)));
+	JMP_TO(b, JMP_REG(BPF_JGT, R0, R6), x->l_internal);
+	EMIT(b, LDX_MEM(BPF_H, R3, R8, RC_WOFF_LEN));
+	EMIT(b, BSWAP_BE(R3, 16));
+	if (v6) {
+		EMIT(b, ALU64_IMM(BPF_ADD, R3, 8 + RC_HDR_LEN));
+		EMIT(b, BSWAP_BE(R3, 16));
+		EMIT(b, STX_MEM(BPF_H, R2, R3, 14 + 4));	/* payload length */
+	} else {
+		/* total length, and the IP header checksum with it */
+		EMIT(b, ALU64_IMM(BPF_ADD, R3, 20 + 8 + RC_HDR_LEN));
+		EMIT(b, BSWAP_BE(R3, 16));
+		EMIT(b, LDX_MEM(BPF_H, R4, R2, 14 + 2));
+		EMIT(b, STX_MEM(BPF_H, R2, R3, 14 + 2));
+		EMIT(b, LDX_MEM(BPF_H, R5, R2, 14 + 10));	/* HC */
+		EMIT(b, NEG64(R5));
+		EMIT(b, ALU64_IMM(BPF_ADD, R5, CSUM_MOD));	/* ~HC */
+		EMIT(b, NEG64(R4));
+		EMIT(b, ALU64_IMM(BPF_ADD, R4, CSUM_MOD));	/* ~m */
+		EMIT(b, ALU64_REG(BPF_ADD, R5, R4));
+		EMIT(b, ALU64_REG(BPF_ADD, R5, R3));		/* + m' */
+		EMIT(b, ALU64_IMM(BPF_MOD, R5, CSUM_MOD));
+		EMIT(b, NEG64(R5));
+		EMIT(b, ALU64_IMM(BPF_ADD, R5, CSUM_MOD));
+		EMIT(b, STX_MEM(BPF_H, R2, R5, 14 + 10));
+	}
+	xl_bind(b, l_same);
+}
+
+/* Fold the running checksum delta into the UDP checksum field. */
+static void fix_checksum(struct xl_ctx *x)
+{
+	struct xl_buf *b = &x->b;
+	int l_done = xl_label(b), l_go = xl_label(b);
+
+	EMIT(b, LDX_MEM(BPF_H, R5, R8, -8 + 6));
+	JMP_TO(b, JMP_IMM(BPF_JNE, R5, 0), l_go);
+	/* 0 means "no checksum" over IPv4 (RFC 768); keep it that way. */
+	EMIT(b, LDX_MEM(BPF_DW, R0, R10, FP_IPV));
+	JMP_TO(b, JMP_IMM(BPF_JEQ, R0, 4), l_done);
+	xl_bind(b, l_go);
+	EMIT(b, LDX_MEM(BPF_DW, R0, R10, FP_CSUM));
+	EMIT(b, ALU64_IMM(BPF_MOD, R0, CSUM_MOD));
+	EMIT(b, NEG64(R5));
+	EMIT(b, ALU64_IMM(BPF_ADD, R5, CSUM_MOD));	/* ~HC */
+	EMIT(b, ALU64_REG(BPF_ADD, R0, R5));
+	EMIT(b, ALU64_IMM(BPF_MOD, R0, CSUM_MOD));
+	EMIT(b, NEG64(R0));
+	EMIT(b, ALU64_IMM(BPF_ADD, R0, CSUM_MOD));	/* never 0 */
+	EMIT(b, STX_MEM(BPF_H, R8, R0, -8 + 6));
+	xl_bind(b, l_done);
+}
+
+/* Exchange n bytes at offsets a and c of r2, 4 or 2 bytes at a time. */
+static void swap_bytes(struct xl_ctx *x, int a, int c, int n)
+{
+	struct xl_buf *b = &x->b;
+
+	for (int i = 0; i < n;) {
+		int sz = n - i >= 4 ? BPF_W : BPF_H, w = sz == BPF_W ? 4 : 2;
+
+		EMIT(b, LDX_MEM(sz, R3, R2, a + i));
+		EMIT(b, LDX_MEM(sz, R4, R2, c + i));
+		EMIT(b, STX_MEM(sz, R2, R4, a + i));
+		EMIT(b, STX_MEM(sz, R2, R3, c + i));
+		i += w;
+	}
+}
+
+/* The reply goes back where the message came from: swap the MAC and IP
+ * addresses, the UDP ports and the R-message ranks.  Swapping two aligned
+ * fields leaves every ones'-complement sum unchanged. */
+static void swap_addresses(struct xl_ctx *x, bool v6)
+{
+	int hdr = v6 ? 14 + 40 + 8 : 14 + 20 + 8;
+
+	swap_bytes(x, 0, 6, 6);
+	if (v6)
+		swap_bytes(x, 14 + 8, 14 + 24, 16);
+	else
+		swap_bytes(x, 14 + 12, 14 + 16, 4);
+	swap_bytes(x, hdr - 8, hdr - 6, 2);
+	swap_bytes(x, hdr + RC_WOFF_SRC, hdr + RC_WOFF_DST, 4);
+}
+
+/* r2 = data, known to reach past the R header of an IPv4/6 packet. */
+static void load_data_checked(struct xl_ctx *x, bool v6)
+{
+	struct xl_buf *b = &x->b;
+
+	EMIT(b, LDX_MEM(BPF_W, R2, R9, offsetof(struct xdp_md, data)));
+	EMIT(b, LDX_MEM(BPF_W, R6, R9, offsetof(struct xdp_md, data_end)));
+	EMIT(b, MOV64_REG(R0, R2));
+	EMIT(b, ALU64_IMM(BPF_ADD, R0, (v6 ? 62 : 42) + RC_HDR_LEN));
+	JMP_TO(b, JMP_REG(BPF_JGT, R0, R6), x->l_internal);
+}
+
+/* pass and reply: lengths, checksum, addresses, statistics, verdict. */
+static void finish_sending(struct xl_ctx *x, bool reply)
+{
+	struct xl_buf *b = &x->b;
+	int l_v6 = xl_label(b), l_stats = xl_label(b);
+
+	for (int v6 = 0; v6 < 2; v6++) {
+		if (v6)
+			xl_bind(b, l_v6);
+		else {
+			EMIT(b, LDX_MEM(BPF_DW, R0, R10, FP_IPV));
+			JMP_TO(b, JMP_IMM(BPF_JEQ, R0, 6), l_v6);
+		}
+		if (x->plan.edits) {
+			if (x->has_resize) {
+				load_data_checked(x, v6);
+				fix_lengths(x, v6);
+			}
+			fix_checksum(x);
+		}
+		if (reply) {
+			load_data_checked(x, v6);
+			swap_addresses(x, v6);
+		}
+		JMP_TO(b, JA(), l_stats);
+	}
+	xl_bind(b, l_stats);
+	lookup(x, x->maps->stats_fd);
+	bump(x, ST(invocations));
+	bump(x, reply ? ST(reply) : ST(pass));
+	EMIT(b, MOV64_IMM(R0, reply ? XDP_TX : XDP_PASS));
+	EMIT(b, EXIT_INSN());
+}
+
+/* Undo every edit: restore the length, then the bytes from the snapshot. */
+static void restore_message(struct xl_ctx *x)
+{
+	struct xl_buf *b = &x->b;
+
+	xl_reload_packet(x);
+	if (x->has_resize) {
+		int l_same = xl_label(b);
+
+		EMIT(b, LDX_MEM(BPF_H, R3, R8, RC_WOFF_LEN));
+		EMIT(b, BSWAP_BE(R3, 16));
+		EMIT(b, LDX_MEM(BPF_DW, R2, R10, FP_ORIGLEN));
+		JMP_TO(b, JMP_REG(BPF_JEQ, R2, R3), l_same);
+		EMIT(b, ALU64_REG(BPF_SUB, R2, R3));
+		EMIT(b, MOV64_REG(R1, R9));
+		EMIT(b, CALL(BPF_FUNC_xdp_adjust_tail));
+		JMP_TO(b, JMP_IMM(BPF_JNE, R0, 0), x->l_internal);
+		xl_bind(b, l_same);
+	}
+	EMIT(b, MOV64_REG(R1, R9));
+	EMIT(b, LDX_MEM(BPF_DW, R2, R10, FP_HDROFF));
+	EMIT(b, LDX_MEM(BPF_DW, R3, R10, FP_SNAP));
+	EMIT(b, LDX_MEM(BPF_DW, R4, R10, FP_ORIGLEN));
+	/* Re-bound for the kernel verifier: the spilled value is exact but
+	 * came from the packet. */
+	JMP_TO(b, JMP_IMM(BPF_JGT, R4, RC_PAYLOAD_MAX), x->l_internal);
+	EMIT(b, ALU64_IMM(BPF_ADD, R4, RC_HDR_LEN));
+	EMIT(b, CALL(BPF_FUNC_xdp_store_bytes));
+}
+
+/*
+ * resize: n in slot d-1.  The bytes a shrink removes leave the checksum
+ * first; the kernel zeroes what a grow adds (bpf_xdp_adjust_tail), and
+ * zeros add nothing to a checksum.  The UDP and IP lengths are fixed when
+ * the message is sent (fix_lengths), a fault restores the old length.
+ */
+void xl_resize(struct xl_ctx *x, uint32_t pc, int d)
+{
+	struct xl_buf *b = &x->b;
+	int fault = xl_fault_label(x, RC_FAULT_LENGTH, pc);
+	int l_loop = xl_label(b), l_done = xl_label(b);
+
+	if (d - 1 < 4)
+		EMIT(b, MOV64_REG(R5, R1 + d - 1));
+	else
+		EMIT(b, LDX_MEM(BPF_DW, R5, R10, FP_STK(d - 1)));
+	JMP_TO(b, JMP_IMM(BPF_JGT, R5, RC_PAYLOAD_MAX), fault);
+	EMIT(b, STX_MEM(BPF_DW, R10, R5, FP_TMP));		/* new length */
+	xl_spill(x, d - 1);
+	EMIT(b, LDX_MEM(BPF_H, R4, R8, RC_WOFF_LEN));
+	EMIT(b, BSWAP_BE(R4, 16));
+	EMIT(b, STX_MEM(BPF_DW, R10, R4, FP_TMP2));		/* current */
+
+	/* for (i = new; i < cur; i++) csum -= byte[i] (x 2^8 if i is odd) */
+	xl_bind(b, l_loop);
+	JMP_TO(b, JMP_REG(BPF_JGE, R5, R4), l_done);
+	EMIT(b, MOV64_REG(R0, R5));
+	JMP_TO(b, JMP_IMM(BPF_JGT, R0, RC_PAYLOAD_MAX - 1), l_done);
+	EMIT(b, ALU64_REG(BPF_ADD, R0, R8));
+	EMIT(b, MOV64_REG(R3, R0));
+	EMIT(b, ALU64_IMM(BPF_ADD, R3, MSG_PAYLOAD + 1));
+	JMP_TO(b, JMP_REG(BPF_JGT, R3, R6), l_done);
+	EMIT(b, LDX_MEM(BPF_B, R3, R0, MSG_PAYLOAD));
+	EMIT(b, MOV64_REG(R2, R5));		/* odd offsets count x 2^8 */
+	EMIT(b, ALU64_IMM(BPF_AND, R2, 1));
+	EMIT(b, ALU64_IMM(BPF_LSH, R2, 3));
+	EMIT(b, ALU64_REG(BPF_LSH, R3, R2));
+	EMIT(b, NEG64(R3));
+	EMIT(b, ALU64_IMM(BPF_ADD, R3, CSUM_MOD));
+	EMIT(b, LDX_MEM(BPF_DW, R2, R10, FP_CSUM));
+	EMIT(b, ALU64_REG(BPF_ADD, R2, R3));
+	EMIT(b, STX_MEM(BPF_DW, R10, R2, FP_CSUM));
+	EMIT(b, ALU64_IMM(BPF_ADD, R5, 1));
+	JMP_TO(b, JA(), l_loop);
+	xl_bind(b, l_done);
+
+	EMIT(b, LDX_MEM(BPF_DW, R2, R10, FP_TMP));
+	EMIT(b, LDX_MEM(BPF_DW, R3, R10, FP_TMP2));
+	EMIT(b, ALU64_REG(BPF_SUB, R2, R3));
+	EMIT(b, MOV64_REG(R1, R9));
+	EMIT(b, CALL(BPF_FUNC_xdp_adjust_tail));
+	/* Only a driver without tailroom can refuse; then the message
+	 * cannot have the length R-code asked for: fault 'length'. */
+	JMP_TO(b, JMP_IMM(BPF_JNE, R0, 0), fault);
+	xl_reload_packet(x);
+	EMIT(b, LDX_MEM(BPF_DW, R5, R10, FP_TMP));
+	EMIT(b, BSWAP_BE(R5, 16));
+	EMIT(b, LDX_MEM(BPF_H, R0, R8, RC_WOFF_LEN));
+	EMIT(b, STX_MEM(BPF_H, R8, R5, RC_WOFF_LEN));
+	xl_csum_replace(x, false);
+	xl_reload(x, d - 1);
+}
+
+/* A fault: the message goes up as it came; record code and pc. */
+static void emit_fault(struct xl_ctx *x)
+{
+	struct xl_buf *b = &x->b;
+
+	xl_bind(b, x->l_fault);
+	EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_FCODE));
+	EMIT(b, STX_MEM(BPF_DW, R10, R5, FP_FPC));
+	if (x->plan.needs_snapshot)
+		restore_message(x);
+	EMIT(b, CALL(BPF_FUNC_ktime_get_ns));
+	EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_TMP));
+	lookup(x, x->maps->stats_fd);
+	bump(x, ST(invocations));
+	EMIT(b, LDX_MEM(BPF_DW, R2, R10, FP_FCODE));
+	EMIT(b, STX_MEM(BPF_DW, R0, R2, ST(last_fault_code)));
+	EMIT(b, LDX_MEM(BPF_DW, R3, R10, FP_FPC));
+	EMIT(b, STX_MEM(BPF_DW, R0, R3, ST(last_fault_pc)));
+	EMIT(b, LDX_MEM(BPF_DW, R3, R10, FP_TMP));
+	EMIT(b, STX_MEM(BPF_DW, R0, R3, ST(last_fault_ns)));
+	{
+		int l_nobudget = xl_label(b);
+
+		JMP_TO(b, JMP_IMM(BPF_JNE, R2, RC_FAULT_BUDGET), l_nobudget);
+		bump(x, ST(budget_aborts));
+		xl_bind(b, l_nobudget);
+	}
+	EMIT(b, LDX_MEM(BPF_DW, R2, R10, FP_FCODE));
+	EMIT(b, ALU64_IMM(BPF_AND, R2, RC_ABI_FAULTS - 1));
+	EMIT(b, ALU64_IMM(BPF_LSH, R2, 3));
+	EMIT(b, ALU64_REG(BPF_ADD, R0, R2));
+	bump(x, ST(faults));
+	EMIT(b, MOV64_IMM(R0, XDP_PASS));
+	EMIT(b, EXIT_INSN());
+}
+
+/* Not an R-message for this handler: untouched, counted. */
+static void emit_not_ours(struct xl_ctx *x)
+{
+	struct xl_buf *b = &x->b;
+
+	xl_bind(b, x->l_not_ours);
+	EMIT(b, ST_MEM(BPF_W, R10, FP_KEY, 0));
+	lookup(x, x->maps->stats_fd);
+	bump(x, ST(not_for_us));
+	EMIT(b, MOV64_IMM(R0, XDP_PASS));
+	EMIT(b, EXIT_INSN());
+}
+
+void xl_epilogue(struct xl_ctx *x)
+{
+	struct xl_buf *b = &x->b;
+
+	/* Fault exits: code in r0, pc in r5. */
+	for (uint32_t i = 0; i < x->nstubs; i++) {
+		if (!xl_label_used(b, x->stubs[i].label))
+			continue;
+		xl_bind(b, x->stubs[i].label);
+		EMIT(b, MOV64_IMM(R0, x->stubs[i].code));
+		EMIT(b, MOV64_IMM(R5, x->stubs[i].pc));
+		JMP_TO(b, JA(), x->l_fault);
+	}
+
+	if (xl_label_used(b, x->l_drop)) {
+		xl_bind(b, x->l_drop);
+		lookup(x, x->maps->stats_fd);
+		bump(x, ST(invocations));
+		bump(x, ST(drop));
+		EMIT(b, MOV64_IMM(R0, XDP_DROP));
+		EMIT(b, EXIT_INSN());
+	}
+	if (xl_label_used(b, x->l_pass)) {
+		xl_bind(b, x->l_pass);
+		finish_sending(x, false);
+	}
+	if (xl_label_used(b, x->l_reply)) {
+		xl_bind(b, x->l_reply);
+		finish_sending(x, true);
+	}
+	if (xl_label_used(b, x->l_fault))
+		emit_fault(x);
+	emit_not_ours(x);
+	if (xl_label_used(b, x->l_internal)) {
+		/* Cannot happen (a one-entry array always has its entry),
+		 * but the kernel verifier wants every path to end. */
+		xl_bind(b, x->l_internal);
+		EMIT(b, MOV64_IMM(R0, XDP_PASS));
+		EMIT(b, EXIT_INSN());
+	}
+}

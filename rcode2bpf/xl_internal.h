@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * xl_internal.h - what the translator's two halves share: rc_xlate.c
+ * translates instructions, xl_frame.c emits the frame around them
+ * (packet parsing, map lookups, actions, faults, statistics).
+ *
+ * Registers of the emitted program:
+ *   r1-r4  operand-stack slots 0..3 (deeper slots live in the stack frame)
+ *   r0,r5  scratch
+ *   r6     packet end (data_end)
+ *   r7     the data area (map value), when the handler has one
+ *   r8     the R-message header in the packet; payload at r8 + 24
+ *   r9     the XDP context
+ * Helper calls clobber r1-r5, so live operand slots are spilled around
+ * them; r6-r9 survive, but a call that changes the packet (adjust_tail)
+ * invalidates r6 and r8, which are then reloaded.
+ */
+#ifndef XL_INTERNAL_H
+#define XL_INTERNAL_H
+
+#include "rc_xlate.h"
+#include "rc_abi.h"
+#include "xl_insn.h"
+
+/* Stack frame (offsets from r10). */
+#define FP_STK(i)	(-8 * ((i) + 1))		/* operand slot homes, 16 */
+#define FP_LOCAL(j)	(-136 - 8 * (j))		/* 16 locals */
+#define FP_WIN(k)	(-264 - 8 * (k))		/* 8 window pointers */
+#define FP_HDROFF	(-328)	/* R header offset from data: 42 or 62 */
+#define FP_IPV		(-336)	/* 4 or 6 */
+#define FP_CSUM		(-344)	/* checksum delta, a sum taken mod 0xffff */
+#define FP_CNT		(-352)	/* instructions counted (budget checks) */
+#define FP_KEY		(-360)	/* u32 0: the key of every one-entry map */
+#define FP_ACTION	(-368)	/* enum rc_action being taken */
+#define FP_SNAP		(-376)	/* snapshot buffer (map value) */
+#define FP_ORIGLEN	(-384)	/* payload length on entry */
+#define FP_FCODE	(-392)	/* fault code */
+#define FP_FPC		(-400)	/* fault pc */
+#define FP_TMP		(-408)	/* scratch for one instruction */
+#define FP_TMP2		(-416)
+
+#define MSG_PAYLOAD	RC_HDR_LEN	/* payload offset from r8 */
+#define CSUM_MOD	0xffff
+
+/* A fault exit waiting to be emitted after the code. */
+struct xl_stub {
+	int label;
+	uint32_t code, pc;
+};
+
+struct xl_ctx {
+	struct xl_buf b;
+	const struct rc_prog *prog;
+	const struct rc_verinfo *vi;
+	const struct rc_xlate_maps *maps;
+	struct rc_xlate_plan plan;
+	struct rc_diags *d;
+	uint16_t port;
+	bool has_resize;
+	uint32_t locals_read;	/* bit j: some ldl reads local j */
+	int *pc_label;		/* label of each leader pc */
+	uint32_t *maxc;		/* most instructions executed before pc */
+	uint32_t *rc_to_bpf;
+	struct xl_stub *stubs;
+	uint32_t nstubs, stubcap;
+	/* Frame labels. */
+	int l_not_ours, l_internal, l_fault, l_drop, l_pass, l_reply;
+	/* Payload bytes (from r8 + 24) the kernel verifier already knows are
+	 * in the packet on the current straight-line path. */
+	uint32_t proven;
+};
+
+/* xl_frame.c */
+void xl_prologue(struct xl_ctx *x);
+void xl_epilogue(struct xl_ctx *x);
+/* A label that, when jumped to, ends the run with fault code at pc. */
+int xl_fault_label(struct xl_ctx *x, uint32_t code, uint32_t pc);
+/* Add the checksum contribution of replacing old (in r0, raw bytes as
+ * loaded) by new (in r5) at a message offset of the given parity; stores
+ * nothing; clobbers r0 and r5. */
+void xl_csum_replace(struct xl_ctx *x, bool odd);
+/* Spill / reload operand slots 0..n-1 that live in registers. */
+void xl_spill(struct xl_ctx *x, int n);
+void xl_reload(struct xl_ctx *x, int n);
+/* Reload r6 and r8 after a helper that changed the packet; jumps to
+ * l_internal if the header is (impossibly) gone. */
+void xl_reload_packet(struct xl_ctx *x);
+/* Emit the resize instruction at pc with depth d. */
+void xl_resize(struct xl_ctx *x, uint32_t pc, int d);
+
+#endif /* XL_INTERNAL_H */

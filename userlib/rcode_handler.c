@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * rcode_handler.c - a translated handler's kernel objects.
+ *
+ * Maps are created before translation because the emitted code names them
+ * by fd (BPF_PSEUDO_MAP_FD); each gets a BTF description generated from
+ * the handler's own declarations, so `bpftool map dump` prints the data
+ * area as { "sum": 12, "count": 1, "vec": [0, 0, 0, 0] }.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "rc_diag.h"
+#include "rcode_handler.h"
+
+struct rcode_handler {
+	struct rc_prog *prog;
+	struct rc_verinfo vi;
+	struct rcode_handler_opts opts;
+	struct rc_xlate_maps maps;
+	struct rc_xlate_out out;
+	int prog_fd;
+	uint64_t load_ns;
+	char log_path[256];
+};
+
+static void opts_copy(struct rcode_handler_opts *dst,
+		      const struct rcode_handler_opts *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (src)
+		memcpy(dst, src, src->sz < sizeof(*dst) ? src->sz : sizeof(*dst));
+	dst->sz = sizeof(*dst);
+}
+
+struct rcode_handler *rcode_handler__new(struct rc_prog *prog,
+					 const struct rc_verinfo *vi,
+					 const struct rcode_handler_opts *opts)
+{
+	struct rcode_handler *h = calloc(1, sizeof(*h));
+
+	if (!h) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	h->prog = prog;
+	h->vi = *vi;
+	opts_copy(&h->opts, opts);
+	h->prog_fd = -1;
+	h->maps.state_fd = -1;
+	h->maps.stats_fd = -1;
+	h->maps.snapshot_fd = -1;
+	for (int k = 0; k < RC_WINDOWS_MAX; k++)
+		h->maps.window_fd[k] = -1;
+	return h;
+}
+
+/* ---- BTF ------------------------------------------------------------------ */
+struct btf_ids {
+	int u32, u64, state, stats, window[RC_WINDOWS_MAX];
+};
+
+static int add_u64_array(struct btf *btf, struct btf_ids *t, uint32_t n)
+{
+	return btf__add_array(btf, t->u32, t->u64, n);
+}
+
+static int build_btf(const struct rc_prog *p, struct btf **out,
+		     struct btf_ids *t)
+{
+	struct btf *btf = btf__new_empty();
+	uint32_t off = 0;
+	int err = 0;
+
+	if (!btf)
+		return -errno;
+	t->u32 = btf__add_int(btf, "__u32", 4, 0);
+	t->u64 = btf__add_int(btf, "__u64", 8, 0);
+	t->state = -1;
+	if (p->state_words) {
+		int ids[RC_SYMBOLS_MAX];
+
+		/* Types first, then the struct and its fields, as BTF wants
+		 * a struct's members to follow it directly. */
+		for (uint32_t i = 0; i < p->nsyms; i++)
+			ids[i] = p->syms[i].words == 1 ? t->u64 :
+				 add_u64_array(btf, t, p->syms[i].words);
+		t->state = btf__add_struct(btf, "rc_state", p->state_words * 8);
+		for (uint32_t i = 0; i < p->nsyms; i++) {
+			err = err ?: btf__add_field(btf, p->syms[i].name, ids[i],
+						   off * 64, 0);
+			off += p->syms[i].words;
+		}
+	}
+	for (uint32_t k = 0; k < p->nwindows; k++) {
+		int arr = add_u64_array(btf, t, p->windows[k].words);
+		char name[RC_NAME_MAX + 16];
+
+		snprintf(name, sizeof(name), "rc_window_%s", p->windows[k].name);
+		t->window[k] = btf__add_struct(btf, name, p->windows[k].words * 8);
+		err = err ?: btf__add_field(btf, p->windows[k].name, arr, 0, 0);
+	}
+	{
+		static const struct {
+			const char *name;
+			size_t off;
+			int n;	/* array length, 0 for a scalar */
+		} f[] = {
+#define F(x) #x, offsetof(struct rc_handler_stats, x)
+			{ F(invocations), 0 }, { F(drop), 0 }, { F(pass), 0 },
+			{ F(reply), 0 }, { F(faults), RC_ABI_FAULTS },
+			{ F(budget_aborts), 0 }, { F(last_fault_pc), 0 },
+			{ F(last_fault_code), 0 }, { F(last_fault_ns), 0 },
+			{ F(not_for_us), 0 },
+#undef F
+		};
+		int faults = add_u64_array(btf, t, RC_ABI_FAULTS);
+
+		t->stats = btf__add_struct(btf, "rc_handler_stats",
+					   sizeof(struct rc_handler_stats));
+		for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+			err = err ?: btf__add_field(btf, f[i].name,
+						   f[i].n ? faults : t->u64,
+						   f[i].off * 8, 0);
+	}
+	if (err < 0 || t->u64 < 0 || t->stats < 0) {
+		btf__free(btf);
+		return err < 0 ? err : -EINVAL;
+	}
+	err = btf__load_into_kernel(btf);
+	if (err) {
+		btf__free(btf);
+		return err;
+	}
+	*out = btf;
+	return 0;
+}
+
+/* ---- maps ----------------------------------------------------------------- */
+static int reuse_map(const char *dir, const char *name, uint32_t value_size)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+	char path[512];
+	int fd;
+
+	if (!dir)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -1;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size != value_size ||
+	    info.max_entries != 1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int create_map(enum bpf_map_type type, const char *name,
+		      uint32_t value_size, uint32_t flags, struct btf *btf,
+		      int key_id, int value_id)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = flags);
+	int fd;
+
+	if (btf) {
+		o.btf_fd = btf__fd(btf);
+		o.btf_key_type_id = key_id;
+		o.btf_value_type_id = value_id;
+	}
+	fd = bpf_map_create(type, name, 4, value_size, 1, &o);
+	return fd < 0 ? -errno : fd;
+}
+
+static int create_maps(struct rcode_handler *h, struct rc_diags *d)
+{
+	const struct rc_prog *p = h->prog;
+	const char *dir = h->opts.reuse_pin_dir;
+	struct btf *btf = NULL;
+	struct btf_ids t = { 0 };
+	int err, fd;
+
+	err = build_btf(p, &btf, &t);
+	if (err) {
+		rc_diag_pc(d, RC_SEV_ERROR, p, -1, "cannot load BTF for the maps: %s",
+			   strerror(-err));
+		return err;
+	}
+	if (p->state_words) {
+		fd = reuse_map(dir, "state", p->state_words * 8);
+		if (fd < 0)
+			fd = create_map(BPF_MAP_TYPE_ARRAY, "rc_state",
+					p->state_words * 8, 0, btf, t.u32, t.state);
+		if (fd < 0)
+			goto fail;
+		h->maps.state_fd = fd;
+	}
+	for (uint32_t k = 0; k < p->nwindows; k++) {
+		char pin[RC_NAME_MAX + 8], name[BPF_OBJ_NAME_LEN];
+
+		snprintf(pin, sizeof(pin), "win-%s", p->windows[k].name);
+		snprintf(name, sizeof(name), "rc_w_%s", p->windows[k].name);
+		fd = reuse_map(dir, pin, p->windows[k].words * 8);
+		if (fd < 0)
+			fd = create_map(BPF_MAP_TYPE_ARRAY, name,
+					p->windows[k].words * 8, BPF_F_MMAPABLE,
+					btf, t.u32, t.window[k]);
+		if (fd < 0)
+			goto fail;
+		h->maps.window_fd[k] = fd;
+	}
+	fd = create_map(BPF_MAP_TYPE_PERCPU_ARRAY, "rc_stats",
+			sizeof(struct rc_handler_stats), 0, btf, t.u32, t.stats);
+	if (fd < 0)
+		goto fail;
+	h->maps.stats_fd = fd;
+	btf__free(btf);
+	return 0;
+fail:
+	btf__free(btf);
+	rc_diag_pc(d, RC_SEV_ERROR, p, -1, "cannot create the handler's maps: %s",
+		   strerror(-fd));
+	return fd;
+}
+
+static int create_snapshot_map(struct rcode_handler *h, struct rc_diags *d)
+{
+	int fd = create_map(BPF_MAP_TYPE_PERCPU_ARRAY, "rc_snapshot",
+			    RC_SNAPSHOT_SIZE, 0, NULL, 0, 0);
+
+	if (fd < 0) {
+		rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1,
+			   "cannot create the snapshot map: %s", strerror(-fd));
+		return fd;
+	}
+	h->maps.snapshot_fd = fd;
+	return 0;
+}
+
+/* ---- load ------------------------------------------------------------------ */
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* The kernel said no: that is our bug, not the handler's.  Keep the
+ * verifier's whole story for the bug report. */
+static void save_verifier_log(struct rcode_handler *h, struct rc_diags *d,
+			      int err)
+{
+	const size_t size = 16u << 20;
+	char *log = malloc(size);
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log, .log_size = size,
+		    .log_level = 1);
+	FILE *f;
+
+	if (h->opts.verifier_log)
+		snprintf(h->log_path, sizeof(h->log_path), "%s", h->opts.verifier_log);
+	else
+		snprintf(h->log_path, sizeof(h->log_path),
+			 "/tmp/rcode-verifier-%s-%d.log", h->prog->name, (int)getpid());
+	if (log) {
+		int fd;
+
+		log[0] = '\0';
+		fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "rc_log", "Dual BSD/GPL",
+				   h->out.insns, h->out.ninsns, &o);
+		if (fd >= 0)
+			close(fd);
+	}
+	f = fopen(h->log_path, "w");
+	if (f) {
+		char *listing = NULL;
+
+		fprintf(f, "rcode2bpf: the kernel rejected the translation of %s "
+			"(%s)\n\n--- verifier log ---\n%s\n", h->prog->origin,
+			strerror(-err), log ? log : "(no memory for the log)");
+		if (!rc_xlate_listing(h->prog, &h->out, &listing)) {
+			fprintf(f, "\n--- translated program ---\n%s", listing);
+			free(listing);
+		}
+		fclose(f);
+	}
+	rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1,
+		   "the kernel verifier rejected the translated program (%s): "
+		   "this is a rcode2bpf bug; the verifier's log is in %s",
+		   strerror(-err), f ? h->log_path : "(could not be saved)");
+	free(log);
+}
+
+int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, o);
+	struct rc_xlate_plan plan;
+	struct rc_xlate_opts xo = { .sz = sizeof(xo), .udp_port = h->opts.udp_port };
+	char name[BPF_OBJ_NAME_LEN];
+	uint64_t t0;
+	int err;
+
+	err = rc_xlate_plan(h->prog, &h->vi, &plan, d);
+	if (err)
+		return err;
+	err = create_maps(h, d);
+	if (err)
+		return err;
+	if (plan.needs_snapshot) {
+		err = create_snapshot_map(h, d);
+		if (err)
+			return err;
+	}
+	err = rc_xlate(h->prog, &h->vi, &h->maps, &xo, &h->out, d);
+	if (err)
+		return err;
+	snprintf(name, sizeof(name), "rc_%s", h->prog->name);
+	t0 = now_ns();
+	h->prog_fd = bpf_prog_load(BPF_PROG_TYPE_XDP, name, "Dual BSD/GPL",
+				   h->out.insns, h->out.ninsns, &o);
+	h->load_ns = now_ns() - t0;
+	if (h->prog_fd < 0) {
+		err = -errno;
+		h->prog_fd = -1;
+		save_verifier_log(h, d, err);
+		return err;
+	}
+	return 0;
+}
+
+const struct rc_prog *rcode_handler__prog(const struct rcode_handler *h)
+{
+	return h->prog;
+}
+
+const struct rc_xlate_out *rcode_handler__xlated(const struct rcode_handler *h)
+{
+	return &h->out;
+}
+
+int rcode_handler__prog_fd(const struct rcode_handler *h)
+{
+	return h->prog_fd;
+}
+
+int rcode_handler__state_fd(const struct rcode_handler *h)
+{
+	return h->maps.state_fd;
+}
+
+int rcode_handler__window_fd(const struct rcode_handler *h, unsigned int k)
+{
+	return k < RC_WINDOWS_MAX ? h->maps.window_fd[k] : -1;
+}
+
+int rcode_handler__stats_fd(const struct rcode_handler *h)
+{
+	return h->maps.stats_fd;
+}
+
+uint64_t rcode_handler__load_ns(const struct rcode_handler *h)
+{
+	return h->load_ns;
+}
+
+static int map_rw(int fd, void *words, bool write)
+{
+	uint32_t key = 0;
+	int err;
+
+	if (fd < 0)
+		return -ENOENT;
+	err = write ? bpf_map_update_elem(fd, &key, words, BPF_ANY) :
+		      bpf_map_lookup_elem(fd, &key, words);
+	return err ? -errno : 0;
+}
+
+int rcode_handler__write_state(struct rcode_handler *h, const uint64_t *words)
+{
+	return h->prog->state_words ? map_rw(h->maps.state_fd, (void *)words, true) : 0;
+}
+
+int rcode_handler__read_state(const struct rcode_handler *h, uint64_t *words)
+{
+	return h->prog->state_words ? map_rw(h->maps.state_fd, words, false) : 0;
+}
+
+int rcode_handler__write_window(struct rcode_handler *h, unsigned int k,
+				const uint64_t *words)
+{
+	if (k >= h->prog->nwindows)
+		return -EINVAL;
+	return map_rw(h->maps.window_fd[k], (void *)words, true);
+}
+
+int rcode_handler__read_window(const struct rcode_handler *h, unsigned int k,
+			       uint64_t *words)
+{
+	if (k >= h->prog->nwindows)
+		return -EINVAL;
+	return map_rw(h->maps.window_fd[k], words, false);
+}
+
+int rcode_handler__read_stats(const struct rcode_handler *h,
+			      struct rc_handler_stats *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct rc_handler_stats *v;
+	uint32_t key = 0;
+	int err = 0;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memset(sum, 0, sizeof(*sum));
+	if (bpf_map_lookup_elem(h->maps.stats_fd, &key, v)) {
+		err = -errno;
+		goto out;
+	}
+	for (int c = 0; c < ncpu; c++) {
+		const __u64 *a = (const __u64 *)&v[c];
+		__u64 *s = (__u64 *)sum;
+
+		/* Counters add up; the last fault is the newest on any CPU. */
+		for (size_t i = 0; i < offsetof(struct rc_handler_stats, last_fault_pc) / 8; i++)
+			s[i] += a[i];
+		sum->not_for_us += v[c].not_for_us;
+		if (v[c].last_fault_ns > sum->last_fault_ns) {
+			sum->last_fault_ns = v[c].last_fault_ns;
+			sum->last_fault_pc = v[c].last_fault_pc;
+			sum->last_fault_code = v[c].last_fault_code;
+		}
+	}
+out:
+	free(v);
+	return err;
+}
+
+static int pin_one(int fd, const char *dir, const char *name)
+{
+	char path[512];
+
+	if (fd < 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);	/* replacing a handler re-pins */
+	return bpf_obj_pin(fd, path) ? -errno : 0;
+}
+
+int rcode_handler__pin(struct rcode_handler *h, const char *dir)
+{
+	int err;
+
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	err = pin_one(h->prog_fd, dir, "prog");
+	err = err ?: pin_one(h->maps.state_fd, dir, "state");
+	err = err ?: pin_one(h->maps.stats_fd, dir, "stats");
+	for (uint32_t k = 0; !err && k < h->prog->nwindows; k++) {
+		char name[RC_NAME_MAX + 8];
+
+		snprintf(name, sizeof(name), "win-%s", h->prog->windows[k].name);
+		err = pin_one(h->maps.window_fd[k], dir, name);
+	}
+	return err;
+}
+
+int rcode_handler__test_run(struct rcode_handler *h, const void *pkt,
+			    size_t len, void *out, size_t *out_len,
+			    uint32_t *xdp_action, uint32_t repeat,
+			    uint32_t *duration_ns)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = len,
+		    .data_out = out, .data_size_out = out ? *out_len : 0,
+		    .repeat = repeat);
+
+	if (h->prog_fd < 0)
+		return -EBADF;
+	if (bpf_prog_test_run_opts(h->prog_fd, &t))
+		return -errno;
+	if (out_len)
+		*out_len = t.data_size_out;
+	if (xdp_action)
+		*xdp_action = t.retval;
+	if (duration_ns)
+		*duration_ns = t.duration;
+	return 0;
+}
+
+void rcode_handler__close(struct rcode_handler *h)
+{
+	if (!h)
+		return;
+	if (h->prog_fd >= 0)
+		close(h->prog_fd);
+	if (h->maps.state_fd >= 0)
+		close(h->maps.state_fd);
+	if (h->maps.stats_fd >= 0)
+		close(h->maps.stats_fd);
+	if (h->maps.snapshot_fd >= 0)
+		close(h->maps.snapshot_fd);
+	for (int k = 0; k < RC_WINDOWS_MAX; k++)
+		if (h->maps.window_fd[k] >= 0)
+			close(h->maps.window_fd[k]);
+	rc_xlate_out_free(&h->out);
+	rc_prog_free(h->prog);
+	free(h);
+}

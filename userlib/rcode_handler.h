@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * rcode_handler.h - an R-code handler as a kernel object: its maps (data
+ * area, windows, statistics) created with BTF so `bpftool map dump` shows
+ * named fields, its translated program loaded with libbpf, and its runs
+ * under BPF_PROG_TEST_RUN.  Shaped like libbpf's bpf_object: open, load,
+ * use the fds, close.
+ */
+#ifndef RCODE_HANDLER_H
+#define RCODE_HANDLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "rc_abi.h"
+#include "rcode.h"
+#include "rc_xlate.h"
+
+struct rcode_handler;
+
+struct rcode_handler_opts {
+	size_t sz;
+	__u16 udp_port;		/* R-message port; 0: RC_ABI_DEFAULT_PORT */
+	/* Where to save the kernel verifier's log if it rejects the
+	 * translated program (always a rcode2bpf bug).  NULL: a file under
+	 * /tmp, named in the error. */
+	const char *verifier_log;
+	/* Reuse the data area and windows pinned in this directory when
+	 * their layout matches (a handler replaced in place keeps its data). */
+	const char *reuse_pin_dir;
+	size_t : 0;
+};
+
+/*
+ * Take a verified program (ownership passes to the handler) and prepare
+ * it; nothing touches the kernel yet.  vi is rc_verify's result for prog.
+ * Returns NULL with errno set on failure.
+ */
+struct rcode_handler *rcode_handler__new(struct rc_prog *prog,
+					 const struct rc_verinfo *vi,
+					 const struct rcode_handler_opts *opts);
+
+/* Create the maps, translate, and load the program into the kernel.
+ * Diagnostics (translation limits, verifier rejection) go to d.
+ * Returns 0 or -errno. */
+int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d);
+
+const struct rc_prog *rcode_handler__prog(const struct rcode_handler *h);
+const struct rc_xlate_out *rcode_handler__xlated(const struct rcode_handler *h);
+int rcode_handler__prog_fd(const struct rcode_handler *h);
+int rcode_handler__state_fd(const struct rcode_handler *h);	/* -1 if none */
+int rcode_handler__window_fd(const struct rcode_handler *h, unsigned int k);
+int rcode_handler__stats_fd(const struct rcode_handler *h);
+/* Kernel time the load took (bpf_prog_load), in ns. */
+uint64_t rcode_handler__load_ns(const struct rcode_handler *h);
+
+/* Write the data area / window k (words), read them back. */
+int rcode_handler__write_state(struct rcode_handler *h, const uint64_t *words);
+int rcode_handler__read_state(const struct rcode_handler *h, uint64_t *words);
+int rcode_handler__write_window(struct rcode_handler *h, unsigned int k,
+				const uint64_t *words);
+int rcode_handler__read_window(const struct rcode_handler *h, unsigned int k,
+			       uint64_t *words);
+/* Sum of the per-CPU statistics; the last fault is the newest one. */
+int rcode_handler__read_stats(const struct rcode_handler *h,
+			      struct rc_handler_stats *sum);
+
+/* Pin prog, state, stats and windows (win-<name>) under dir (created). */
+int rcode_handler__pin(struct rcode_handler *h, const char *dir);
+
+/* Run the program once on a packet with BPF_PROG_TEST_RUN.  out gets the
+ * packet as it left (out_len in/out); *xdp_action the XDP verdict. */
+int rcode_handler__test_run(struct rcode_handler *h, const void *pkt,
+			    size_t len, void *out, size_t *out_len,
+			    uint32_t *xdp_action, uint32_t repeat,
+			    uint32_t *duration_ns);
+
+void rcode_handler__close(struct rcode_handler *h);
+
+/* ---- packets (userlib/rcode_packet.c) ------------------------------------ */
+struct rcode_pkt_info {
+	int ipver;		/* 4 or 6 */
+	__u8 src_mac[6], dst_mac[6];
+	__u8 src_ip[16], dst_ip[16];	/* IPv4 uses the first 4 bytes */
+	__u16 src_port, dst_port;
+	bool udp_csum_ok;	/* the UDP checksum verifies (or is 0 on IPv4) */
+	bool ip_csum_ok;	/* IPv4 header checksum verifies (IPv6: true) */
+	bool lengths_ok;	/* IP and UDP lengths agree with the frame */
+};
+
+/* An Ethernet frame carrying msg over UDP: IPv4 198.18.0.1 -> 198.18.0.2
+ * or IPv6 fd00::1 -> fd00::2, ports 40000 -> port, valid checksums.
+ * Returns the frame length or -ENOSPC. */
+int rcode_pkt_build(const struct rc_msg *msg, int ipver, __u16 port,
+		    void *buf, size_t size);
+/* Parse a frame built that way (or changed by a handler); -EBADMSG if it
+ * is not an R-message frame. */
+int rcode_pkt_parse(const void *buf, size_t len, struct rc_msg *msg,
+		    struct rcode_pkt_info *info);
+
+#endif /* RCODE_HANDLER_H */

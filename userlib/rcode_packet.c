@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * rcode_packet.c - whole Ethernet frames around R-messages, for runs under
+ * BPF_PROG_TEST_RUN and for checking what a handler sent back: lengths
+ * and checksums included.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include "rcode_handler.h"
+
+static const __u8 mac_a[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+static const __u8 mac_b[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+
+static uint32_t sum16(const __u8 *p, size_t n, uint32_t acc)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		acc += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		acc += (uint32_t)p[n - 1] << 8;
+	return acc;
+}
+
+static __u16 fold(uint32_t acc)
+{
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	return (__u16)acc;
+}
+
+/* Sum of the UDP pseudo-header for the addresses at ip. */
+static uint32_t pseudo(const __u8 *ip, int ipver, uint16_t udp_len)
+{
+	uint32_t acc = ipver == 4 ? sum16(ip + 12, 8, 0) : sum16(ip + 8, 32, 0);
+
+	return acc + 17 + udp_len;
+}
+
+int rcode_pkt_build(const struct rc_msg *msg, int ipver, __u16 port,
+		    void *buf, size_t size)
+{
+	size_t iplen = ipver == 4 ? 20 : 40;
+	size_t udp_len = 8 + RC_HDR_LEN + msg->hdr.len;
+	size_t total = 14 + iplen + udp_len;
+	__u8 *p = buf, *ip = p + 14, *udp = ip + iplen;
+	__u16 c;
+	int n;
+
+	if (total > size)
+		return -ENOSPC;
+	memset(p, 0, 14 + iplen + 8);
+	memcpy(p, mac_b, 6);
+	memcpy(p + 6, mac_a, 6);
+	p[12] = ipver == 4 ? 0x08 : 0x86;
+	p[13] = ipver == 4 ? 0x00 : 0xdd;
+	if (ipver == 4) {
+		ip[0] = 0x45;
+		*(__be16 *)(ip + 2) = htons(iplen + udp_len);
+		*(__be16 *)(ip + 6) = htons(0x4000);	/* don't fragment */
+		ip[8] = 64;
+		ip[9] = 17;
+		memcpy(ip + 12, (const __u8[]){ 198, 18, 0, 1 }, 4);
+		memcpy(ip + 16, (const __u8[]){ 198, 18, 0, 2 }, 4);
+		c = ~fold(sum16(ip, 20, 0));
+		*(__be16 *)(ip + 10) = htons(c);
+	} else {
+		ip[0] = 0x60;
+		*(__be16 *)(ip + 4) = htons(udp_len);
+		ip[6] = 17;
+		ip[7] = 64;
+		ip[8] = 0xfd;
+		ip[23] = 1;
+		ip[24] = 0xfd;
+		ip[39] = 2;
+	}
+	*(__be16 *)(udp + 0) = htons(40000);
+	*(__be16 *)(udp + 2) = htons(port);
+	*(__be16 *)(udp + 4) = htons(udp_len);
+	n = rc_msg_to_wire(msg, udp + 8, size - (udp + 8 - p));
+	if (n < 0)
+		return n;
+	c = ~fold(sum16(udp, udp_len, pseudo(ip, ipver, udp_len)));
+	*(__be16 *)(udp + 6) = htons(c ? c : 0xffff);
+	return (int)total;
+}
+
+int rcode_pkt_parse(const void *buf, size_t len, struct rc_msg *msg,
+		    struct rcode_pkt_info *info)
+{
+	const __u8 *p = buf, *ip = p + 14, *udp;
+	size_t iplen, udp_len;
+	const char *why;
+
+	memset(info, 0, sizeof(*info));
+	if (len < 14 + 20 + 8)
+		return -EBADMSG;
+	memcpy(info->dst_mac, p, 6);
+	memcpy(info->src_mac, p + 6, 6);
+	if (p[12] == 0x08 && p[13] == 0x00 && (ip[0] >> 4) == 4) {
+		info->ipver = 4;
+		iplen = (ip[0] & 15) * 4;
+		memcpy(info->src_ip, ip + 12, 4);
+		memcpy(info->dst_ip, ip + 16, 4);
+		info->ip_csum_ok = fold(sum16(ip, iplen, 0)) == 0xffff;
+	} else if (p[12] == 0x86 && p[13] == 0xdd && len >= 14 + 40 + 8) {
+		info->ipver = 6;
+		iplen = 40;
+		memcpy(info->src_ip, ip + 8, 16);
+		memcpy(info->dst_ip, ip + 24, 16);
+		info->ip_csum_ok = true;
+	} else {
+		return -EBADMSG;
+	}
+	udp = ip + iplen;
+	if (14 + iplen + 8 > len)
+		return -EBADMSG;
+	udp_len = ntohs(*(const __be16 *)(udp + 4));
+	info->src_port = ntohs(*(const __be16 *)(udp + 0));
+	info->dst_port = ntohs(*(const __be16 *)(udp + 2));
+	info->lengths_ok = 14 + iplen + udp_len <= len &&
+		(info->ipver == 4 ? ntohs(*(const __be16 *)(ip + 2)) == iplen + udp_len :
+				    ntohs(*(const __be16 *)(ip + 4)) == udp_len);
+	if (14 + iplen + udp_len > len || udp_len < 8)
+		return -EBADMSG;
+	if (info->ipver == 4 && !*(const __u16 *)(udp + 6))
+		info->udp_csum_ok = true;
+	else
+		info->udp_csum_ok = fold(sum16(udp, udp_len,
+					       pseudo(ip, info->ipver, udp_len))) == 0xffff;
+	return rc_msg_from_wire(udp + 8, udp_len - 8, msg, &why) ? -EBADMSG : 0;
+}
