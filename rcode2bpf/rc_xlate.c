@@ -36,7 +36,7 @@ static int get(struct xl_ctx *x, int i, int tmp)
 {
 	if (i < 4)
 		return R1 + i;
-	EMIT(&x->b, LDX_MEM(BPF_DW, tmp, R10, FP_STK(i)));
+	EMIT(&x->b, LDX_MEM(BPF_DW, tmp, x->fb, FP_STK(i)));
 	return tmp;
 }
 
@@ -46,7 +46,7 @@ static void copy(struct xl_ctx *x, int i, int tmp)
 	if (i < 4)
 		EMIT(&x->b, MOV64_REG(tmp, R1 + i));
 	else
-		EMIT(&x->b, LDX_MEM(BPF_DW, tmp, R10, FP_STK(i)));
+		EMIT(&x->b, LDX_MEM(BPF_DW, tmp, x->fb, FP_STK(i)));
 }
 
 static void put(struct xl_ctx *x, int i, int reg)
@@ -55,7 +55,7 @@ static void put(struct xl_ctx *x, int i, int reg)
 		if (reg != R1 + i)
 			EMIT(&x->b, MOV64_REG(R1 + i, reg));
 	} else {
-		EMIT(&x->b, STX_MEM(BPF_DW, R10, reg, FP_STK(i)));
+		EMIT(&x->b, STX_MEM(BPF_DW, x->fb, reg, FP_STK(i)));
 	}
 }
 
@@ -146,23 +146,23 @@ static struct scratch scratch_get(struct xl_ctx *x, int d, int pops)
 	int first = d - pops;
 
 	for (int i = first; i < d && i < 4; i++)
-		EMIT(&x->b, STX_MEM(BPF_DW, R10, R1 + i, FP_STK(i)));
+		EMIT(&x->b, STX_MEM(BPF_DW, x->fb, R1 + i, FP_STK(i)));
 	if (first < 4)
 		return (struct scratch){ R1 + first, false };
-	EMIT(&x->b, STX_MEM(BPF_DW, R10, R4, FP_STK(3)));
+	EMIT(&x->b, STX_MEM(BPF_DW, x->fb, R4, FP_STK(3)));
 	return (struct scratch){ R4, true };
 }
 
 static void scratch_put(struct xl_ctx *x, struct scratch s)
 {
 	if (s.borrowed)
-		EMIT(&x->b, LDX_MEM(BPF_DW, R4, R10, FP_STK(3)));
+		EMIT(&x->b, LDX_MEM(BPF_DW, R4, x->fb, FP_STK(3)));
 }
 
 /* Slot i, after scratch_get flushed it, is in its frame home. */
 static void load_home(struct xl_ctx *x, int i, int reg)
 {
-	EMIT(&x->b, LDX_MEM(BPF_DW, reg, R10, FP_STK(i)));
+	EMIT(&x->b, LDX_MEM(BPF_DW, reg, x->fb, FP_STK(i)));
 }
 
 static const uint8_t cmp_jmp[] = {
@@ -214,8 +214,12 @@ static int alu_of(uint8_t op)
 static int target_label(struct xl_ctx *x, uint32_t pc)
 {
 	const struct rc_insn *in = &x->prog->insns[pc];
+	uint32_t target = pc + 1 + in->imm;
 
-	return x->pc_label[pc + 1 + in->imm];
+	/* In loop mode a backward jump leaves the callback. */
+	if (x->loop && target <= pc)
+		return xl_backedge_label(x, target);
+	return x->pc_label[target];
 }
 
 /* Is pc+1 part of the same straight line (so it may be fused with pc)?
@@ -278,7 +282,7 @@ static void emit_sdiv(struct xl_ctx *x, uint32_t pc, int d, bool mod)
 	copy(x, a, R0);
 	if (!mod)	/* the quotient is negative iff the signs differ */
 		EMIT(b, ALU64_REG(BPF_XOR, R0, R5));
-	EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_TMP));
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R0, FP_TMP));
 	copy(x, a, R0);
 	JMP_TO(b, JMP_IMM(BPF_JSGE, R0, 0), l1);
 	EMIT(b, NEG64(R0));
@@ -287,7 +291,7 @@ static void emit_sdiv(struct xl_ctx *x, uint32_t pc, int d, bool mod)
 	EMIT(b, NEG64(R5));
 	xl_bind(b, l2);
 	EMIT(b, ALU64_REG(mod ? BPF_MOD : BPF_DIV, R0, R5));
-	EMIT(b, LDX_MEM(BPF_DW, R5, R10, FP_TMP));
+	EMIT(b, LDX_MEM(BPF_DW, R5, x->fb, FP_TMP));
 	JMP_TO(b, JMP_IMM(BPF_JSGE, R5, 0), l3);
 	EMIT(b, NEG64(R0));
 	xl_bind(b, l3);
@@ -309,7 +313,7 @@ static void window_index(struct xl_ctx *x, uint32_t pc, int k, int i,
 	JMP_TO(b, JMP_IMM(BPF_JGE, R5, (int32_t)(words - base)),
 	       xl_fault_label(x, RC_FAULT_WINDOW_BOUNDS, pc));
 	EMIT(b, ALU64_IMM(BPF_LSH, R5, 3));
-	EMIT(b, LDX_MEM(BPF_DW, R0, R10, FP_WIN(k)));
+	xl_ptr_slot(x, FP_WIN(k), R0);
 	EMIT(b, ALU64_REG(BPF_ADD, R0, R5));
 }
 
@@ -319,7 +323,7 @@ static int16_t window_ptr(struct xl_ctx *x, int k, int32_t idx)
 {
 	int32_t off = idx * 8;
 
-	EMIT(&x->b, LDX_MEM(BPF_DW, R0, R10, FP_WIN(k)));
+	xl_ptr_slot(x, FP_WIN(k), R0);
 	if (off > INT16_MAX) {
 		EMIT(&x->b, ALU64_IMM(BPF_ADD, R0, off));
 		off = 0;
@@ -380,7 +384,7 @@ static int translate(struct xl_ctx *x, uint32_t pc, int d)
 		if (d < 4)
 			EMIT(b, MOV64_IMM(sreg(d), imm));
 		else
-			EMIT(b, ST_MEM(BPF_DW, R10, FP_STK(d), imm));
+			EMIT(b, ST_MEM(BPF_DW, x->fb, FP_STK(d), imm));
 		return 0;
 	case RC_OP_push64:
 		xl_ld_imm64(b, dest(d), rc_insn_imm64(in));
@@ -405,19 +409,19 @@ static int translate(struct xl_ctx *x, uint32_t pc, int d)
 		return 0;
 	case RC_OP_rot:		/* a b c -- b c a */
 		copy(x, d - 3, R0);
-		EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_TMP));
+		EMIT(b, STX_MEM(BPF_DW, x->fb, R0, FP_TMP));
 		put(x, d - 3, get(x, d - 2, R0));
 		put(x, d - 2, get(x, d - 1, R0));
-		EMIT(b, LDX_MEM(BPF_DW, R0, R10, FP_TMP));
+		EMIT(b, LDX_MEM(BPF_DW, R0, x->fb, FP_TMP));
 		put(x, d - 1, R0);
 		return 0;
 	case RC_OP_ldl:
 		r = dest(d);
-		EMIT(b, LDX_MEM(BPF_DW, r, R10, FP_LOCAL(imm)));
+		EMIT(b, LDX_MEM(BPF_DW, r, x->fb, FP_LOCAL(imm)));
 		put(x, d, r);
 		return 0;
 	case RC_OP_stl:
-		EMIT(b, STX_MEM(BPF_DW, R10, get(x, d - 1, R0), FP_LOCAL(imm)));
+		EMIT(b, STX_MEM(BPF_DW, x->fb, get(x, d - 1, R0), FP_LOCAL(imm)));
 		return 0;
 
 	case RC_OP_add:
@@ -565,15 +569,15 @@ static int translate(struct xl_ctx *x, uint32_t pc, int d)
 		EMIT(b, LDX_MEM(sz, R0, s.reg, MSG_PAYLOAD + imm));
 		EMIT(b, STX_MEM(sz, s.reg, R5, MSG_PAYLOAD + imm));
 		/* The parity of the offset is known only now. */
-		EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_TMP2));
+		EMIT(b, STX_MEM(BPF_DW, x->fb, R0, FP_TMP2));
 		load_home(x, d - 2, R0);
 		EMIT(b, ALU64_IMM(BPF_ADD, R0, imm));
 		JMP_TO(b, JMP_IMM(BPF_JSET, R0, 1), l_odd);
-		EMIT(b, LDX_MEM(BPF_DW, R0, R10, FP_TMP2));
+		EMIT(b, LDX_MEM(BPF_DW, R0, x->fb, FP_TMP2));
 		xl_csum_replace(x, false);
 		JMP_TO(b, JA(), l_csum);
 		xl_bind(b, l_odd);
-		EMIT(b, LDX_MEM(BPF_DW, R0, R10, FP_TMP2));
+		EMIT(b, LDX_MEM(BPF_DW, R0, x->fb, FP_TMP2));
 		xl_csum_replace(x, true);
 		xl_bind(b, l_csum);
 		scratch_put(x, s);
@@ -727,21 +731,17 @@ int rc_xlate_plan(const struct rc_prog *p, const struct rc_verinfo *vi,
 		err = -ENOMEM;
 		goto out;
 	}
+	(void)d;
 	if (vi->has_loop) {
-		for (uint32_t pc = 0; pc < p->ninsns; pc += rc_insn_slots(&p->insns[pc])) {
-			const struct rc_opinfo *oi = rc_opinfo(p->insns[pc].op);
-
-			if (vi->reachable[pc] && (oi->flags & RC_F_JUMP) &&
-			    p->insns[pc].imm < 0) {
-				rc_diag_pc(d, RC_SEV_ERROR, p, pc,
-					   "rcode2bpf cannot translate loops yet: "
-					   "this backward jump makes one");
-				rc_diag_note(d, "run the handler on the reference path, "
-					     "or unroll the loop");
-				break;
-			}
-		}
-		err = -EOPNOTSUPP;
+		/* Any instruction may be the one the budget stops, so every
+		 * edit may be followed by a fault. */
+		for (uint32_t pc = 0; pc < p->ninsns; pc += rc_insn_slots(&p->insns[pc]))
+			if (vi->reachable[pc] && is_edit(p->insns[pc].op))
+				plan->edits = true;
+		plan->budget_checks = true;
+		plan->loops = true;
+		plan->needs_snapshot = plan->edits;
+		plan->longest_path = UINT32_MAX;
 		goto out;
 	}
 	/* Without loops pc order is a topological order. */
@@ -786,6 +786,37 @@ out:
 	return err;
 }
 
+/* Every target of a reachable backward jump, once, with its labels. */
+static int find_backedges(struct xl_ctx *x)
+{
+	const struct rc_prog *p = x->prog;
+
+	for (uint32_t pc = 0; pc < p->ninsns; pc += rc_insn_slots(&p->insns[pc])) {
+		const struct rc_opinfo *oi = rc_opinfo(p->insns[pc].op);
+		uint32_t t = pc + 1 + p->insns[pc].imm, i;
+
+		if (!x->vi->reachable[pc] || !(oi->flags & RC_F_JUMP) || t > pc)
+			continue;
+		for (i = 0; i < x->nbackedges; i++)
+			if (x->backedges[i].target == t)
+				break;
+		if (i < x->nbackedges)
+			continue;
+		if (x->nbackedges == x->becap) {
+			uint32_t cap = x->becap ? 2 * x->becap : 8;
+			struct xl_backedge *v = realloc(x->backedges, cap * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			x->backedges = v;
+			x->becap = cap;
+		}
+		x->backedges[x->nbackedges++] = (struct xl_backedge){
+			.label = xl_label(&x->b), .entry = xl_label(&x->b), .target = t };
+	}
+	return 0;
+}
+
 int rc_xlate(const struct rc_prog *p, const struct rc_verinfo *vi,
 	     const struct rc_xlate_maps *maps, const struct rc_xlate_opts *opts,
 	     struct rc_xlate_out *out, struct rc_diags *d)
@@ -822,6 +853,16 @@ int rc_xlate(const struct rc_prog *p, const struct rc_verinfo *vi,
 			if (x.maxc[s[i]] < x.maxc[pc] + 1)
 				x.maxc[s[i]] = x.maxc[pc] + 1;
 	}
+	x.fb = R10;
+	x.loop = vi->has_loop;
+	if (x.loop) {
+		/* Every pc can be reached with any count: check them all. */
+		for (uint32_t pc = 0; pc <= p->ninsns; pc++)
+			x.maxc[pc] = p->budget;
+		err = find_backedges(&x);
+		if (err)
+			goto out;
+	}
 	x.l_not_ours = xl_label(b);
 	x.l_internal = xl_label(b);
 	x.l_fault = xl_label(b);
@@ -832,6 +873,23 @@ int rc_xlate(const struct rc_prog *p, const struct rc_verinfo *vi,
 		x.pc_label[pc] = xl_label(b);
 
 	xl_prologue(&x);
+	if (x.loop) {
+		int l_callback = xl_label(b);
+
+		xl_loop_main(&x, l_callback);
+		xl_epilogue(&x);
+		/* The callback: its own exits, the main program's frame. */
+		x.fb = R9;
+		x.in_callback = true;
+		x.l_drop = xl_label(b);
+		x.l_pass = xl_label(b);
+		x.l_reply = xl_label(b);
+		x.l_fault = xl_label(b);
+		x.l_internal = xl_label(b);
+		xl_bind(b, l_callback);
+		out->callback_insn = b->n;
+		xl_loop_callback_entry(&x);
+	}
 	for (uint32_t pc = 0; pc < p->ninsns;) {
 		const struct rc_insn *in = &p->insns[pc];
 		int fused = 0;
@@ -854,9 +912,9 @@ int rc_xlate(const struct rc_prog *p, const struct rc_verinfo *vi,
 					break;
 			}
 			if (x.plan.budget_checks && vi->reachable[pc]) {
-				EMIT(b, LDX_MEM(BPF_DW, R0, R10, FP_CNT));
+				EMIT(b, LDX_MEM(BPF_DW, R0, x.fb, FP_CNT));
 				EMIT(b, ALU64_IMM(BPF_ADD, R0, blk_len));
-				EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_CNT));
+				EMIT(b, STX_MEM(BPF_DW, x.fb, R0, FP_CNT));
 			}
 		}
 		x.rc_to_bpf[pc] = b->n;
@@ -871,7 +929,7 @@ int rc_xlate(const struct rc_prog *p, const struct rc_verinfo *vi,
 
 			for (uint32_t q = blk_start; q < pc; q += rc_insn_slots(&p->insns[q]))
 				k++;
-			EMIT(b, LDX_MEM(BPF_DW, R0, R10, FP_CNT));
+			EMIT(b, LDX_MEM(BPF_DW, R0, x.fb, FP_CNT));
 			JMP_TO(b, JMP_IMM(BPF_JEQ, R0, p->budget + blk_len - k),
 			       xl_fault_label(&x, RC_FAULT_BUDGET, pc));
 		}
@@ -882,7 +940,12 @@ int rc_xlate(const struct rc_prog *p, const struct rc_verinfo *vi,
 			pc += rc_insn_slots(&p->insns[pc]);
 		}
 	}
-	xl_epilogue(&x);
+	if (x.loop) {
+		xl_loop_callback_exits(&x);
+	} else {
+		xl_emit_fault_stubs(&x);
+		xl_epilogue(&x);
+	}
 	err = xl_finish(b);
 	if (err) {
 		rc_diag_pc(d, RC_SEV_ERROR, p, -1, "rcode2bpf: %s",
@@ -890,7 +953,7 @@ int rc_xlate(const struct rc_prog *p, const struct rc_verinfo *vi,
 			   "for eBPF's 16-bit jump offsets" : "out of memory");
 		goto out;
 	}
-	out->insns = b->insns;
+	out->insns = b->insns;	/* callback_insn was set on the way */
 	out->ninsns = b->n;
 	out->rc_to_bpf = x.rc_to_bpf;
 	out->plan = x.plan;
@@ -902,6 +965,7 @@ out:
 	free(x.maxc);
 	free(x.rc_to_bpf);
 	free(x.stubs);
+	free(x.backedges);
 	return err;
 }
 

@@ -25,6 +25,7 @@ struct rc_xlate_plan {
 				 * a per-CPU copy of the message to restore */
 	bool budget_checks;	/* some path may exceed the budget */
 	bool edits;		/* stores to the message: keep the checksum */
+	bool loops;		/* runs as a bpf_loop callback; needs frame_fd */
 	uint32_t longest_path;	/* most instructions any run can execute */
 };
 
@@ -34,8 +35,10 @@ struct rc_xlate_maps {
 	int window_fd[RC_WINDOWS_MAX];	/* array, 1 entry of words*8 */
 	int stats_fd;			/* per-CPU array of struct rc_handler_stats */
 	int snapshot_fd;		/* per-CPU array, RC_SNAPSHOT_SIZE bytes; -1 if not needed */
+	int frame_fd;			/* per-CPU array, RC_LOOP_FRAME_SIZE bytes; -1 if not needed */
 };
 #define RC_SNAPSHOT_SIZE	(RC_HDR_LEN + RC_PAYLOAD_MAX)
+#define RC_LOOP_FRAME_SIZE	512
 
 struct rc_xlate_opts {
 	size_t sz;
@@ -46,6 +49,10 @@ struct rc_xlate_out {
 	struct bpf_insn *insns;
 	uint32_t ninsns;
 	uint32_t *rc_to_bpf;	/* first eBPF insn of each R-code pc, or -1 */
+	/* Handlers with loops: the bpf_loop callback subprogram starts here
+	 * (the loader must describe both functions in BTF func_info); 0 when
+	 * the program is one function. */
+	uint32_t callback_insn;
 	struct rc_xlate_plan plan;
 };
 

@@ -44,6 +44,19 @@ void xl_ld_map_fd(struct xl_buf *b, int dst, int fd)
 	xl_emit(b, XL_INSN(0, 0, 0, 0, 0));
 }
 
+void xl_ld_func(struct xl_buf *b, int dst, int label)
+{
+	if (!reserve((void **)&b->fixups, &b->fixcap, b->nfixups,
+		     sizeof(struct xl_fixup))) {
+		b->oom = true;
+		return;
+	}
+	b->fixups[b->nfixups++] = (struct xl_fixup){ .insn = b->n, .label = label,
+						     .func = true };
+	xl_emit(b, XL_INSN(BPF_LD | BPF_DW | BPF_IMM, dst, BPF_PSEUDO_FUNC, 0, 0));
+	xl_emit(b, XL_INSN(0, 0, 0, 0, 0));
+}
+
 int xl_label(struct xl_buf *b)
 {
 	if (!reserve((void **)&b->labels, &b->labcap, b->nlabels, sizeof(int32_t))) {
@@ -90,6 +103,10 @@ int xl_finish(struct xl_buf *b)
 		if ((uint32_t)f->label >= b->nlabels || b->labels[f->label] < 0)
 			return -ERANGE;
 		off = (int64_t)b->labels[f->label] - (f->insn + 1);
+		if (f->func) {
+			b->insns[f->insn].imm = off;
+			continue;
+		}
 		if (off < INT16_MIN || off > INT16_MAX)
 			return -ERANGE;
 		b->insns[f->insn].off = off;
@@ -202,7 +219,9 @@ int xl_format_insn(const struct bpf_insn *in, uint32_t left, char *buf,
 			snprintf(buf, size, "(truncated ld_imm64)");
 			return 1;
 		}
-		if (in->src_reg == BPF_PSEUDO_MAP_FD)
+		if (in->src_reg == BPF_PSEUDO_FUNC)
+			snprintf(buf, size, "r%d = func %+d", in->dst_reg, in->imm);
+		else if (in->src_reg == BPF_PSEUDO_MAP_FD)
 			snprintf(buf, size, "r%d = map[fd:%d] ll", in->dst_reg, in->imm);
 		else
 			snprintf(buf, size, "r%d = 0x%" PRIx64 " ll", in->dst_reg,

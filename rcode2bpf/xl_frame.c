@@ -43,22 +43,26 @@ int xl_fault_label(struct xl_ctx *x, uint32_t code, uint32_t pc)
 void xl_spill(struct xl_ctx *x, int n)
 {
 	for (int i = 0; i < n && i < 4; i++)
-		EMIT(&x->b, STX_MEM(BPF_DW, R10, R1 + i, FP_STK(i)));
+		EMIT(&x->b, STX_MEM(BPF_DW, x->fb, R1 + i, FP_STK(i)));
 }
 
 void xl_reload(struct xl_ctx *x, int n)
 {
 	for (int i = 0; i < n && i < 4; i++)
-		EMIT(&x->b, LDX_MEM(BPF_DW, R1 + i, R10, FP_STK(i)));
+		EMIT(&x->b, LDX_MEM(BPF_DW, R1 + i, x->fb, FP_STK(i)));
 }
 
 void xl_reload_packet(struct xl_ctx *x)
 {
 	struct xl_buf *b = &x->b;
 
-	EMIT(b, LDX_MEM(BPF_W, R8, R9, offsetof(struct xdp_md, data)));
-	EMIT(b, LDX_MEM(BPF_W, R6, R9, offsetof(struct xdp_md, data_end)));
-	EMIT(b, LDX_MEM(BPF_DW, R0, R10, FP_HDROFF));
+	int c = xl_ctx_reg(x, R0);
+
+	EMIT(b, LDX_MEM(BPF_W, R8, c, offsetof(struct xdp_md, data)));
+	EMIT(b, LDX_MEM(BPF_W, R6, c, offsetof(struct xdp_md, data_end)));
+	/* From the stack even in loop mode: the kernel verifier must know
+	 * the offset (42 or 62) to allow the pointer arithmetic. */
+	xl_ptr_slot(x, FP_HDROFF, R0);
 	EMIT(b, ALU64_REG(BPF_ADD, R8, R0));
 	EMIT(b, MOV64_REG(R0, R8));
 	EMIT(b, ALU64_IMM(BPF_ADD, R0, RC_HDR_LEN));
@@ -77,9 +81,9 @@ void xl_csum_replace(struct xl_ctx *x, bool odd)
 	EMIT(b, ALU64_REG(BPF_ADD, R0, R5));
 	if (odd)
 		EMIT(b, ALU64_IMM(BPF_LSH, R0, 8));
-	EMIT(b, LDX_MEM(BPF_DW, R5, R10, FP_CSUM));
+	EMIT(b, LDX_MEM(BPF_DW, R5, x->fb, FP_CSUM));
 	EMIT(b, ALU64_REG(BPF_ADD, R5, R0));
-	EMIT(b, STX_MEM(BPF_DW, R10, R5, FP_CSUM));
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R5, FP_CSUM));
 }
 
 /* r0 = the map value of a one-entry map, or jump to l_internal. */
@@ -135,8 +139,8 @@ static void parse_ip(struct xl_ctx *x, bool v6, int l_udp)
 	}
 	EMIT(b, MOV64_REG(R8, R2));
 	EMIT(b, ALU64_IMM(BPF_ADD, R8, hdr));
-	EMIT(b, ST_MEM(BPF_DW, R10, FP_HDROFF, hdr));
-	EMIT(b, ST_MEM(BPF_DW, R10, FP_IPV, v6 ? 6 : 4));
+	EMIT(b, ST_MEM(BPF_DW, x->fb, FP_HDROFF, hdr));
+	EMIT(b, ST_MEM(BPF_DW, x->fb, FP_IPV, v6 ? 6 : 4));
 	JMP_TO(b, JA(), l_udp);
 }
 
@@ -181,7 +185,7 @@ void xl_prologue(struct xl_ctx *x)
 	EMIT(b, MOV64_REG(R0, R4));
 	EMIT(b, ALU64_IMM(BPF_ADD, R0, 8 + RC_HDR_LEN));
 	JMP_TO(b, JMP_REG(BPF_JNE, R3, R0), x->l_not_ours);
-	EMIT(b, STX_MEM(BPF_DW, R10, R4, FP_ORIGLEN));
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R4, FP_ORIGLEN));
 
 	/*
 	 * The payload must end where the packet ends, so that a bounds check
@@ -195,8 +199,8 @@ void xl_prologue(struct xl_ctx *x)
 	JMP_TO(b, JMP_REG(BPF_JEQ, R0, R6), l_exact);
 	EMIT(b, MOV64_REG(R1, R9));
 	EMIT(b, CALL(BPF_FUNC_xdp_get_buff_len));
-	EMIT(b, LDX_MEM(BPF_DW, R2, R10, FP_ORIGLEN));
-	EMIT(b, LDX_MEM(BPF_DW, R3, R10, FP_HDROFF));
+	EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_ORIGLEN));
+	EMIT(b, LDX_MEM(BPF_DW, R3, x->fb, FP_HDROFF));
 	EMIT(b, ALU64_REG(BPF_ADD, R2, R3));
 	EMIT(b, ALU64_IMM(BPF_ADD, R2, RC_HDR_LEN));	/* wanted length */
 	EMIT(b, ALU64_REG(BPF_SUB, R2, R0));		/* minus actual: < 0 */
@@ -217,19 +221,19 @@ void xl_prologue(struct xl_ctx *x)
 		EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_WIN(k)));
 	}
 	if (x->plan.edits)
-		EMIT(b, ST_MEM(BPF_DW, R10, FP_CSUM, 0));
+		EMIT(b, ST_MEM(BPF_DW, x->fb, FP_CSUM, 0));
 	if (x->plan.budget_checks)
-		EMIT(b, ST_MEM(BPF_DW, R10, FP_CNT, 0));
+		EMIT(b, ST_MEM(BPF_DW, x->fb, FP_CNT, 0));
 	for (int j = 0; j < RC_LOCALS; j++)	/* locals start at zero */
 		if (x->locals_read & 1u << j)
-			EMIT(b, ST_MEM(BPF_DW, R10, FP_LOCAL(j), 0));
+			EMIT(b, ST_MEM(BPF_DW, x->fb, FP_LOCAL(j), 0));
 	if (x->plan.needs_snapshot) {
 		lookup(x, x->maps->snapshot_fd);
 		EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_SNAP));
 		EMIT(b, MOV64_REG(R3, R0));
 		EMIT(b, MOV64_REG(R1, R9));
-		EMIT(b, LDX_MEM(BPF_DW, R2, R10, FP_HDROFF));
-		EMIT(b, LDX_MEM(BPF_DW, R4, R10, FP_ORIGLEN));
+		EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_HDROFF));
+		EMIT(b, LDX_MEM(BPF_DW, R4, x->fb, FP_ORIGLEN));
 		EMIT(b, ALU64_IMM(BPF_ADD, R4, RC_HDR_LEN));
 		EMIT(b, CALL(BPF_FUNC_xdp_load_bytes));
 		JMP_TO(b, JMP_IMM(BPF_JNE, R0, 0), x->l_internal);
@@ -246,22 +250,26 @@ static void fix_lengths(struct xl_ctx *x, bool v6)
 
 	EMIT(b, LDX_MEM(BPF_H, R3, R8, RC_WOFF_LEN));
 	EMIT(b, BSWAP_BE(R3, 16));			/* current length */
-	EMIT(b, LDX_MEM(BPF_DW, R4, R10, FP_ORIGLEN));
+	EMIT(b, LDX_MEM(BPF_DW, R4, x->fb, FP_ORIGLEN));
 	JMP_TO(b, JMP_REG(BPF_JEQ, R3, R4), l_same);
 	/* UDP length: in the header and in the pseudo-header, so twice. */
 	EMIT(b, MOV64_REG(R5, R3));
 	EMIT(b, ALU64_IMM(BPF_ADD, R5, 8 + RC_HDR_LEN));
 	EMIT(b, BSWAP_BE(R5, 16));
-	EMIT(b, STX_MEM(BPF_DW, R10, R5, FP_TMP));
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R5, FP_TMP));
 	EMIT(b, LDX_MEM(BPF_H, R0, R2, udp_len));
 	EMIT(b, STX_MEM(BPF_H, R2, R5, udp_len));
-	EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_TMP2));
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R0, FP_TMP2));
 	xl_csum_replace(x, false);
-	EMIT(b, LDX_MEM(BPF_DW, R0, R10, FP_TMP2));
-	EMIT(b, LDX_MEM(BPF_DW, R5, R10, FP_TMP));
+	EMIT(b, LDX_MEM(BPF_DW, R0, x->fb, FP_TMP2));
+	EMIT(b, LDX_MEM(BPF_DW, R5, x->fb, FP_TMP));
 	xl_csum_replace(x, false);
-	EMIT(b, LDX_MEM(BPF_W, R2, R9, offsetof(struct xdp_md, data)));
-	EMIT(b, LDX_MEM(BPF_W, R6, R9, offsetof(struct xdp_md, data_end)));
+	{
+		int c = xl_ctx_reg(x, R1);
+
+		EMIT(b, LDX_MEM(BPF_W, R2, c, offsetof(struct xdp_md, data)));
+		EMIT(b, LDX_MEM(BPF_W, R6, c, offsetof(struct xdp_md, data_end)));
+	}
 	EMIT(b, MOV64_REG(R0, R2));
 	EMIT(b, ALU64_IMM(BPF_ADD, R0, 14 + (v6 ? 40 : 20)));
 	JMP_TO(b, JMP_REG(BPF_JGT, R0, R6), x->l_internal);
@@ -301,10 +309,10 @@ static void fix_checksum(struct xl_ctx *x)
 	EMIT(b, LDX_MEM(BPF_H, R5, R8, -8 + 6));
 	JMP_TO(b, JMP_IMM(BPF_JNE, R5, 0), l_go);
 	/* 0 means "no checksum" over IPv4 (RFC 768); keep it that way. */
-	EMIT(b, LDX_MEM(BPF_DW, R0, R10, FP_IPV));
+	EMIT(b, LDX_MEM(BPF_DW, R0, x->fb, FP_IPV));
 	JMP_TO(b, JMP_IMM(BPF_JEQ, R0, 4), l_done);
 	xl_bind(b, l_go);
-	EMIT(b, LDX_MEM(BPF_DW, R0, R10, FP_CSUM));
+	EMIT(b, LDX_MEM(BPF_DW, R0, x->fb, FP_CSUM));
 	EMIT(b, ALU64_IMM(BPF_MOD, R0, CSUM_MOD));
 	EMIT(b, NEG64(R5));
 	EMIT(b, ALU64_IMM(BPF_ADD, R5, CSUM_MOD));	/* ~HC */
@@ -353,8 +361,12 @@ static void load_data_checked(struct xl_ctx *x, bool v6)
 {
 	struct xl_buf *b = &x->b;
 
-	EMIT(b, LDX_MEM(BPF_W, R2, R9, offsetof(struct xdp_md, data)));
-	EMIT(b, LDX_MEM(BPF_W, R6, R9, offsetof(struct xdp_md, data_end)));
+	{
+		int c = xl_ctx_reg(x, R1);
+
+		EMIT(b, LDX_MEM(BPF_W, R2, c, offsetof(struct xdp_md, data)));
+		EMIT(b, LDX_MEM(BPF_W, R6, c, offsetof(struct xdp_md, data_end)));
+	}
 	EMIT(b, MOV64_REG(R0, R2));
 	EMIT(b, ALU64_IMM(BPF_ADD, R0, (v6 ? 62 : 42) + RC_HDR_LEN));
 	JMP_TO(b, JMP_REG(BPF_JGT, R0, R6), x->l_internal);
@@ -370,7 +382,7 @@ static void finish_sending(struct xl_ctx *x, bool reply)
 		if (v6)
 			xl_bind(b, l_v6);
 		else {
-			EMIT(b, LDX_MEM(BPF_DW, R0, R10, FP_IPV));
+			EMIT(b, LDX_MEM(BPF_DW, R0, x->fb, FP_IPV));
 			JMP_TO(b, JMP_IMM(BPF_JEQ, R0, 6), l_v6);
 		}
 		if (x->plan.edits) {
@@ -405,18 +417,20 @@ static void restore_message(struct xl_ctx *x)
 
 		EMIT(b, LDX_MEM(BPF_H, R3, R8, RC_WOFF_LEN));
 		EMIT(b, BSWAP_BE(R3, 16));
-		EMIT(b, LDX_MEM(BPF_DW, R2, R10, FP_ORIGLEN));
+		EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_ORIGLEN));
 		JMP_TO(b, JMP_REG(BPF_JEQ, R2, R3), l_same);
 		EMIT(b, ALU64_REG(BPF_SUB, R2, R3));
-		EMIT(b, MOV64_REG(R1, R9));
+		if (xl_ctx_reg(x, R1) != R1)
+			EMIT(b, MOV64_REG(R1, R9));
 		EMIT(b, CALL(BPF_FUNC_xdp_adjust_tail));
 		JMP_TO(b, JMP_IMM(BPF_JNE, R0, 0), x->l_internal);
 		xl_bind(b, l_same);
 	}
-	EMIT(b, MOV64_REG(R1, R9));
-	EMIT(b, LDX_MEM(BPF_DW, R2, R10, FP_HDROFF));
-	EMIT(b, LDX_MEM(BPF_DW, R3, R10, FP_SNAP));
-	EMIT(b, LDX_MEM(BPF_DW, R4, R10, FP_ORIGLEN));
+	if (xl_ctx_reg(x, R1) != R1)
+		EMIT(b, MOV64_REG(R1, R9));
+	EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_HDROFF));
+	xl_ptr_slot(x, FP_SNAP, R3);
+	EMIT(b, LDX_MEM(BPF_DW, R4, x->fb, FP_ORIGLEN));
 	/* Re-bound for the kernel verifier: the spilled value is exact but
 	 * came from the packet. */
 	JMP_TO(b, JMP_IMM(BPF_JGT, R4, RC_PAYLOAD_MAX), x->l_internal);
@@ -439,13 +453,13 @@ void xl_resize(struct xl_ctx *x, uint32_t pc, int d)
 	if (d - 1 < 4)
 		EMIT(b, MOV64_REG(R5, R1 + d - 1));
 	else
-		EMIT(b, LDX_MEM(BPF_DW, R5, R10, FP_STK(d - 1)));
+		EMIT(b, LDX_MEM(BPF_DW, R5, x->fb, FP_STK(d - 1)));
 	JMP_TO(b, JMP_IMM(BPF_JGT, R5, RC_PAYLOAD_MAX), fault);
-	EMIT(b, STX_MEM(BPF_DW, R10, R5, FP_TMP));		/* new length */
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R5, FP_TMP));		/* new length */
 	xl_spill(x, d - 1);
 	EMIT(b, LDX_MEM(BPF_H, R4, R8, RC_WOFF_LEN));
 	EMIT(b, BSWAP_BE(R4, 16));
-	EMIT(b, STX_MEM(BPF_DW, R10, R4, FP_TMP2));		/* current */
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R4, FP_TMP2));		/* current */
 
 	/* for (i = new; i < cur; i++) csum -= byte[i] (x 2^8 if i is odd) */
 	xl_bind(b, l_loop);
@@ -463,23 +477,24 @@ void xl_resize(struct xl_ctx *x, uint32_t pc, int d)
 	EMIT(b, ALU64_REG(BPF_LSH, R3, R2));
 	EMIT(b, NEG64(R3));
 	EMIT(b, ALU64_IMM(BPF_ADD, R3, CSUM_MOD));
-	EMIT(b, LDX_MEM(BPF_DW, R2, R10, FP_CSUM));
+	EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_CSUM));
 	EMIT(b, ALU64_REG(BPF_ADD, R2, R3));
-	EMIT(b, STX_MEM(BPF_DW, R10, R2, FP_CSUM));
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R2, FP_CSUM));
 	EMIT(b, ALU64_IMM(BPF_ADD, R5, 1));
 	JMP_TO(b, JA(), l_loop);
 	xl_bind(b, l_done);
 
-	EMIT(b, LDX_MEM(BPF_DW, R2, R10, FP_TMP));
-	EMIT(b, LDX_MEM(BPF_DW, R3, R10, FP_TMP2));
+	EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_TMP));
+	EMIT(b, LDX_MEM(BPF_DW, R3, x->fb, FP_TMP2));
 	EMIT(b, ALU64_REG(BPF_SUB, R2, R3));
-	EMIT(b, MOV64_REG(R1, R9));
+	if (xl_ctx_reg(x, R1) != R1)
+		EMIT(b, MOV64_REG(R1, R9));
 	EMIT(b, CALL(BPF_FUNC_xdp_adjust_tail));
 	/* Only a driver without tailroom can refuse; then the message
 	 * cannot have the length R-code asked for: fault 'length'. */
 	JMP_TO(b, JMP_IMM(BPF_JNE, R0, 0), fault);
 	xl_reload_packet(x);
-	EMIT(b, LDX_MEM(BPF_DW, R5, R10, FP_TMP));
+	EMIT(b, LDX_MEM(BPF_DW, R5, x->fb, FP_TMP));
 	EMIT(b, BSWAP_BE(R5, 16));
 	EMIT(b, LDX_MEM(BPF_H, R0, R8, RC_WOFF_LEN));
 	EMIT(b, STX_MEM(BPF_H, R8, R5, RC_WOFF_LEN));
@@ -493,19 +508,19 @@ static void emit_fault(struct xl_ctx *x)
 	struct xl_buf *b = &x->b;
 
 	xl_bind(b, x->l_fault);
-	EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_FCODE));
-	EMIT(b, STX_MEM(BPF_DW, R10, R5, FP_FPC));
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R0, FP_FCODE));
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R5, FP_FPC));
 	if (x->plan.needs_snapshot)
 		restore_message(x);
 	EMIT(b, CALL(BPF_FUNC_ktime_get_ns));
-	EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_TMP));
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R0, FP_TMP));
 	lookup(x, x->maps->stats_fd);
 	bump(x, ST(invocations));
-	EMIT(b, LDX_MEM(BPF_DW, R2, R10, FP_FCODE));
+	EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_FCODE));
 	EMIT(b, STX_MEM(BPF_DW, R0, R2, ST(last_fault_code)));
-	EMIT(b, LDX_MEM(BPF_DW, R3, R10, FP_FPC));
+	EMIT(b, LDX_MEM(BPF_DW, R3, x->fb, FP_FPC));
 	EMIT(b, STX_MEM(BPF_DW, R0, R3, ST(last_fault_pc)));
-	EMIT(b, LDX_MEM(BPF_DW, R3, R10, FP_TMP));
+	EMIT(b, LDX_MEM(BPF_DW, R3, x->fb, FP_TMP));
 	EMIT(b, STX_MEM(BPF_DW, R0, R3, ST(last_fault_ns)));
 	{
 		int l_nobudget = xl_label(b);
@@ -514,7 +529,7 @@ static void emit_fault(struct xl_ctx *x)
 		bump(x, ST(budget_aborts));
 		xl_bind(b, l_nobudget);
 	}
-	EMIT(b, LDX_MEM(BPF_DW, R2, R10, FP_FCODE));
+	EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_FCODE));
 	EMIT(b, ALU64_IMM(BPF_AND, R2, RC_ABI_FAULTS - 1));
 	EMIT(b, ALU64_IMM(BPF_LSH, R2, 3));
 	EMIT(b, ALU64_REG(BPF_ADD, R0, R2));
@@ -536,11 +551,29 @@ static void emit_not_ours(struct xl_ctx *x)
 	EMIT(b, EXIT_INSN());
 }
 
-void xl_epilogue(struct xl_ctx *x)
+void xl_ptr_slot(struct xl_ctx *x, int slot, int tmp)
+{
+	if (x->in_callback) {
+		EMIT(&x->b, LDX_MEM(BPF_DW, tmp, R10, CB_PARENT));
+		EMIT(&x->b, LDX_MEM(BPF_DW, tmp, tmp, slot));
+	} else {
+		EMIT(&x->b, LDX_MEM(BPF_DW, tmp, R10, slot));
+	}
+}
+
+int xl_ctx_reg(struct xl_ctx *x, int tmp)
+{
+	if (x->fb == R10)	/* r9 holds it until loop mode takes r9 */
+		return R9;
+	xl_ptr_slot(x, FP_XDPCTX, tmp);
+	return tmp;
+}
+
+/* Fault exits: code in r0, pc in r5. */
+void xl_emit_fault_stubs(struct xl_ctx *x)
 {
 	struct xl_buf *b = &x->b;
 
-	/* Fault exits: code in r0, pc in r5. */
 	for (uint32_t i = 0; i < x->nstubs; i++) {
 		if (!xl_label_used(b, x->stubs[i].label))
 			continue;
@@ -549,6 +582,136 @@ void xl_epilogue(struct xl_ctx *x)
 		EMIT(b, MOV64_IMM(R5, x->stubs[i].pc));
 		JMP_TO(b, JA(), x->l_fault);
 	}
+}
+
+/*
+ * Loop mode, in the main program: run the handler as a bpf_loop callback
+ * (the kernel verifies a callback once, however many times it runs, so
+ * the budget costs nothing at load time), then end the way it says.  At
+ * most budget iterations are needed: every callback run executes at least
+ * one instruction, and the budget check faults first.
+ */
+void xl_loop_main(struct xl_ctx *x, int l_callback)
+{
+	struct xl_buf *b = &x->b;
+
+	static const int scalars[] = { FP_HDROFF, FP_IPV, FP_ORIGLEN, FP_CSUM, FP_CNT };
+
+	EMIT(b, STX_MEM(BPF_DW, R10, R9, FP_XDPCTX));
+	if (x->prog->state_words)
+		EMIT(b, STX_MEM(BPF_DW, R10, R7, FP_STATE));
+	lookup(x, x->maps->frame_fd);
+	EMIT(b, ALU64_IMM(BPF_ADD, R0, XL_FRAME_SIZE));
+	EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_FRAMEPTR));
+	EMIT(b, MOV64_REG(R9, R0));
+	/* What the prologue put on the stack moves to the loop frame. */
+	for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++) {
+		if ((scalars[i] == FP_CSUM && !x->plan.edits) ||
+		    (scalars[i] == FP_CNT && !x->plan.budget_checks))
+			continue;
+		EMIT(b, LDX_MEM(BPF_DW, R1, R10, scalars[i]));
+		EMIT(b, STX_MEM(BPF_DW, R9, R1, scalars[i]));
+	}
+	for (int j = 0; j < RC_LOCALS; j++)
+		if (x->locals_read & 1u << j)
+			EMIT(b, ST_MEM(BPF_DW, R9, FP_LOCAL(j), 0));
+	x->fb = R9;
+	EMIT(b, ST_MEM(BPF_DW, R9, FP_RESUME, 0));
+	EMIT(b, ST_MEM(BPF_DW, R9, FP_LOOPACT, XL_END_NONE));
+	EMIT(b, MOV64_IMM(R1, x->prog->budget));
+	xl_ld_func(b, R2, l_callback);
+	EMIT(b, MOV64_REG(R3, R10));
+	EMIT(b, MOV64_IMM(R4, 0));
+	EMIT(b, CALL(BPF_FUNC_loop));
+	/* The callback may have resized the packet. */
+	xl_reload_packet(x);
+	EMIT(b, LDX_MEM(BPF_DW, R0, R9, FP_LOOPACT));
+	JMP_TO(b, JMP_IMM(BPF_JEQ, R0, XL_END_DROP), x->l_drop);
+	JMP_TO(b, JMP_IMM(BPF_JEQ, R0, XL_END_PASS), x->l_pass);
+	JMP_TO(b, JMP_IMM(BPF_JEQ, R0, XL_END_REPLY), x->l_reply);
+	JMP_TO(b, JMP_IMM(BPF_JNE, R0, XL_END_FAULT), x->l_internal);
+	EMIT(b, LDX_MEM(BPF_DW, R0, R9, FP_FCODE));
+	EMIT(b, LDX_MEM(BPF_DW, R5, R9, FP_FPC));
+	JMP_TO(b, JA(), x->l_fault);
+}
+
+int xl_backedge_label(struct xl_ctx *x, uint32_t target)
+{
+	for (uint32_t i = 0; i < x->nbackedges; i++)
+		if (x->backedges[i].target == target)
+			return x->backedges[i].label;
+	x->b.oom = true;	/* every target was found in advance */
+	return 0;
+}
+
+/* The callback's entry: r2 is the main program's frame.  Resume where the
+ * previous run left, with the operand registers it spilled. */
+void xl_loop_callback_entry(struct xl_ctx *x)
+{
+	struct xl_buf *b = &x->b;
+
+	EMIT(b, STX_MEM(BPF_DW, R10, R2, CB_PARENT));
+	EMIT(b, LDX_MEM(BPF_DW, R9, R2, FP_FRAMEPTR));
+	xl_reload_packet(x);
+	if (x->prog->state_words)
+		xl_ptr_slot(x, FP_STATE, R7);
+	EMIT(b, LDX_MEM(BPF_DW, R0, R9, FP_RESUME));
+	for (uint32_t i = 0; i < x->nbackedges; i++)
+		JMP_TO(b, JMP_IMM(BPF_JEQ, R0, x->backedges[i].target),
+		       x->backedges[i].entry);
+	/* Otherwise the first run: pc 0 follows. */
+}
+
+static void loop_end(struct xl_ctx *x, int label, int how)
+{
+	struct xl_buf *b = &x->b;
+
+	if (!xl_label_used(b, label))
+		return;
+	xl_bind(b, label);
+	EMIT(b, ST_MEM(BPF_DW, R9, FP_LOOPACT, how));
+	EMIT(b, MOV64_IMM(R0, 1));	/* stop looping */
+	EMIT(b, EXIT_INSN());
+}
+
+void xl_loop_callback_exits(struct xl_ctx *x)
+{
+	struct xl_buf *b = &x->b;
+
+	xl_emit_fault_stubs(x);
+	for (uint32_t i = 0; i < x->nbackedges; i++) {
+		const struct xl_backedge *e = &x->backedges[i];
+		int depth = x->vi->depth[e->target];
+
+		if (xl_label_used(b, e->label)) {
+			xl_bind(b, e->label);
+			xl_spill(x, depth);
+			EMIT(b, ST_MEM(BPF_DW, R9, FP_RESUME, e->target));
+			EMIT(b, MOV64_IMM(R0, 0));	/* go on */
+			EMIT(b, EXIT_INSN());
+		}
+		xl_bind(b, e->entry);
+		xl_reload(x, depth);
+		JMP_TO(b, JA(), x->pc_label[e->target]);
+	}
+	loop_end(x, x->l_drop, XL_END_DROP);
+	loop_end(x, x->l_pass, XL_END_PASS);
+	loop_end(x, x->l_reply, XL_END_REPLY);
+	if (xl_label_used(b, x->l_fault)) {
+		/* code in r0, pc in r5: the main program records them */
+		xl_bind(b, x->l_fault);
+		EMIT(b, STX_MEM(BPF_DW, R9, R0, FP_FCODE));
+		EMIT(b, STX_MEM(BPF_DW, R9, R5, FP_FPC));
+		EMIT(b, ST_MEM(BPF_DW, R9, FP_LOOPACT, XL_END_FAULT));
+		EMIT(b, MOV64_IMM(R0, 1));
+		EMIT(b, EXIT_INSN());
+	}
+	loop_end(x, x->l_internal, XL_END_NONE);
+}
+
+void xl_epilogue(struct xl_ctx *x)
+{
+	struct xl_buf *b = &x->b;
 
 	if (xl_label_used(b, x->l_drop)) {
 		xl_bind(b, x->l_drop);

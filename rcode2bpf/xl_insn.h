@@ -46,8 +46,9 @@ enum { R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10 };
 
 /* The emitter: a growing instruction buffer with labels. */
 struct xl_fixup {
-	uint32_t insn;	/* index of the jump */
+	uint32_t insn;	/* index of the jump, or of a ld_imm64 of a function */
 	int label;
+	bool func;	/* BPF_PSEUDO_FUNC: the offset goes in imm */
 };
 
 struct xl_buf {
@@ -64,6 +65,8 @@ void xl_emit(struct xl_buf *b, struct bpf_insn insn);
 /* A 64-bit immediate load takes two slots. */
 void xl_ld_imm64(struct xl_buf *b, int dst, uint64_t imm);
 void xl_ld_map_fd(struct xl_buf *b, int dst, int fd);
+/* dst = address of the subprogram starting at label (for bpf_loop). */
+void xl_ld_func(struct xl_buf *b, int dst, int label);
 int xl_label(struct xl_buf *b);
 void xl_bind(struct xl_buf *b, int label);
 /* Emit a jump (JMP_REG/JMP_IMM/JA) whose target is label. */

@@ -38,9 +38,45 @@
 #define FP_FPC		(-400)	/* fault pc */
 #define FP_TMP		(-408)	/* scratch for one instruction */
 #define FP_TMP2		(-416)
+/* Handlers with loops run as a bpf_loop callback that reaches this frame
+ * through r9 (see xl_loop_main); these slots carry what registers would. */
+#define FP_XDPCTX	(-424)	/* the XDP context */
+#define FP_STATE	(-432)	/* the data area */
+#define FP_RESUME	(-440)	/* pc the next callback run starts at */
+#define FP_LOOPACT	(-448)	/* how the callback ended, XL_END_* */
+#define FP_FRAMEPTR	(-456)	/* the loop frame (map value + 512) */
+#define CB_PARENT	(-8)	/* in the callback's own stack: main's r10 */
+#define XL_FRAME_SIZE	512
+
+/*
+ * In loop mode the scalar slots above live in a per-CPU map value (the
+ * loop frame, r9 = value + 512 so the same negative offsets work), not on
+ * the stack: the kernel verifier tracks no values in map memory, so the
+ * state at the callback's entry repeats after one run and its
+ * verification converges however long the handler loops.  Pointers
+ * cannot be stored in map values; they stay on the main program's stack
+ * (FP_WIN, FP_SNAP, FP_XDPCTX, FP_STATE, FP_FRAMEPTR), reached through
+ * xl_ptr_slot().
+ */
+
+enum {
+	XL_END_NONE = 0,	/* only if bpf_loop ran out: cannot happen */
+	XL_END_DROP = RC_ACT_DROP,
+	XL_END_PASS = RC_ACT_PASS,
+	XL_END_REPLY = RC_ACT_REPLY,
+	XL_END_FAULT = 100,
+};
 
 #define MSG_PAYLOAD	RC_HDR_LEN	/* payload offset from r8 */
 #define CSUM_MOD	0xffff
+
+/* A back edge of a handler with loops: leave the callback, resume at
+ * target on the next one. */
+struct xl_backedge {
+	int label;	/* the jump's way out of the callback */
+	int entry;	/* the next run's way in */
+	uint32_t target;
+};
 
 /* A fault exit waiting to be emitted after the code. */
 struct xl_stub {
@@ -63,6 +99,12 @@ struct xl_ctx {
 	uint32_t *rc_to_bpf;
 	struct xl_stub *stubs;
 	uint32_t nstubs, stubcap;
+	struct xl_backedge *backedges;
+	uint32_t nbackedges, becap;
+	/* Frame base: r10 in the main program, r9 in the loop callback. */
+	int fb;
+	bool loop;		/* the handler has loops: bpf_loop mode */
+	bool in_callback;	/* emitting the callback's code */
 	/* Frame labels. */
 	int l_not_ours, l_internal, l_fault, l_drop, l_pass, l_reply;
 	/* Payload bytes (from r8 + 24) the kernel verifier already knows are
@@ -87,5 +129,20 @@ void xl_reload(struct xl_ctx *x, int n);
 void xl_reload_packet(struct xl_ctx *x);
 /* Emit the resize instruction at pc with depth d. */
 void xl_resize(struct xl_ctx *x, uint32_t pc, int d);
+/* The XDP context in a register: r9 in the main program, loaded from the
+ * frame into tmp in the loop callback.  Returns the register. */
+int xl_ctx_reg(struct xl_ctx *x, int tmp);
+/* Load a slot of main's stack (a pointer, or a constant the kernel
+ * verifier must see) into tmp, from the main program or the callback. */
+void xl_ptr_slot(struct xl_ctx *x, int slot, int tmp);
+/* Fault exits collected by xl_fault_label, jumping to l_fault. */
+void xl_emit_fault_stubs(struct xl_ctx *x);
+/* Loop mode: the main program's call of the callback and its dispatch on
+ * how the callback ended; then (with fb = r9) the callback's entry. */
+void xl_loop_main(struct xl_ctx *x, int l_callback);
+void xl_loop_callback_entry(struct xl_ctx *x);
+/* Loop mode: the callback's exits and back-edge stubs. */
+void xl_loop_callback_exits(struct xl_ctx *x);
+int xl_backedge_label(struct xl_ctx *x, uint32_t target);
 
 #endif /* XL_INTERNAL_H */

@@ -27,6 +27,8 @@ struct rcode_handler {
 	struct rcode_handler_opts opts;
 	struct rc_xlate_maps maps;
 	struct rc_xlate_out out;
+	struct btf *btf;	/* maps' and functions' types, kept for the load */
+	int main_func, callback_func;	/* BTF ids of the two functions */
 	int prog_fd;
 	uint64_t load_ns;
 	char log_path[256];
@@ -58,6 +60,7 @@ struct rcode_handler *rcode_handler__new(struct rc_prog *prog,
 	h->maps.state_fd = -1;
 	h->maps.stats_fd = -1;
 	h->maps.snapshot_fd = -1;
+	h->maps.frame_fd = -1;
 	for (int k = 0; k < RC_WINDOWS_MAX; k++)
 		h->maps.window_fd[k] = -1;
 	return h;
@@ -66,6 +69,7 @@ struct rcode_handler *rcode_handler__new(struct rc_prog *prog,
 /* ---- BTF ------------------------------------------------------------------ */
 struct btf_ids {
 	int u32, u64, state, stats, window[RC_WINDOWS_MAX];
+	int main_func, callback_func;
 };
 
 static int add_u64_array(struct btf *btf, struct btf_ids *t, uint32_t n)
@@ -130,6 +134,24 @@ static int build_btf(const struct rc_prog *p, struct btf **out,
 			err = err ?: btf__add_field(btf, f[i].name,
 						   f[i].n ? faults : t->u64,
 						   f[i].off * 8, 0);
+	}
+	{
+		/* The functions, for func_info: a program with a bpf_loop
+		 * callback must describe each of its subprograms. */
+		int vptr = btf__add_ptr(btf, 0);
+		int i32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+		int i64 = btf__add_int(btf, "long", 8, BTF_INT_SIGNED);
+		int proto = btf__add_func_proto(btf, i32);
+
+		err = err ?: btf__add_func_param(btf, "ctx", vptr);
+		t->main_func = btf__add_func(btf, "rc_handler", BTF_FUNC_GLOBAL, proto);
+		proto = btf__add_func_proto(btf, i64);
+		err = err ?: btf__add_func_param(btf, "index", t->u32);
+		err = err ?: btf__add_func_param(btf, "frame", vptr);
+		t->callback_func = btf__add_func(btf, "rc_loop_body", BTF_FUNC_STATIC,
+						 proto);
+		if (t->main_func < 0 || t->callback_func < 0)
+			err = -EINVAL;
 	}
 	if (err < 0 || t->u64 < 0 || t->stats < 0) {
 		btf__free(btf);
@@ -224,7 +246,9 @@ static int create_maps(struct rcode_handler *h, struct rc_diags *d)
 	if (fd < 0)
 		goto fail;
 	h->maps.stats_fd = fd;
-	btf__free(btf);
+	h->btf = btf;
+	h->main_func = t.main_func;
+	h->callback_func = t.callback_func;
 	return 0;
 fail:
 	btf__free(btf);
@@ -259,13 +283,16 @@ static uint64_t now_ns(void)
 /* The kernel said no: that is our bug, not the handler's.  Keep the
  * verifier's whole story for the bug report. */
 static void save_verifier_log(struct rcode_handler *h, struct rc_diags *d,
-			      int err)
+			      int err, const struct bpf_prog_load_opts *lo)
 {
 	const size_t size = 16u << 20;
 	char *log = malloc(size);
-	LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log, .log_size = size,
-		    .log_level = 1);
+	struct bpf_prog_load_opts o = *lo;
 	FILE *f;
+
+	o.log_buf = log;
+	o.log_size = size;
+	o.log_level = 1;
 
 	if (h->opts.verifier_log)
 		snprintf(h->log_path, sizeof(h->log_path), "%s", h->opts.verifier_log);
@@ -304,6 +331,7 @@ static void save_verifier_log(struct rcode_handler *h, struct rc_diags *d,
 int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, o);
+	struct bpf_func_info fi[2];
 	struct rc_xlate_plan plan;
 	struct rc_xlate_opts xo = { .sz = sizeof(xo), .udp_port = h->opts.udp_port };
 	char name[BPF_OBJ_NAME_LEN];
@@ -321,10 +349,29 @@ int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d)
 		if (err)
 			return err;
 	}
+	if (plan.loops) {
+		int fd = create_map(BPF_MAP_TYPE_PERCPU_ARRAY, "rc_loopframe",
+				    RC_LOOP_FRAME_SIZE, 0, NULL, 0, 0);
+
+		if (fd < 0) {
+			rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1,
+				   "cannot create the loop frame map: %s", strerror(-fd));
+			return fd;
+		}
+		h->maps.frame_fd = fd;
+	}
 	err = rc_xlate(h->prog, &h->vi, &h->maps, &xo, &h->out, d);
 	if (err)
 		return err;
 	snprintf(name, sizeof(name), "rc_%s", h->prog->name);
+	if (h->out.callback_insn) {
+		fi[0] = (struct bpf_func_info){ 0, h->main_func };
+		fi[1] = (struct bpf_func_info){ h->out.callback_insn, h->callback_func };
+		o.prog_btf_fd = btf__fd(h->btf);
+		o.func_info = fi;
+		o.func_info_cnt = 2;
+		o.func_info_rec_size = sizeof(fi[0]);
+	}
 	t0 = now_ns();
 	h->prog_fd = bpf_prog_load(BPF_PROG_TYPE_XDP, name, "Dual BSD/GPL",
 				   h->out.insns, h->out.ninsns, &o);
@@ -332,7 +379,7 @@ int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d)
 	if (h->prog_fd < 0) {
 		err = -errno;
 		h->prog_fd = -1;
-		save_verifier_log(h, d, err);
+		save_verifier_log(h, d, err, &o);
 		return err;
 	}
 	return 0;
@@ -511,10 +558,13 @@ void rcode_handler__close(struct rcode_handler *h)
 		close(h->maps.stats_fd);
 	if (h->maps.snapshot_fd >= 0)
 		close(h->maps.snapshot_fd);
+	if (h->maps.frame_fd >= 0)
+		close(h->maps.frame_fd);
 	for (int k = 0; k < RC_WINDOWS_MAX; k++)
 		if (h->maps.window_fd[k] >= 0)
 			close(h->maps.window_fd[k]);
 	rc_xlate_out_free(&h->out);
+	btf__free(h->btf);
 	rc_prog_free(h->prog);
 	free(h);
 }
