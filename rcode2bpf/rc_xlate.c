@@ -780,6 +780,15 @@ int rc_xlate_plan(const struct rc_prog *p, const struct rc_verinfo *vi,
 		if (is_edit(p->insns[pc].op) && mf_after[pc])
 			plan->needs_snapshot = true;
 	}
+	/*
+	 * An exact instruction counter on the stack is a constant the kernel
+	 * verifier tracks precisely, and it differs on the two sides of every
+	 * join, so nothing prunes: 500 diamonds are 2^500 paths.  In loop
+	 * mode the counter lives in map memory the verifier does not track;
+	 * the handler then runs as one bpf_loop callback.
+	 */
+	if (plan->budget_checks)
+		plan->loops = true;
 out:
 	free(maxc);
 	free(mf_after);
@@ -854,11 +863,13 @@ int rc_xlate(const struct rc_prog *p, const struct rc_verinfo *vi,
 				x.maxc[s[i]] = x.maxc[pc] + 1;
 	}
 	x.fb = R10;
-	x.loop = vi->has_loop;
+	x.loop = x.plan.loops;
 	if (x.loop) {
-		/* Every pc can be reached with any count: check them all. */
-		for (uint32_t pc = 0; pc <= p->ninsns; pc++)
-			x.maxc[pc] = p->budget;
+		/* With cycles every pc can be reached with any count: check
+		 * them all.  Without, the longest-path counts stand. */
+		if (vi->has_loop)
+			for (uint32_t pc = 0; pc <= p->ninsns; pc++)
+				x.maxc[pc] = p->budget;
 		err = find_backedges(&x);
 		if (err)
 			goto out;
