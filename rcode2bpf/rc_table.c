@@ -16,23 +16,21 @@ const struct rc_opinfo rc_optable[] = {
 	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
 };
 
-/* Opcodes are one byte, so a direct index answers every decode. */
-static const struct rc_opinfo *by_code[256];
-
-static void index_table(void)
-{
-	if (by_code[RC_OP_push])
-		return;
-	for (const struct rc_opinfo *o = rc_optable; o->name; o++)
-		by_code[o->code] = o;
-}
+/* Opcodes are one byte, so a direct index answers every decode.  Built at
+ * compile time from the same table: no lazy initialisation, so no race
+ * when several threads decode at once. */
+static const struct rc_opinfo by_code[256] = {
+#define RC_OP(name, code, opnd, pops, pushes, flags, width, pic) \
+	[code] = { #name, code, opnd, pops, pushes, flags, width, pic },
+#include "rc_opcodes.def"
+#undef RC_OP
+};
 
 const struct rc_opinfo *rc_opinfo(unsigned int code)
 {
-	if (code > 255)
+	if (code > 255 || !by_code[code].name)
 		return NULL;
-	index_table();
-	return by_code[code];
+	return &by_code[code];
 }
 
 const struct rc_opinfo *rc_opinfo_by_name(const char *name)
