@@ -54,6 +54,10 @@ EMBED_OBJ	:= $(BUILD)/bpf/embedded.o
 LOADER_OBJS	:= $(LOADER_SRCS:%.c=$(BUILD)/%.o)
 TESTLIB_OBJS	:= $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS	:= $(TEST_SRCS:%.c=$(BUILD)/%)
+# Standalone tools the shell tests and the demo run (traffic senders):
+# each selftests/tools/*.c is one program, linked with the toolchain only.
+TOOL_SRCS	:= $(sort $(wildcard selftests/tools/*.c))
+TOOL_BINS	:= $(TOOL_SRCS:%.c=$(BUILD)/%)
 
 LIBRCODE2BPF	:= $(BUILD)/librcode2bpf.a
 LIBRCODE	:= $(BUILD)/librcode.a
@@ -63,7 +67,7 @@ LIBS		:= $(LIBRCODE) $(LIBRCODE2BPF)
 .PHONY: all test test-userspace deps demo install clean vm-test bench
 # Objects are never intermediate: keep them for incremental builds.
 .SECONDARY:
-all: $(BPF_OBJS) $(LIBS) $(RLOADER) $(TEST_BINS)
+all: $(BPF_OBJS) $(LIBS) $(RLOADER) $(TEST_BINS) $(TOOL_BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -76,8 +80,11 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/bpf/embedded.h $(BUILD)/bpf/embedded.c: $(BPF_OBJS) bpf/embed.sh
+# One recipe writes both files; the header follows the source so that
+# 'make -j' runs it once.
+$(BUILD)/bpf/embedded.c: $(BPF_OBJS) bpf/embed.sh
 	sh bpf/embed.sh $(BUILD)/bpf $(BPF_OBJS)
+$(BUILD)/bpf/embedded.h: $(BUILD)/bpf/embedded.c ;
 
 $(EMBED_OBJ): $(BUILD)/bpf/embedded.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -95,6 +102,9 @@ $(RLOADER): $(LOADER_OBJS) $(LIBS)
 
 $(BUILD)/selftests/test_%: $(BUILD)/selftests/test_%.o $(TESTLIB_OBJS) $(LIBS)
 	$(CC) $(LDSAN) -o $@ $< $(TESTLIB_OBJS) $(LIBS) $(LDLIBS)
+
+$(BUILD)/selftests/tools/%: $(BUILD)/selftests/tools/%.o $(LIBRCODE2BPF)
+	$(CC) $(LDSAN) -o $@ $< $(LIBRCODE2BPF)
 
 # The sanitizer build lives beside the normal one so both stay current.
 test: all

@@ -17,7 +17,8 @@
  * Where that can exceed the budget, the blocks count into a frame slot
  * and the instructions that could be the (budget+1)th compare it, so the
  * fault lands on exactly the pc the reference interpreter reports.
- * Handlers with loops are refused for now (docs/xlate.md says why).
+ * Handlers with loops (and handlers that need budget checks) run as a
+ * bpf_loop callback; docs/xlate.md explains why and how.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -298,16 +299,19 @@ static void emit_sdiv(struct xl_ctx *x, uint32_t pc, int d, bool mod)
 	put(x, a, R0);
 }
 
-/* r0 = pointer to window k's word (slot i) + base, bounds-checked. */
-static void window_index(struct xl_ctx *x, uint32_t pc, int k, int i,
-			 int32_t base)
+/* r0 = pointer to window k's word (slot i) + base, bounds-checked;
+ * returns the instruction offset that reaches word base from r0 (large
+ * bases are added to r0: the offset field has 16 bits). */
+static int16_t window_index(struct xl_ctx *x, uint32_t pc, int k, int i,
+			    int32_t base)
 {
 	struct xl_buf *b = &x->b;
 	uint32_t words = x->prog->windows[k].words;
+	int32_t off = base * 8;
 
 	if ((uint32_t)base >= words) {	/* every index is out of range */
 		JMP_TO(b, JA(), xl_fault_label(x, RC_FAULT_WINDOW_BOUNDS, pc));
-		return;
+		return 0;
 	}
 	copy(x, i, R5);
 	JMP_TO(b, JMP_IMM(BPF_JGE, R5, (int32_t)(words - base)),
@@ -315,6 +319,11 @@ static void window_index(struct xl_ctx *x, uint32_t pc, int k, int i,
 	EMIT(b, ALU64_IMM(BPF_LSH, R5, 3));
 	xl_ptr_slot(x, FP_WIN(k), R0);
 	EMIT(b, ALU64_REG(BPF_ADD, R0, R5));
+	if (off > INT16_MAX) {
+		EMIT(b, ALU64_IMM(BPF_ADD, R0, off));
+		off = 0;
+	}
+	return off;
 }
 
 /* r0 = window k's base pointer, advanced so that word idx sits at a
@@ -653,21 +662,27 @@ static int translate(struct xl_ctx *x, uint32_t pc, int d)
 		put(x, d - 1, R5);
 		return 0;
 	}
-	case RC_OP_ldwx:
-		window_index(x, pc, in->a, d - 1, imm);
-		EMIT(b, LDX_MEM(BPF_DW, R0, R0, 8 * imm));
+	case RC_OP_ldwx: {
+		int16_t off = window_index(x, pc, in->a, d - 1, imm);
+
+		EMIT(b, LDX_MEM(BPF_DW, R0, R0, off));
 		put(x, d - 1, R0);
 		return 0;
-	case RC_OP_stwx:
-		window_index(x, pc, in->a, d - 2, imm);
-		EMIT(b, STX_MEM(BPF_DW, R0, get(x, d - 1, R5), 8 * imm));
+	}
+	case RC_OP_stwx: {
+		int16_t off = window_index(x, pc, in->a, d - 2, imm);
+
+		EMIT(b, STX_MEM(BPF_DW, R0, get(x, d - 1, R5), off));
 		return 0;
-	case RC_OP_xaddwx:
-		window_index(x, pc, in->a, d - 2, imm);
+	}
+	case RC_OP_xaddwx: {
+		int16_t off = window_index(x, pc, in->a, d - 2, imm);
+
 		copy(x, d - 1, R5);
-		EMIT(b, ATOMIC_OP(BPF_DW, BPF_ADD | BPF_FETCH, R0, R5, 8 * imm));
+		EMIT(b, ATOMIC_OP(BPF_DW, BPF_ADD | BPF_FETCH, R0, R5, off));
 		put(x, d - 2, R5);
 		return 0;
+	}
 
 	case RC_OP_clock:
 		xl_spill(x, d);

@@ -7,7 +7,8 @@
  * under BPF_PROG_TEST_RUN as well as behind the dispatcher's tail call),
  * runs the handler with its operand stack in registers, and ends in
  * XDP_DROP, XDP_PASS or XDP_TX.  Anything that is not a well-formed
- * R-message for its portal is passed untouched.  docs/xlate.md explains
+ * R-message is passed untouched; choosing the handler by portal is the
+ * dispatcher's job.  docs/xlate.md explains
  * the register and stack-frame layout and every check it emits.
  */
 #ifndef RC_XLATE_H

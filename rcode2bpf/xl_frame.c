@@ -586,10 +586,9 @@ void xl_emit_fault_stubs(struct xl_ctx *x)
 
 /*
  * Loop mode, in the main program: run the handler as a bpf_loop callback
- * (the kernel verifies a callback once, however many times it runs, so
- * the budget costs nothing at load time), then end the way it says.  At
- * most budget iterations are needed: every callback run executes at least
- * one instruction, and the budget check faults first.
+ * (the kernel verifies a callback until its states converge, not once per
+ * run, so the budget costs nothing at load time), then end the way it
+ * says.
  */
 void xl_loop_main(struct xl_ctx *x, int l_callback)
 {
@@ -618,7 +617,9 @@ void xl_loop_main(struct xl_ctx *x, int l_callback)
 	x->fb = R9;
 	EMIT(b, ST_MEM(BPF_DW, R9, FP_RESUME, 0));
 	EMIT(b, ST_MEM(BPF_DW, R9, FP_LOOPACT, XL_END_NONE));
-	EMIT(b, MOV64_IMM(R1, x->prog->budget));
+	/* budget + 1 runs: a one-instruction loop at pc 0 uses one run per
+	 * instruction, and the run that finds the budget spent must come. */
+	EMIT(b, MOV64_IMM(R1, x->prog->budget + 1));
 	xl_ld_func(b, R2, l_callback);
 	EMIT(b, MOV64_REG(R3, R10));
 	EMIT(b, MOV64_IMM(R4, 0));

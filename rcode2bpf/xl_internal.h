@@ -31,7 +31,6 @@
 #define FP_CSUM		(-344)	/* checksum delta, a sum taken mod 0xffff */
 #define FP_CNT		(-352)	/* instructions counted (budget checks) */
 #define FP_KEY		(-360)	/* u32 0: the key of every one-entry map */
-#define FP_ACTION	(-368)	/* enum rc_action being taken */
 #define FP_SNAP		(-376)	/* snapshot buffer (map value) */
 #define FP_ORIGLEN	(-384)	/* payload length on entry */
 #define FP_FCODE	(-392)	/* fault code */

@@ -95,6 +95,9 @@ static void gen_big_maps(struct text *t)
 	for (int k = 0; k < RC_WINDOWS_MAX; k++)
 		add(t, "\tldh seq\n\tpush 1\n\txaddwx w%d\n\tpop\n\tpush 7\n\tstw w%d+%d\n",
 		    k, k, RC_WINDOW_WORDS_MAX - 1);
+	/* Indexed bases past the 16-bit instruction offset (4096 words). */
+	add(t, "\tpush 1\n\tpush 77\n\tstwx w0+8191\n\tpush 1\n\tldwx w0+8191\n\tsts a+1\n");
+	add(t, "\tpush 2\n\tpush 5\n\txaddwx w1+5000\n\tsts a+2\n");
 	add(t, "\tldh seq\n\tpush 5\n\tstsx a\n\tpush 9\n\tsts a+%d\n\tpass\n",
 	    RC_STATE_MAX - 1);
 }
@@ -104,6 +107,13 @@ static void gen_loop_budget(struct text *t)
 {
 	add(t, ".handler spin\n.budget %d\n.state n\n", RC_BUDGET_MAX);
 	add(t, "top:\tpush 1\n\txadds n\n\tpop\n\tjmp top\n");
+}
+
+/* One instruction that jumps to itself at pc 0: every callback run
+ * executes exactly one instruction. */
+static void gen_loop_self(struct text *t)
+{
+	add(t, ".handler self\n.budget 100\ntop:\tjmp top\n");
 }
 
 /* A loop whose body is most of the code, with branches inside. */
@@ -221,5 +231,6 @@ int main(void)
 	run("bigmaps", gen_big_maps);
 	run("loop_budget", gen_loop_budget);
 	run("loop_body", gen_loop_body);
+	run("loop_self", gen_loop_self);
 	return rc_test_exit();
 }
