@@ -359,7 +359,7 @@ static void check_xlate(void)
 	} frame[] = {
 #define F(x) { #x, x }
 		F(FP_HDROFF), F(FP_IPV), F(FP_CSUM), F(FP_CNT), F(FP_KEY),
-		F(FP_ACTION), F(FP_SNAP), F(FP_ORIGLEN), F(FP_FCODE),
+		F(FP_SNAP), F(FP_ORIGLEN), F(FP_FCODE),
 		F(FP_FPC), F(FP_TMP), F(FP_TMP2), F(FP_XDPCTX), F(FP_STATE),
 		F(FP_RESUME), F(FP_LOOPACT), F(FP_FRAMEPTR),
 #undef F
