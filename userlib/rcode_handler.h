@@ -13,7 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "rc_abi.h"
-#include "rcode.h"
+#include "librcode.h"
+#include "rcode.h"	/* the R-code toolchain (rcode2bpf/) */
 #include "rc_xlate.h"
 
 struct rcode_handler;
