@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * cmd_offline.c - the verbs that need no kernel: assemble, disassemble,
- * verify and run (on the reference interpreter).
+ * verify and run (on the reference interpreter; run --path xlate, which
+ * does need the kernel, is in run_xlate.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -12,7 +13,7 @@
 #include "rloader.h"
 
 /* Load and verify, printing diagnostics; returns an exit status. */
-static int load_or_report(const char *path, bool verify, struct rc_prog **prog,
+int load_or_report(const char *path, bool verify, struct rc_prog **prog,
 			  struct rc_verinfo *info, struct json_object **diags)
 {
 	struct rc_diags d;
@@ -38,7 +39,7 @@ static int load_or_report(const char *path, bool verify, struct rc_prog **prog,
 }
 
 /* In JSON mode a rejection is reported as {"file", "ok", "diagnostics"}. */
-static int report_rejection(const char *path, struct json_object *diags)
+int report_rejection(const char *path, struct json_object *diags)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -130,7 +131,10 @@ const struct cmd_def cmd_assemble = {
 	.description =
 	"The handler is verified first; a rejected handler writes nothing and\n"
 	"exits with status 1 (see 'rloader verify').  The binary is canonical:\n"
-	"'rloader disassemble' of it reassembles to the identical file.\n",
+	"'rloader disassemble' of it reassembles to the identical file.\n"
+	"\nExamples:\n"
+	"  rloader assemble examples/gsum.r              # writes examples/gsum.rbin\n"
+	"  rloader assemble examples/gsum.r -o - | xxd\n",
 	.opts = assemble_optdefs,
 	.opts_size = sizeof(struct assemble_opts),
 	.run = do_assemble,
@@ -201,7 +205,9 @@ const struct cmd_def cmd_disassemble = {
 	.summary = "Print a handler binary (or text) as reassemblable R-code.",
 	.description =
 	"Jump targets get labels L<pc>; data-area words and windows are shown\n"
-	"by name.  The output assembles back to the identical binary.\n",
+	"by name.  The output assembles back to the identical binary.\n"
+	"\nExample:\n"
+	"  rloader disassemble --pc --hex examples/gsum.rbin\n",
 	.opts = disassemble_optdefs,
 	.opts_size = sizeof(struct disassemble_opts),
 	.run = do_disassemble,
@@ -232,8 +238,30 @@ static int do_verify(void *o_, int argc, char **argv)
 
 		if (!vi)
 			return fail(EXIT_SYSTEM, "out of memory");
-		st = load_or_report(argv[i], true, &prog, vi,
-				    json_output ? &diags : NULL);
+		if (json_output) {
+			/* One document: a file that cannot be read is an entry
+			 * with its error, not an {"error"} object of its own. */
+			struct rc_diags d;
+			int err;
+
+			rc_diags_init(&d);
+			err = handler_load(argv[i], true, &prog, vi, &d);
+			diags = diags_json(&d);
+			rc_diags_free(&d);
+			st = !err ? EXIT_OK : err == -EINVAL ? EXIT_REJECTED : EXIT_SYSTEM;
+			if (st == EXIT_SYSTEM) {
+				struct json_object *j = json_object_new_object();
+
+				json_object_object_add(j, "file", json_object_new_string(argv[i]));
+				json_object_object_add(j, "ok", json_object_new_boolean(false));
+				json_object_object_add(j, "error", json_object_new_string(strerror(-err)));
+				json_object_object_add(j, "diagnostics", diags);
+				json_object_array_add(all, j);
+				diags = NULL;
+			}
+		} else {
+			st = load_or_report(argv[i], true, &prog, vi, NULL);
+		}
 		if (st > worst)
 			worst = st;
 		if (json_output && (st == EXIT_OK || st == EXIT_REJECTED)) {
@@ -273,14 +301,18 @@ const struct cmd_def cmd_verify = {
 	.description =
 	"Errors read like a compiler's: FILE:LINE:COL: error: ..., the source\n"
 	"line, a caret, and what the operand stack held there.  Exit status 1\n"
-	"if any handler is rejected.  The rules are in docs/rcode.md, section 5.\n",
+	"if any handler is rejected.  The rules are in docs/rcode.md, section 5.\n"
+	"\nExamples:\n"
+	"  rloader verify examples/*.r\n"
+	"  rloader -p verify broken.r        # the diagnostics as JSON\n",
 	.opts = verify_optdefs,
 	.opts_size = sizeof(struct verify_opts),
 	.run = do_verify,
 };
 
 /* ---- run ----------------------------------------------------------------- */
-static const char *const run_paths[] = { "ref", NULL };
+static const char *const run_paths[] = { "ref", "xlate", NULL };
+enum { RUN_REF, RUN_XLATE };
 
 struct run_opts {
 	const char *msg;
@@ -290,6 +322,7 @@ struct run_opts {
 	uint64_t clock;
 	uint64_t repeat;
 	int path;
+	uint64_t ipv;
 };
 
 static const struct opt_def run_optdefs[] = {
@@ -312,14 +345,18 @@ static const struct opt_def run_optdefs[] = {
 	DEFINE_OPT(run_opts, repeat, "repeat", 'n', OPT_U64, "N",
 		   "deliver the same message N times; data area and windows carry over"),
 	DEFINE_ENUM_OPT(run_opts, path, "path", 0, run_paths, "PATH",
-			"execution path: ref = the reference interpreter"),
+			"ref: the reference interpreter; xlate: the translated eBPF "
+			"under BPF_PROG_TEST_RUN beside the reference (needs root)"),
+	DEFINE_OPT(run_opts, ipv, "ipv", 0, OPT_U64, "4|6",
+		   "xlate: carry the message over IPv4 (default) or IPv6"),
 	END_OPTS
 };
 
 static const struct run_opts run_defaults = { .portal = UINT64_MAX,
-					      .clock = UINT64_MAX, .repeat = 1 };
+					      .clock = UINT64_MAX, .repeat = 1,
+					      .ipv = 4 };
 
-static struct json_object *msg_json(const struct rc_msg *m)
+struct json_object *msg_json(const struct rc_msg *m)
 {
 	struct json_object *o = json_object_new_object();
 	char hex[2 * RC_PAYLOAD_MAX + 1];
@@ -337,7 +374,7 @@ static struct json_object *msg_json(const struct rc_msg *m)
 	return o;
 }
 
-static void msg_print(const char *label, const struct rc_msg *m)
+void msg_print(const char *label, const struct rc_msg *m)
 {
 	printf("  %-8s src %u  dst %u  portal %u  tag %u  seq %u  len %u\n",
 	       label, m->hdr.src, m->hdr.dst, m->hdr.portal, m->hdr.tag,
@@ -352,7 +389,7 @@ static void msg_print(const char *label, const struct rc_msg *m)
 
 /* Words as JSON: one number for a one-word group, else an array.  Values
  * are unsigned 64-bit, which json-c carries exactly as uint64. */
-static struct json_object *words_json(const uint64_t *w, uint32_t n)
+struct json_object *words_json(const uint64_t *w, uint32_t n)
 {
 	struct json_object *a;
 
@@ -364,7 +401,7 @@ static struct json_object *words_json(const uint64_t *w, uint32_t n)
 	return a;
 }
 
-static void words_print(const char *name, const uint64_t *w, uint32_t n)
+void words_print(const char *name, const uint64_t *w, uint32_t n)
 {
 	printf(" %s=", name);
 	for (uint32_t i = 0; i < n && i < 16; i++)
@@ -373,8 +410,8 @@ static void words_print(const char *name, const uint64_t *w, uint32_t n)
 		printf(",...(%u words)", n);
 }
 
-static void fault_where(const struct rc_prog *prog, uint32_t pc, char *buf,
-			size_t size)
+void fault_where(const struct rc_prog *prog, uint32_t pc, char *buf,
+		 size_t size)
 {
 	char insn[96];
 
@@ -462,6 +499,22 @@ static int do_run(void *o_, int argc, char **argv)
 		}
 	if (o->repeat < 1 || o->repeat > 1000000) {
 		st = fail(EXIT_USAGE, "run: --repeat must be 1..1000000");
+		goto out;
+	}
+	if (o->ipv != 4 && o->ipv != 6) {
+		st = fail(EXIT_USAGE, "run: --ipv must be 4 or 6");
+		goto out;
+	}
+	if (o->path == RUN_XLATE) {
+		/* The kernel's clock is the translated program's clock: a
+		 * fixed --clock could not be given to both paths. */
+		if (o->clock != UINT64_MAX) {
+			st = fail(EXIT_USAGE, "run: --clock applies to --path ref "
+				  "only (the translated program reads the kernel's clock)");
+			goto out;
+		}
+		st = run_xlate(&prog, &in, state, env.windows, o->repeat,
+			       (int)o->ipv);
 		goto out;
 	}
 
@@ -586,8 +639,15 @@ const struct cmd_def cmd_run = {
 	"action, the fault with its code and pc if there was one, the message\n"
 	"as delivered or replied, the data area and the windows.  Exit status\n"
 	"4 if the handler faulted.\n"
-	"\nExample:\n"
-	"  rloader run examples/gsum.r --payload u64:5 --repeat 3\n",
+	"\n"
+	"--path xlate translates the handler to eBPF, loads it (root), and runs\n"
+	"it with BPF_PROG_TEST_RUN on the same message, wrapped in an Ethernet,\n"
+	"IPv4 or IPv6 (--ipv) and UDP frame, next to the reference interpreter.\n"
+	"It shows both outcomes side by side and ends with 'agree: yes' or\n"
+	"'agree: no' (exit status 1 when they disagree).\n"
+	"\nExamples:\n"
+	"  rloader run examples/gsum.r --payload u64:5 --repeat 3\n"
+	"  rloader run examples/echo.r --payload u64:41 --path xlate --ipv 6\n",
 	.opts = run_optdefs,
 	.opts_size = sizeof(struct run_opts),
 	.defaults = &run_defaults,

@@ -51,12 +51,13 @@ void opts_print_help(const struct cmd_def *cmd, FILE *f)
 		const struct opt_def *o = &cmd->opts[i];
 		char left[64];
 
-		snprintf(left, sizeof(left), "%s%c%s--%s%s%s",
-			 o->short_name ? "-" : "", o->short_name ? o->short_name : ' ',
-			 o->short_name ? ", " : "  ", o->name,
+		/* "-P, --portal N", or "    --port PORT" under the long names. */
+		snprintf(left, sizeof(left), "%c%c%c %s%s%s%s",
+			 o->short_name ? '-' : ' ', o->short_name ? o->short_name : ' ',
+			 o->short_name ? ',' : ' ', "--", o->name,
 			 o->type == OPT_BOOL ? "" : " ",
 			 o->type == OPT_BOOL ? "" : o->metavar);
-		fprintf(f, "  %-28s %s", o->short_name ? left : left + 2, o->help);
+		fprintf(f, "  %-28s %s", left, o->help);
 		if (o->type == OPT_ENUM) {
 			fprintf(f, " (");
 			for (int k = 0; o->choices[k]; k++)
@@ -82,8 +83,11 @@ int opts_parse(const struct cmd_def *cmd, void *opts, int argc, char **argv)
 {
 	size_t n = count_opts(cmd->opts);
 	struct option *lo = calloc(n + 2, sizeof(*lo));
-	char shorts[2 * 64 + 4] = "+h";
-	size_t sl = 2;
+	/* No leading '+': options may follow the positional arguments, as
+	 * in 'rloader run handler.r --tag 7' and in xdp-loader; "--" still
+	 * ends the options. */
+	char shorts[2 * 64 + 4] = "h";
+	size_t sl = 1;
 	int ret = -1, c;
 
 	if (!lo)

@@ -11,7 +11,9 @@
 #define RLOADER_VERSION "0.1.0"
 
 static const struct cmd_def *const commands[] = {
-	&cmd_assemble, &cmd_disassemble, &cmd_verify, &cmd_run, &cmd_help,
+	&cmd_assemble, &cmd_disassemble, &cmd_verify, &cmd_run,
+	&cmd_attach, &cmd_detach, &cmd_status, &cmd_stats, &cmd_window,
+	&cmd_help,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -20,7 +22,8 @@ static void print_usage(FILE *f)
 	fprintf(f,
 		"usage: rloader [-j] [-p] COMMAND [OPTIONS] [ARGS]\n"
 		"\n"
-		"rloader assembles, verifies and runs R-code message handlers.\n"
+		"rloader assembles, verifies and runs R-code message handlers, and\n"
+		"installs them at XDP on network interfaces.\n"
 		"\nCommands (any unique prefix works):\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
@@ -32,12 +35,21 @@ static void print_usage(FILE *f)
 		"  -h, --help     this help; 'rloader COMMAND --help' for a command\n"
 		"\nExit status:\n"
 		"  0  success\n"
-		"  1  a handler, binary or message was rejected (diagnostics say why)\n"
-		"  2  bad command line\n"
-		"  3  system error (I/O, permissions, the kernel)\n"
+		"  1  a handler, binary or message was rejected (diagnostics say why);\n"
+		"     run --path xlate: the two paths disagree; window --until: the\n"
+		"     value was not reached\n"
+		"  2  bad command line, or a conflict a different one resolves\n"
+		"     (attach: the portal is taken and --replace is missing; the\n"
+		"     dispatcher runs in another mode or on another port)\n"
+		"  3  system error (I/O, permissions, the kernel, nothing to detach)\n"
 		"  4  run: the handler faulted (the output shows the fault and pc)\n"
-		"\nSee 'rloader help opcodes' for the instruction set and\n"
-		"docs/rcode.md for the language.\n");
+		"\nExample session (as root):\n"
+		"  rloader attach eth0 examples/echo.r      # portal 2, native XDP\n"
+		"  rloader status                           # what runs where\n"
+		"  rloader stats eth0                       # counters, faults\n"
+		"  rloader detach eth0\n"
+		"\nSee 'rloader help opcodes' for the instruction set,\n"
+		"docs/rcode.md for the language and docs/rloader.md for this tool.\n");
 }
 
 static const struct cmd_def *find_command(const char *name)

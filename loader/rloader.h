@@ -8,6 +8,7 @@
 #include "options.h"
 #include "rc_diag.h"
 #include "rcode.h"
+#include "rcode_handler.h"
 
 /* Exit status, documented in rloader --help and docs/rloader.md. */
 #define EXIT_OK		0	/* done */
@@ -49,7 +50,78 @@ int state_assign(const struct rc_prog *prog, uint64_t *state,
 int window_assign(const struct rc_prog *prog, uint64_t **windows,
 		  const char *spec, const char **err);
 
+/* ---- shared by the verbs (cmd_offline.c) -------------------------------- */
+/* handler_load() with its diagnostics printed (or, with diags, returned as
+ * JSON); returns an exit status. */
+int load_or_report(const char *path, bool verify, struct rc_prog **prog,
+		   struct rc_verinfo *info, struct json_object **diags);
+/* {"file", "ok": false, "diagnostics"} on stdout; returns EXIT_REJECTED. */
+int report_rejection(const char *path, struct json_object *diags);
+struct json_object *msg_json(const struct rc_msg *m);
+void msg_print(const char *label, const struct rc_msg *m);
+struct json_object *words_json(const uint64_t *w, uint32_t n);
+void words_print(const char *name, const uint64_t *w, uint32_t n);
+/* "file.r:LINE:COL: insn" where the source is known, else "insn". */
+void fault_where(const struct rc_prog *prog, uint32_t pc, char *buf,
+		 size_t size);
+
+/* run --path xlate (run_xlate.c): run the translated program under
+ * BPF_PROG_TEST_RUN next to the reference interpreter on the same inputs.
+ * Takes ownership of *progp (sets it to NULL).  state and windows hold
+ * the initial words.  Returns an exit status. */
+int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
+	      const uint64_t *state, uint64_t *const *windows,
+	      uint64_t repeat, int ipver);
+
+/* ---- bpffs: what an attached handler left behind (portal_pins.c) ---------
+ *
+ * Besides what rcode_handler__pin() pins (prog, state, stats, win-NAME),
+ * rloader pins the handler's R-code as portal-<N>/rcode: a one-entry BPF
+ * array whose value is the .rbin encoding (rc_bin_encode), frozen after
+ * it is written.  bpffs holds no regular files, and later invocations
+ * (status, stats) need the handler's name, layout and instructions to
+ * explain a fault pc.
+ */
+#define RCODE_PIN_NAME	"rcode"
+
+/* What one portal holds: the program in the portals map and the pins. */
+struct portal_info {
+	unsigned int portal;
+	uint32_t prog_id;	/* in the portals map; 0: empty */
+	uint32_t pinned_prog_id;	/* of portal-N/prog; 0: not pinned */
+	bool pinned;		/* portal-N/ exists */
+	char name[RC_NAME_MAX];	/* handler name, "" if unknown */
+	struct rc_prog *prog;	/* decoded portal-N/rcode, NULL if absent */
+	bool have_stats;
+	struct rc_handler_stats stats;	/* summed over CPUs */
+};
+
+int portal_dir(const char *ifname, unsigned int portal, char *buf,
+	       size_t size);
+/* -ENOENT when the portal has neither a program nor pins. */
+int portal_info_get(const char *ifname, unsigned int portal,
+		    struct portal_info *pi);
+void portal_info_free(struct portal_info *pi);
+/* Portals with a program or a pin directory, ascending; returns how many. */
+int portals_list(const char *ifname, unsigned int *portals);
+/* Create the frozen "rcode" map holding prog's binary; returns its fd. */
+int rcode_map_create(const struct rc_prog *prog);
+/* Remove portal-N/ and its pins; -ENOENT if absent. */
+int portal_dir_remove(const char *ifname, unsigned int portal);
+/* Remove the pins in dir that a handler of p's layout does not have: a
+ * replaced handler's windows and data area. */
+int portal_dir_prune(const char *dir, const struct rc_prog *p);
+/* Sum a pinned per-CPU rc_handler_stats map (as
+ * rcode_handler__read_stats() does for a loaded handler). */
+int pinned_stats_read(const char *path, struct rc_handler_stats *sum);
+/* Map portal-N/win-NAME read-only into this process: *words points at the
+ * window's words for as long as the mapping lives (munmap(*map, *maplen)). */
+int window_mmap(const char *ifname, unsigned int portal, const char *name,
+		const volatile uint64_t **words, uint32_t *nwords, void **map,
+		size_t *maplen);
+
 extern const struct cmd_def cmd_assemble, cmd_disassemble, cmd_verify,
-	cmd_run, cmd_help;
+	cmd_run, cmd_help, cmd_attach, cmd_detach, cmd_status, cmd_stats,
+	cmd_window;
 
 #endif

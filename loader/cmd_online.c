@@ -1,0 +1,1355 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * cmd_online.c - the verbs that put handlers on an interface and look at
+ * them there: attach, detach, status, stats, window.
+ *
+ * Nothing is remembered between invocations except what the kernel holds:
+ * the dispatcher (found through libxdp), the portals map and the pins
+ * under RC_PIN_ROOT/<ifname>/ (rc_abi.h), and the "rcode" pin that keeps
+ * each handler's R-code (rloader.h).  So any invocation, or any
+ * application using librcode, sees what the others did.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+#include "rloader.h"
+
+static const char *const mode_names[] = { "native", "skb", NULL };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static uint64_t us_since(uint64_t t0)
+{
+	return (mono_ns() - t0 + 500) / 1000;
+}
+
+static const char *mode_name(enum rcode_mode m)
+{
+	switch (m) {
+	case RCODE_MODE_NATIVE:
+		return "native";
+	case RCODE_MODE_SKB:
+		return "skb";
+	case RCODE_MODE_UNSPEC:
+		break;
+	}
+	return "-";
+}
+
+/*
+ * librcode explains a failure in a message of its own and returns only
+ * -errno; keep its last warning so the error we print (or put in JSON)
+ * says what the library saw, e.g. which mode the dispatcher is in.
+ */
+static char lib_msg[512];
+
+static int lib_print(enum rcode_print_level level, const char *fmt, va_list ap)
+{
+	size_t n;
+
+	if (level != RCODE_WARN)
+		return 0;
+	vsnprintf(lib_msg, sizeof(lib_msg), fmt, ap);
+	n = strlen(lib_msg);
+	while (n && lib_msg[n - 1] == '\n')
+		lib_msg[--n] = '\0';
+	return 0;
+}
+
+/*
+ * libbpf and libxdp: their warnings go to stderr, never to stdout (which
+ * may be JSON); their chatter is dropped.  While the dispatcher is being
+ * attached they are held back: libxdp probes whether it can load its own
+ * multi-program dispatcher and, where it cannot (it falls back to
+ * attaching ours alone, as xdp-loader does), libbpf warns about the probe.
+ * Those lines matter only if the attach fails.
+ */
+static char *held;
+static size_t held_len;
+static bool holding;
+
+static int warn_out(const char *fmt, va_list ap)
+{
+	char line[1024];
+	int n;
+
+	if (!holding)
+		return vfprintf(stderr, fmt, ap);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n > 0) {
+		char *nh = realloc(held, held_len + strlen(line) + 1);
+
+		if (nh) {
+			held = nh;
+			strcpy(held + held_len, line);
+			held_len += strlen(line);
+		}
+	}
+	return n;
+}
+
+static void hold_warnings(bool on, bool flush)
+{
+	holding = on;
+	if (!on && flush && held_len)
+		fputs(held, stderr);
+	if (!on) {
+		free(held);
+		held = NULL;
+		held_len = 0;
+	}
+}
+
+static int bpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? warn_out(fmt, ap) : 0;
+}
+
+static int xdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBXDP_WARN ? warn_out(fmt, ap) : 0;
+}
+
+/*
+ * Set up the library callbacks.  RC_PIN_ROOT is root's (mode 0700): an
+ * unprivileged caller would see no pins and conclude that nothing is
+ * attached, so say so instead.  Returns an exit status.
+ */
+static int online_init(const char *verb)
+{
+	lib_msg[0] = '\0';
+	rcode_set_print(lib_print);
+	libbpf_set_print(bpf_print);
+	libxdp_set_print(xdp_print);
+	if (access(RC_PIN_ROOT, R_OK | X_OK) && errno != ENOENT)
+		return fail(EXIT_SYSTEM, "%s: %s: %s (the online verbs need root, "
+			    "or CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN)", verb,
+			    RC_PIN_ROOT, strerror(errno));
+	return EXIT_OK;
+}
+
+/* "strerror: what librcode said" */
+static const char *why(int err)
+{
+	static char buf[640];
+
+	snprintf(buf, sizeof(buf), "%s%s%s", strerror(err < 0 ? -err : err),
+		 lib_msg[0] ? ": " : "", lib_msg);
+	lib_msg[0] = '\0';
+	return buf;
+}
+
+static bool parse_portal(uint64_t v, const char *verb, unsigned int *portal,
+			 int *st)
+{
+	if (v >= RC_ABI_PORTALS) {
+		*st = fail(EXIT_USAGE, "%s: --portal must be 0..%d", verb,
+			   RC_ABI_PORTALS - 1);
+		return false;
+	}
+	*portal = v;
+	return true;
+}
+
+static bool interface_exists(const char *ifname)
+{
+	return if_nametoindex(ifname) != 0;
+}
+
+/* ==== attach ============================================================= */
+struct attach_opts {
+	uint64_t portal;
+	int mode;		/* index into mode_names; -1: not given */
+	uint64_t port;		/* 0: not given */
+	bool replace;
+};
+
+static const struct attach_opts attach_defaults = { .portal = UINT64_MAX,
+						    .mode = -1 };
+
+static const struct opt_def attach_optdefs[] = {
+	DEFINE_OPT(attach_opts, portal, "portal", 0, OPT_U64, "N",
+		   "install on portal N (default: the handler's .portal)"),
+	DEFINE_ENUM_OPT(attach_opts, mode, "mode", 'm', mode_names, "MODE",
+			"XDP mode of the dispatcher, if this attaches it (default "
+			"native, or whatever is attached already); never falls back"),
+	DEFINE_OPT(attach_opts, port, "port", 0, OPT_U64, "PORT",
+		   "UDP port of R-messages (default 7117, or the attached "
+		   "dispatcher's)"),
+	DEFINE_OPT(attach_opts, replace, "replace", 'r', OPT_BOOL, "",
+		   "replace the handler already on the portal (atomically)"),
+	END_OPTS
+};
+
+/* The data area and windows carry over only to a handler that declares
+ * exactly the same ones: same names, same sizes, same order. */
+static bool same_layout(const struct rc_prog *a, const struct rc_prog *b)
+{
+	if (a->nsyms != b->nsyms || a->nwindows != b->nwindows)
+		return false;
+	for (uint32_t i = 0; i < a->nsyms; i++)
+		if (strcmp(a->syms[i].name, b->syms[i].name) ||
+		    a->syms[i].words != b->syms[i].words)
+			return false;
+	for (uint32_t i = 0; i < a->nwindows; i++)
+		if (strcmp(a->windows[i].name, b->windows[i].name) ||
+		    a->windows[i].words != b->windows[i].words)
+			return false;
+	return true;
+}
+
+static int pin_fd(int fd, const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);	/* a replaced handler's pin */
+	return bpf_obj_pin(fd, path) ? -errno : 0;
+}
+
+struct latency {
+	uint64_t parse_verify, query, translate, load, dispatcher, attach, total;
+};
+
+static void attach_print(const char *ifname, const char *file,
+			 const struct rc_prog *p, unsigned int portal,
+			 __u32 prog_id, const struct rcode_dispatch_info *di,
+			 bool attached_now, __u32 old_id, bool kept,
+			 const char *dir, const struct latency *l,
+			 uint32_t xlated, struct json_object *diags)
+{
+	if (json_output) {
+		struct json_object *j = json_object_new_object();
+		struct json_object *jd = json_object_new_object();
+		struct json_object *jl = json_object_new_object();
+
+		json_object_object_add(j, "interface", json_object_new_string(ifname));
+		json_object_object_add(j, "file", json_object_new_string(file));
+		json_object_object_add(j, "handler", json_object_new_string(p->name));
+		json_object_object_add(j, "portal", json_object_new_int(portal));
+		json_object_object_add(j, "prog_id", json_object_new_int64(prog_id));
+		json_object_object_add(j, "mode", json_object_new_string(mode_name(di->mode)));
+		json_object_object_add(j, "port", json_object_new_int(di->udp_port));
+		json_object_object_add(j, "replaced", json_object_new_boolean(old_id));
+		json_object_object_add(j, "replaced_prog_id",
+				       old_id ? json_object_new_int64(old_id) : NULL);
+		json_object_object_add(j, "data", json_object_new_string(
+			kept ? "kept" : "new"));
+		json_object_object_add(j, "xlated_insns", json_object_new_int(xlated));
+		json_object_object_add(jd, "prog_id", json_object_new_int64(di->prog_id));
+		json_object_object_add(jd, "attached_now", json_object_new_boolean(attached_now));
+		json_object_object_add(jd, "multiprog", json_object_new_boolean(di->multiprog));
+		json_object_object_add(j, "dispatcher", jd);
+		json_object_object_add(j, "pin_dir", json_object_new_string(dir));
+#define L(f) json_object_object_add(jl, #f, json_object_new_int64(l->f))
+		L(parse_verify); L(query); L(translate); L(load); L(dispatcher);
+		L(attach);
+		L(total);
+#undef L
+		json_object_object_add(j, "latency_us", jl);
+		json_object_object_add(j, "diagnostics", diags);
+		out_json(j);
+		return;
+	}
+	json_object_put(diags);
+	printf("%s: %s handler %s on portal %u: prog id %u, %s mode, UDP port %u\n",
+	       ifname, old_id ? "replaced the" : "attached", p->name, portal,
+	       prog_id, mode_name(di->mode), di->udp_port);
+	printf("  %-13s %s, prog id %u%s\n", "dispatcher",
+	       attached_now ? "attached now" : "attached already", di->prog_id,
+	       di->multiprog ? " (behind libxdp's dispatcher)" : "");
+	if (old_id)
+		printf("  %-13s prog id %u, replaced atomically\n", "old handler", old_id);
+	if (p->state_words || p->nwindows)
+		printf("  %-13s %s\n", "data, windows", kept ?
+		       "kept from the replaced handler (same layout)" : "new, zeroed");
+	printf("  %-13s %s (+ %s, the R-code)\n", "pinned at", dir, RCODE_PIN_NAME);
+	/* The four steps of installing a handler first; then what this
+	 * invocation spent around them. */
+	printf("  %-13s parse+verify %" PRIu64 " us, translate %" PRIu64
+	       " us, kernel load %" PRIu64 " us, attach %" PRIu64 " us\n",
+	       "latency", l->parse_verify, l->translate, l->load, l->attach);
+	printf("  %-13s + query %" PRIu64 " us", "", l->query);
+	if (attached_now)
+		printf(", dispatcher attach %" PRIu64 " us", l->dispatcher);
+	printf(" = %" PRIu64 " us in all\n", l->total);
+	printf("  %-13s %u eBPF instructions\n", "translated", xlated);
+}
+
+static int do_attach(void *o_, int argc, char **argv)
+{
+	struct attach_opts *o = o_;
+	const char *ifname = argv[0], *file = argv[1];
+	RCODE_OPTS(rcode_dispatch_opts, dopts);
+	RCODE_OPTS(rcode_handler_opts, hopts);
+	struct rcode_dispatch_info di;
+	struct rc_verinfo *vi = NULL;
+	struct json_object *diags = NULL;
+	struct rcode_handler *h = NULL;
+	struct rc_prog *prog = NULL;
+	struct latency l = { 0 };
+	struct rc_diags d;
+	char dir[PATH_MAX];
+	bool attached_now = false, kept = false, made_dir = false;
+	unsigned int portal;
+	uint64_t t0, tstart;
+	__u32 old_id = 0, prog_id = 0;
+	int st = EXIT_OK, err, code_fd = -1;
+	struct bpf_prog_info pinfo = { 0 };
+	__u32 plen = sizeof(pinfo);
+
+	(void)argc;
+	rc_diags_init(&d);
+	vi = calloc(1, sizeof(*vi));
+	if (!vi)
+		return fail(EXIT_SYSTEM, "out of memory");
+
+	/* 1. parse and verify: nothing touches the kernel before a handler
+	 * is known to be good. */
+	tstart = t0 = mono_ns();
+	st = load_or_report(file, true, &prog, vi, json_output ? &diags : NULL);
+	l.parse_verify = us_since(t0);
+	if (st == EXIT_REJECTED && json_output) {
+		free(vi);
+		return report_rejection(file, diags);
+	}
+	if (st)
+		goto out;
+	if (o->portal == UINT64_MAX)
+		portal = prog->portal;
+	else if (!parse_portal(o->portal, "attach", &portal, &st))
+		goto out;
+	/* The translated program checks the portal it serves itself. */
+	prog->portal = portal;
+	if (o->port > UINT16_MAX) {
+		st = fail(EXIT_USAGE, "attach: --port must be 1..65535");
+		goto out;
+	}
+	/* Usage errors and a rejected handler come first: they need no
+	 * privileges to be told. */
+	st = online_init("attach");
+	if (st)
+		goto out;
+
+	/* 2. what is there: the handler must be translated for the port
+	 * the dispatcher listens on, and modes are never mixed. */
+	t0 = mono_ns();
+	err = rcode_dispatch_query(ifname, &di);
+	if (err) {
+		st = fail(EXIT_SYSTEM, "attach: %s: %s", ifname, why(err));
+		goto out;
+	}
+	if (di.attached) {
+		if (o->mode >= 0 && o->mode + RCODE_MODE_NATIVE != (int)di.mode) {
+			st = fail(EXIT_USAGE, "attach: the dispatcher on %s runs in %s "
+				  "mode; rloader never switches modes behind your back: "
+				  "detach it first ('rloader detach %s') or use --mode %s",
+				  ifname, mode_name(di.mode), ifname, mode_name(di.mode));
+			goto out;
+		}
+		if (o->port && o->port != di.udp_port) {
+			st = fail(EXIT_USAGE, "attach: the dispatcher on %s listens on "
+				  "UDP port %u, not %" PRIu64 "; detach it first to "
+				  "change the port", ifname, di.udp_port, o->port);
+			goto out;
+		}
+		dopts.udp_port = di.udp_port;
+	} else {
+		dopts.mode = o->mode < 0 ? RCODE_MODE_NATIVE :
+			     (enum rcode_mode)(o->mode + RCODE_MODE_NATIVE);
+		dopts.udp_port = o->port ?: RC_ABI_DEFAULT_PORT;
+	}
+	err = portal_dir(ifname, portal, dir, sizeof(dir));
+	if (err) {
+		st = fail(EXIT_USAGE, "attach: %s: %s", ifname, strerror(-err));
+		goto out;
+	}
+	if (di.pinned && !rcode_portal_prog_id(ifname, portal, &old_id) && old_id) {
+		struct portal_info pi;
+
+		if (!o->replace) {
+			char name[RC_NAME_MAX] = "?";
+
+			if (!portal_info_get(ifname, portal, &pi)) {
+				snprintf(name, sizeof(name), "%s", pi.name[0] ? pi.name : "?");
+				portal_info_free(&pi);
+			}
+			st = fail(EXIT_USAGE, "attach: portal %u on %s already runs "
+				  "handler %s (prog id %u); add --replace to swap it "
+				  "atomically", portal, ifname, name, old_id);
+			goto out;
+		}
+		if (!portal_info_get(ifname, portal, &pi)) {
+			kept = pi.prog && same_layout(pi.prog, prog);
+			portal_info_free(&pi);
+		}
+	}
+	l.query = us_since(t0);
+
+	/* 3. translate and load.  The data area and windows of a handler
+	 * replaced by one of the same layout are the same maps, so an
+	 * application that mapped a window keeps reading the live one. */
+	hopts.udp_port = dopts.udp_port;
+	hopts.reuse_pin_dir = kept ? dir : NULL;
+	h = rcode_handler__new(prog, vi, &hopts);
+	if (!h) {
+		st = fail(EXIT_SYSTEM, "attach: %s", strerror(errno));
+		goto out;
+	}
+	prog = NULL;	/* the handler owns it */
+	t0 = mono_ns();
+	err = rcode_handler__load(h, &d);
+	l.load = rcode_handler__load_ns(h) / 1000;
+	l.translate = us_since(t0);
+	l.translate = l.translate > l.load ? l.translate - l.load : 0;
+	if (err) {
+		if (!json_output)
+			rc_diags_print(&d, stderr);
+		if (err == -EOPNOTSUPP && json_output) {
+			st = report_rejection(file, diags_json(&d));
+		} else if (err == -EOPNOTSUPP) {
+			st = fail(EXIT_REJECTED, "attach: %s: rcode2bpf cannot "
+				  "translate this handler (see above)", file);
+		} else {
+			st = fail(EXIT_SYSTEM, "attach: %s: %s%s", file,
+				  strerror(-err), err == -EPERM ?
+				  " (attaching needs root, or CAP_BPF and CAP_NET_ADMIN)" : "");
+		}
+		goto out;
+	}
+	code_fd = rcode_map_create(rcode_handler__prog(h));
+	if (code_fd < 0) {
+		st = fail(EXIT_SYSTEM, "attach: cannot store the R-code: %s",
+			  strerror(-code_fd));
+		goto out;
+	}
+
+	/* 4. the dispatcher, if it is not there yet. */
+	if (!di.attached) {
+		t0 = mono_ns();
+		hold_warnings(true, false);
+		err = rcode_dispatch_attach(ifname, &dopts);
+		hold_warnings(false, err);
+		l.dispatcher = us_since(t0);
+		if (err) {
+			st = fail(EXIT_SYSTEM, "attach: %s: attaching the dispatcher "
+				  "in %s mode: %s", ifname, mode_name(dopts.mode),
+				  why(err));
+			goto out;
+		}
+		attached_now = true;
+	}
+
+	/* 5. pin, then install: once the portal points at the program, every
+	 * message that reaches it finds its pins (stats) in place. */
+	t0 = mono_ns();
+	made_dir = !old_id && access(dir, F_OK);
+	err = rcode_handler__pin(h, dir) ?: pin_fd(code_fd, dir, RCODE_PIN_NAME) ?:
+	      portal_dir_prune(dir, rcode_handler__prog(h));
+	if (err) {
+		st = fail(EXIT_SYSTEM, "attach: pinning under %s: %s", dir,
+			  strerror(-err));
+		goto undo;
+	}
+	err = rcode_portal_set(ifname, portal, rcode_handler__prog_fd(h));
+	l.attach = us_since(t0);
+	if (err) {
+		st = fail(EXIT_SYSTEM, "attach: %s portal %u: %s", ifname, portal,
+			  why(err));
+		goto undo;
+	}
+	l.total = us_since(tstart);
+	if (!bpf_obj_get_info_by_fd(rcode_handler__prog_fd(h), &pinfo, &plen))
+		prog_id = pinfo.id;
+	rcode_dispatch_query(ifname, &di);
+	attach_print(ifname, file, rcode_handler__prog(h), portal, prog_id, &di,
+		     attached_now, old_id, kept, dir, &l,
+		     rcode_handler__xlated(h)->ninsns, diags);
+	diags = NULL;
+	goto out;
+undo:
+	/* Leave the interface as it was: a new portal's pins go, and a
+	 * dispatcher attached only for this handler goes too. */
+	if (made_dir)
+		portal_dir_remove(ifname, portal);
+	/* The dispatcher may have come back to pins of earlier handlers
+	 * (after 'xdp-loader unload --all'); those keep it. */
+	if (attached_now && !old_id) {
+		unsigned int others[RC_ABI_PORTALS];
+
+		if (!portals_list(ifname, others))
+			rcode_dispatch_detach(ifname);
+	}
+out:
+	if (code_fd >= 0)
+		close(code_fd);
+	json_object_put(diags);
+	rcode_handler__close(h);
+	rc_prog_free(prog);
+	rc_diags_free(&d);
+	free(vi);
+	return st;
+}
+
+const struct cmd_def cmd_attach = {
+	.name = "attach",
+	.args = "IFNAME FILE",
+	.min_args = 2, .max_args = 2,
+	.summary = "Install a handler on an interface (translated to eBPF, at XDP).",
+	.description =
+	"FILE (R-code text or .rbin) is verified, translated to eBPF by\n"
+	"rcode2bpf and loaded; the kernel verifies it again.  The first attach\n"
+	"on IFNAME puts rcode's dispatcher there (through libxdp, so other XDP\n"
+	"programs stay); the dispatcher runs the handler for every well-formed\n"
+	"R-message to its portal and passes everything else on untouched.\n"
+	"\n"
+	"A portal holds one handler; replacing it needs --replace and is atomic:\n"
+	"each message runs the old handler or the new one.  A replacement that\n"
+	"declares the same data area and windows (names, sizes, order) keeps\n"
+	"their contents, and applications that mapped a window keep reading it.\n"
+	"\n"
+	"The handler's objects are pinned under /sys/fs/bpf/rcode/IFNAME/portal-N/\n"
+	"(prog, state, stats, win-NAME, and rcode: the R-code, for 'stats').\n"
+	"The output gives the program id and how long each step took.\n"
+	"\nExamples:\n"
+	"  rloader attach eth0 examples/echo.r\n"
+	"  rloader attach eth0 examples/counter.r --mode skb --port 7200\n"
+	"  rloader attach eth0 counter-v2.r --portal 1 --replace\n",
+	.opts = attach_optdefs,
+	.opts_size = sizeof(struct attach_opts),
+	.defaults = &attach_defaults,
+	.run = do_attach,
+};
+
+/* ==== detach ============================================================= */
+struct detach_opts {
+	uint64_t portal;
+};
+
+static const struct detach_opts detach_defaults = { .portal = UINT64_MAX };
+
+static const struct opt_def detach_optdefs[] = {
+	DEFINE_OPT(detach_opts, portal, "portal", 0, OPT_U64, "N",
+		   "remove only the handler on portal N (the dispatcher stays)"),
+	END_OPTS
+};
+
+static int do_detach(void *o_, int argc, char **argv)
+{
+	struct detach_opts *o = o_;
+	const char *ifname = argv[0];
+	struct rcode_dispatch_info di = { 0 };
+	struct json_object *jp = json_object_new_array();
+	unsigned int portals[RC_ABI_PORTALS], portal = 0;
+	int n, err, st = EXIT_OK;
+
+	(void)argc;
+	if (o->portal != UINT64_MAX && !parse_portal(o->portal, "detach", &portal, &st))
+		goto out;
+	st = online_init("detach");
+	if (st)
+		goto out;
+	if (o->portal != UINT64_MAX) {
+		struct portal_info pi;
+
+		err = portal_info_get(ifname, portal, &pi);
+		if (err) {
+			st = fail(EXIT_SYSTEM, "detach: %s has no handler on portal %u%s",
+				  ifname, portal, err == -ENOENT ? "" : why(err));
+			goto out;
+		}
+		/* The portal first: from here on its messages are passed on,
+		 * and nothing runs that the pins no longer describe. */
+		err = pi.prog_id ? rcode_portal_clear(ifname, portal) : 0;
+		if (!err && pi.pinned)
+			err = portal_dir_remove(ifname, portal);
+		if (err) {
+			portal_info_free(&pi);
+			st = fail(EXIT_SYSTEM, "detach: %s portal %u: %s", ifname,
+				  portal, why(err));
+			goto out;
+		}
+		if (json_output) {
+			struct json_object *j = json_object_new_object();
+
+			json_object_object_add(j, "interface", json_object_new_string(ifname));
+			json_object_object_add(j, "portal", json_object_new_int(portal));
+			json_object_object_add(j, "handler", pi.name[0] ?
+					       json_object_new_string(pi.name) : NULL);
+			json_object_object_add(j, "prog_id", json_object_new_int64(pi.prog_id));
+			json_object_object_add(j, "dispatcher_detached",
+					       json_object_new_boolean(false));
+			out_json(j);
+		} else {
+			printf("%s: detached handler %s from portal %u (prog id %u); "
+			       "the dispatcher stays\n", ifname,
+			       pi.name[0] ? pi.name : "?", portal, pi.prog_id);
+		}
+		portal_info_free(&pi);
+		goto out;
+	}
+
+	/* Everything: say what was there, then let librcode remove it. */
+	if (interface_exists(ifname))
+		rcode_dispatch_query(ifname, &di);
+	n = portals_list(ifname, portals);
+	err = rcode_dispatch_detach(ifname);
+	if (err) {
+		st = fail(EXIT_SYSTEM, "detach: %s: %s", ifname, err == -ENOENT ?
+			  "rcode has nothing on this interface" : why(err));
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		json_object_array_add(jp, json_object_new_int(portals[i]));
+	if (json_output) {
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "interface", json_object_new_string(ifname));
+		json_object_object_add(j, "portals", jp);
+		jp = NULL;
+		json_object_object_add(j, "dispatcher_detached",
+				       json_object_new_boolean(di.attached));
+		json_object_object_add(j, "dispatcher_prog_id",
+				       di.attached ? json_object_new_int64(di.prog_id) : NULL);
+		out_json(j);
+	} else {
+		printf("%s: detached %s%s%d handler%s; pins under %s/%s removed\n",
+		       ifname, di.attached ? "the dispatcher" : "",
+		       di.attached ? " and " : "", n, n == 1 ? "" : "s",
+		       RC_PIN_ROOT, ifname);
+	}
+out:
+	json_object_put(jp);
+	return st;
+}
+
+const struct cmd_def cmd_detach = {
+	.name = "detach",
+	.args = "IFNAME",
+	.min_args = 1, .max_args = 1,
+	.summary = "Remove one handler (--portal) or everything rcode has on an interface.",
+	.description =
+	"With --portal N, the portal is emptied first (its messages are passed\n"
+	"on from then on) and the handler's pins are removed; the dispatcher and\n"
+	"the other handlers stay.  Without it, the dispatcher is detached (other\n"
+	"XDP programs on the interface stay) and /sys/fs/bpf/rcode/IFNAME/ is\n"
+	"removed with every handler in it; this also cleans up after an\n"
+	"interface that is gone.  Exit status 3 if there was nothing to remove.\n"
+	"\nExamples:\n"
+	"  rloader detach eth0 --portal 2\n"
+	"  rloader detach eth0\n",
+	.opts = detach_optdefs,
+	.opts_size = sizeof(struct detach_opts),
+	.defaults = &detach_defaults,
+	.run = do_detach,
+};
+
+/* ==== status ============================================================= */
+struct status_opts {
+	bool unused;
+};
+
+static const struct opt_def status_optdefs[] = { END_OPTS };
+
+static uint64_t faults_total(const struct rc_handler_stats *s)
+{
+	uint64_t n = 0;
+
+	for (int f = 1; f < RC_ABI_FAULTS; f++)
+		n += s->faults[f];
+	return n;
+}
+
+static struct json_object *status_iface_json(const char *ifname,
+					     const struct rcode_dispatch_info *di,
+					     bool exists)
+{
+	struct json_object *j = json_object_new_object();
+
+	json_object_object_add(j, "interface", json_object_new_string(ifname));
+	json_object_object_add(j, "exists", json_object_new_boolean(exists));
+	json_object_object_add(j, "attached", json_object_new_boolean(di->attached));
+	json_object_object_add(j, "mode", di->attached ?
+			       json_object_new_string(mode_name(di->mode)) : NULL);
+	json_object_object_add(j, "port", di->attached ?
+			       json_object_new_int(di->udp_port) : NULL);
+	json_object_object_add(j, "prog_id", di->attached ?
+			       json_object_new_int64(di->prog_id) : NULL);
+	json_object_object_add(j, "multiprog", json_object_new_boolean(di->multiprog));
+	json_object_object_add(j, "pinned", json_object_new_boolean(di->pinned));
+	return j;
+}
+
+#define STATUS_RULE \
+	"-----------------------------------------------------------------" \
+	"---------------------------------"
+
+/* One interface: its row, then one row per portal.  Returns the number
+ * of handlers. */
+static int status_one(const char *ifname, struct json_object *arr)
+{
+	struct rcode_dispatch_info di = { 0 };
+	unsigned int portals[RC_ABI_PORTALS];
+	struct json_object *jp = NULL, *ji = NULL;
+	bool exists = interface_exists(ifname);
+	char dir[PATH_MAX];
+	int n;
+
+	if (exists)
+		rcode_dispatch_query(ifname, &di);
+	else if (!rcode_dispatch_pin_dir(ifname, dir, sizeof(dir)))
+		di.pinned = !access(dir, F_OK);
+	n = portals_list(ifname, portals);
+	if (arr) {
+		ji = status_iface_json(ifname, &di, exists);
+		jp = json_object_new_array();
+	} else if (!di.attached) {
+		printf("%-16s %-7s %5s  %-10s %s\n", ifname, "-", "-", "-",
+		       !exists ? "<no such interface; pins left: 'rloader detach' "
+		       "removes them>" : di.pinned ? "<pins left, dispatcher not "
+		       "attached: attach again, or detach>" :
+		       "<no rcode dispatcher>");
+	} else {
+		char id[16];
+
+		snprintf(id, sizeof(id), "%u", di.prog_id);
+		printf("%-16s %-7s %5u  %-10s %s\n", ifname, mode_name(di.mode),
+		       di.udp_port, id, di.multiprog ? "via libxdp's dispatcher" :
+		       "alone on the interface");
+	}
+	for (int i = 0; i < n; i++) {
+		struct portal_info pi;
+		const struct rc_handler_stats *s = &pi.stats;
+
+		if (portal_info_get(ifname, portals[i], &pi))
+			continue;
+		if (jp) {
+			struct json_object *j = json_object_new_object();
+
+			json_object_object_add(j, "portal", json_object_new_int(pi.portal));
+			json_object_object_add(j, "handler", pi.name[0] ?
+					       json_object_new_string(pi.name) : NULL);
+			json_object_object_add(j, "prog_id", json_object_new_int64(pi.prog_id));
+			json_object_object_add(j, "installed", json_object_new_boolean(pi.prog_id));
+			json_object_object_add(j, "pinned", json_object_new_boolean(pi.pinned));
+			json_object_object_add(j, "invocations", json_object_new_uint64(s->invocations));
+			json_object_object_add(j, "drop", json_object_new_uint64(s->drop));
+			json_object_object_add(j, "pass", json_object_new_uint64(s->pass));
+			json_object_object_add(j, "reply", json_object_new_uint64(s->reply));
+			json_object_object_add(j, "faults", json_object_new_uint64(faults_total(s)));
+			json_object_array_add(jp, j);
+		} else {
+			char id[16];
+
+			snprintf(id, sizeof(id), pi.prog_id ? "%u" : "-", pi.prog_id);
+			printf(" => %-12u %-16s %-10s %12" PRIu64 " %10" PRIu64 " %10"
+			       PRIu64 " %10" PRIu64 " %8" PRIu64 "%s\n", pi.portal,
+			       pi.name[0] ? pi.name : "?", id, (uint64_t)s->invocations,
+			       (uint64_t)s->drop, (uint64_t)s->pass, (uint64_t)s->reply, faults_total(s),
+			       pi.prog_id ? "" : "  (pins only)");
+		}
+		portal_info_free(&pi);
+	}
+	if (ji) {
+		json_object_object_add(ji, "portals", jp);
+		json_object_array_add(arr, ji);
+	}
+	return n;
+}
+
+static int do_status(void *o_, int argc, char **argv)
+{
+	struct json_object *arr = json_output ? json_object_new_array() : NULL;
+	struct if_nameindex *ifs = NULL;
+	int shown = 0;
+
+	(void)o_;
+	if (online_init("status")) {
+		json_object_put(arr);
+		return EXIT_SYSTEM;
+	}
+	if (!arr) {
+		printf("%-16s %-7s %5s  %-10s %s\n", "Interface", "Mode", "Port",
+		       "Prog ID", "Dispatcher");
+		printf(" => %-12s %-16s %-10s %12s %10s %10s %10s %8s\n", "Portal",
+		       "Handler", "Prog ID", "Invocations", "Drop", "Pass",
+		       "Reply", "Faults");
+		printf("%s\n", STATUS_RULE);
+	}
+	if (argc) {
+		if (!interface_exists(argv[0])) {
+			char dir[PATH_MAX];
+
+			if (rcode_dispatch_pin_dir(argv[0], dir, sizeof(dir)) ||
+			    access(dir, F_OK)) {
+				json_object_put(arr);
+				return fail(EXIT_SYSTEM, "status: %s: no such "
+					    "interface, and no pins of it", argv[0]);
+			}
+		}
+		status_one(argv[0], arr);
+		shown = 1;
+	} else {
+		/* Every interface of this network namespace that rcode is on;
+		 * others (and pins of gone interfaces) by name only. */
+		ifs = if_nameindex();
+		for (struct if_nameindex *i = ifs; i && i->if_index; i++) {
+			struct rcode_dispatch_info di;
+
+			if (rcode_dispatch_query(i->if_name, &di) ||
+			    (!di.attached && !di.pinned))
+				continue;
+			status_one(i->if_name, arr);
+			shown++;
+		}
+		if (ifs)
+			if_freenameindex(ifs);
+		if (!shown && !arr)
+			printf("%-16s <rcode is on no interface of this network "
+			       "namespace>\n", "");
+	}
+	if (arr)
+		out_json(arr);
+	return EXIT_OK;
+}
+
+const struct cmd_def cmd_status = {
+	.name = "status",
+	.args = "[IFNAME]",
+	.min_args = 0, .max_args = 1,
+	.summary = "Show where the dispatcher runs and which handler is on each portal.",
+	.description =
+	"A fixed table, as 'xdp-loader status' prints: per interface the XDP\n"
+	"mode, the R-message UDP port and the dispatcher's program id, then\n"
+	"(rows starting with =>) per portal the handler's name, program id,\n"
+	"invocations, actions taken (drop, pass, reply) and faults.  Without\n"
+	"IFNAME, every interface of this network namespace that rcode is on.\n"
+	"JSON: an array with one object per interface.\n"
+	"\nExamples:\n"
+	"  rloader status\n"
+	"  rloader -p status eth0\n",
+	.opts = status_optdefs,
+	.opts_size = sizeof(struct status_opts),
+	.run = do_status,
+};
+
+/* ==== stats ============================================================== */
+struct stats_opts {
+	uint64_t portal;
+};
+
+static const struct stats_opts stats_defaults = { .portal = UINT64_MAX };
+
+static const struct opt_def stats_optdefs[] = {
+	DEFINE_OPT(stats_opts, portal, "portal", 0, OPT_U64, "N",
+		   "only the handler on portal N (with the dispatcher's counters)"),
+	END_OPTS
+};
+
+#define DC(f, text) { #f, offsetof(struct rc_dispatch_stats, f), text }
+static const struct {
+	const char *name;
+	size_t off;
+	const char *text;
+} dcounters[] = {
+	DC(packets, "every packet the dispatcher saw"),
+	DC(not_udp_port, "not UDP to the R-message port: passed on"),
+	DC(dispatched, "handed to a handler"),
+	DC(no_handler, "well-formed, no handler on the portal: passed on"),
+	DC(bad_short, "malformed: shorter than the R-message header"),
+	DC(bad_magic, "malformed: magic is not \"RM\""),
+	DC(bad_version, "malformed: unknown version"),
+	DC(bad_length, "malformed: len disagrees with the datagram"),
+	DC(bad_portal, "malformed: portal above 255"),
+};
+#undef DC
+#define NDCOUNTERS (sizeof(dcounters) / sizeof(dcounters[0]))
+
+static uint64_t dcounter(const struct rc_dispatch_stats *s, size_t i)
+{
+	return *(const __u64 *)((const char *)s + dcounters[i].off);
+}
+
+static struct json_object *handler_stats_json(const struct portal_info *pi)
+{
+	const struct rc_handler_stats *s = &pi->stats;
+	struct json_object *j = json_object_new_object();
+	struct json_object *ja = json_object_new_object();
+	struct json_object *jf = json_object_new_object();
+	struct json_object *jc = json_object_new_array();
+	struct json_object *lf = NULL;
+
+	json_object_object_add(j, "portal", json_object_new_int(pi->portal));
+	json_object_object_add(j, "handler", pi->name[0] ?
+			       json_object_new_string(pi->name) : NULL);
+	json_object_object_add(j, "prog_id", json_object_new_int64(pi->prog_id));
+	json_object_object_add(j, "invocations", json_object_new_uint64(s->invocations));
+	json_object_object_add(ja, "drop", json_object_new_uint64(s->drop));
+	json_object_object_add(ja, "pass", json_object_new_uint64(s->pass));
+	json_object_object_add(ja, "reply", json_object_new_uint64(s->reply));
+	json_object_object_add(j, "actions", ja);
+	for (int f = 1; f < RC_ABI_FAULTS; f++) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "code", json_object_new_int(f));
+		json_object_object_add(e, "name", json_object_new_string(rc_fault_name(f)));
+		json_object_object_add(e, "count", json_object_new_uint64(s->faults[f]));
+		json_object_array_add(jc, e);
+	}
+	json_object_object_add(jf, "total", json_object_new_uint64(faults_total(s)));
+	json_object_object_add(jf, "by_code", jc);
+	json_object_object_add(j, "faults", jf);
+	json_object_object_add(j, "budget_aborts", json_object_new_uint64(s->budget_aborts));
+	json_object_object_add(j, "not_for_us", json_object_new_uint64(s->not_for_us));
+	if (s->last_fault_ns) {
+		lf = json_object_new_object();
+		json_object_object_add(lf, "code", json_object_new_int64(s->last_fault_code));
+		json_object_object_add(lf, "name", json_object_new_string(
+			rc_fault_name(s->last_fault_code) ?: "?"));
+		json_object_object_add(lf, "pc", json_object_new_int64(s->last_fault_pc));
+		if (pi->prog && s->last_fault_pc < pi->prog->ninsns) {
+			char insn[96];
+
+			rc_insn_format(pi->prog, s->last_fault_pc, insn, sizeof(insn));
+			json_object_object_add(lf, "insn", json_object_new_string(insn));
+		} else {
+			json_object_object_add(lf, "insn", NULL);
+		}
+		json_object_object_add(lf, "age_ns", json_object_new_uint64(
+			mono_ns() - s->last_fault_ns));
+	}
+	json_object_object_add(j, "last_fault", lf);
+	return j;
+}
+
+static void handler_stats_print(const struct portal_info *pi)
+{
+	const struct rc_handler_stats *s = &pi->stats;
+	bool any = false;
+
+	printf("\nportal %u: handler %s, prog id %u\n", pi->portal,
+	       pi->name[0] ? pi->name : "?", pi->prog_id);
+	if (!pi->have_stats) {
+		printf("  (no statistics pinned for this portal)\n");
+		return;
+	}
+	printf("  %-14s %" PRIu64 "\n", "invocations", (uint64_t)s->invocations);
+	printf("  %-14s drop %" PRIu64 ", pass %" PRIu64 ", reply %" PRIu64 "\n",
+	       "actions", (uint64_t)s->drop, (uint64_t)s->pass, (uint64_t)s->reply);
+	printf("  %-14s %" PRIu64, "faults", faults_total(s));
+	for (int f = 1; f < RC_ABI_FAULTS; f++)
+		if (s->faults[f]) {
+			printf("%s%s (%d) %" PRIu64, any ? ", " : ": ",
+			       rc_fault_name(f), f, (uint64_t)s->faults[f]);
+			any = true;
+		}
+	putchar('\n');
+	printf("  %-14s %" PRIu64 "\n", "budget aborts", (uint64_t)s->budget_aborts);
+	printf("  %-14s %" PRIu64 "  (not R-messages for this portal; the "
+	       "dispatcher sends none)\n", "not for us", (uint64_t)s->not_for_us);
+	if (s->last_fault_ns) {
+		char insn[96] = "?";
+
+		if (pi->prog && s->last_fault_pc < pi->prog->ninsns)
+			rc_insn_format(pi->prog, s->last_fault_pc, insn, sizeof(insn));
+		printf("  %-14s %s (%" PRIu64 ") at pc %" PRIu64 ": %s, %.1f s ago\n",
+		       "last fault", rc_fault_name((uint64_t)s->last_fault_code) ?: "?",
+		       (uint64_t)s->last_fault_code, (uint64_t)s->last_fault_pc, insn,
+		       (mono_ns() - s->last_fault_ns) / 1e9);
+	} else {
+		printf("  %-14s none\n", "last fault");
+	}
+}
+
+static int do_stats(void *o_, int argc, char **argv)
+{
+	struct stats_opts *o = o_;
+	const char *ifname = argv[0];
+	struct rcode_dispatch_info di = { 0 };
+	struct rc_dispatch_stats ds;
+	unsigned int portals[RC_ABI_PORTALS], portal = 0;
+	struct json_object *jroot = NULL, *jh = NULL;
+	uint64_t malformed;
+	int n, err, st = EXIT_OK;
+
+	(void)argc;
+	if (o->portal != UINT64_MAX && !parse_portal(o->portal, "stats", &portal, &st))
+		return st;
+	if (online_init("stats"))
+		return EXIT_SYSTEM;
+	if (interface_exists(ifname))
+		rcode_dispatch_query(ifname, &di);
+	err = rcode_dispatch_stats(ifname, &ds);
+	if (err)
+		return fail(EXIT_SYSTEM, "stats: %s: %s", ifname, err == -ENOENT ?
+			    "no rcode dispatcher (nothing attached)" : why(err));
+	if (o->portal != UINT64_MAX) {
+		portals[0] = portal;
+		n = 1;
+	} else {
+		n = portals_list(ifname, portals);
+	}
+	malformed = ds.bad_short + ds.bad_magic + ds.bad_version +
+		    ds.bad_length + ds.bad_portal;
+	if (json_output) {
+		struct json_object *j = json_object_new_object();
+		struct json_object *jd = json_object_new_object();
+		struct json_object *jc = json_object_new_object();
+		struct json_object *jm = json_object_new_object();
+
+		json_object_object_add(j, "interface", json_object_new_string(ifname));
+		json_object_object_add(jd, "attached", json_object_new_boolean(di.attached));
+		json_object_object_add(jd, "prog_id", di.attached ?
+				       json_object_new_int64(di.prog_id) : NULL);
+		json_object_object_add(jd, "mode", di.attached ?
+				       json_object_new_string(mode_name(di.mode)) : NULL);
+		json_object_object_add(jd, "port", di.attached ?
+				       json_object_new_int(di.udp_port) : NULL);
+		for (size_t i = 0; i < NDCOUNTERS; i++)
+			json_object_object_add(jc, dcounters[i].name,
+					       json_object_new_uint64(dcounter(&ds, i)));
+		json_object_object_add(jd, "counters", jc);
+		json_object_object_add(jm, "total", json_object_new_uint64(malformed));
+		json_object_object_add(jm, "short", json_object_new_uint64(ds.bad_short));
+		json_object_object_add(jm, "magic", json_object_new_uint64(ds.bad_magic));
+		json_object_object_add(jm, "version", json_object_new_uint64(ds.bad_version));
+		json_object_object_add(jm, "length", json_object_new_uint64(ds.bad_length));
+		json_object_object_add(jm, "portal", json_object_new_uint64(ds.bad_portal));
+		json_object_object_add(jd, "malformed", jm);
+		json_object_object_add(j, "dispatcher", jd);
+		jh = json_object_new_array();
+		json_object_object_add(j, "handlers", jh);
+		jroot = j;	/* printed once the handlers are in */
+	} else {
+		printf("%s: dispatcher", ifname);
+		if (di.attached)
+			printf(" prog id %u, %s mode, UDP port %u\n", di.prog_id,
+			       mode_name(di.mode), di.udp_port);
+		else
+			printf(" not attached (counters from its pinned map)\n");
+		for (size_t i = 0; i < NDCOUNTERS; i++)
+			printf("  %-14s %12" PRIu64 "  %s\n", dcounters[i].name,
+			       dcounter(&ds, i), dcounters[i].text);
+		printf("  %-14s %12" PRIu64 "  all malformed R-messages (passed on "
+		       "untouched)\n", "malformed", malformed);
+	}
+	for (int i = 0; i < n; i++) {
+		struct portal_info pi;
+
+		err = portal_info_get(ifname, portals[i], &pi);
+		if (err) {
+			if (o->portal == UINT64_MAX)
+				continue;
+			json_object_put(jroot);
+			return fail(EXIT_SYSTEM, "stats: %s has no handler on portal %u",
+				    ifname, portals[i]);
+		}
+		if (jh)
+			json_object_array_add(jh, handler_stats_json(&pi));
+		else
+			handler_stats_print(&pi);
+		portal_info_free(&pi);
+	}
+	if (jroot)
+		out_json(jroot);
+	else if (!n)
+		printf("\n(no handlers)\n");
+	return st;
+}
+
+const struct cmd_def cmd_stats = {
+	.name = "stats",
+	.args = "IFNAME",
+	.min_args = 1, .max_args = 1,
+	.summary = "Show the dispatcher's counters and each handler's statistics.",
+	.description =
+	"The dispatcher counts every packet it saw, the R-messages it handed to\n"
+	"a handler, the well-formed ones without a handler, and the malformed\n"
+	"ones by reason (docs/wire.md, section 2); malformed messages are passed\n"
+	"on untouched.  Per handler: invocations, actions, faults by name and\n"
+	"code, budget aborts, and the last fault with its pc and the R-code\n"
+	"instruction there (read back from the handler's rcode pin).  Counters\n"
+	"are summed over CPUs and count from the attach.\n"
+	"\nExamples:\n"
+	"  rloader stats eth0\n"
+	"  rloader -p stats eth0 --portal 2\n",
+	.opts = stats_optdefs,
+	.opts_size = sizeof(struct stats_opts),
+	.defaults = &stats_defaults,
+	.run = do_stats,
+};
+
+/* ==== window ============================================================= */
+struct window_opts {
+	uint64_t portal;
+	uint64_t interval_ms;
+	uint64_t count;
+	const char *until;
+};
+
+static const struct window_opts window_defaults = { .portal = UINT64_MAX };
+
+static const struct opt_def window_optdefs[] = {
+	DEFINE_OPT(window_opts, portal, "portal", 0, OPT_U64, "N",
+		   "the handler on portal N (default: the one that has the window)"),
+	DEFINE_OPT(window_opts, interval_ms, "interval", 'i', OPT_U64, "MS",
+		   "keep reading every MS milliseconds; print when a word changes"),
+	DEFINE_OPT(window_opts, count, "count", 'c', OPT_U64, "N",
+		   "with --interval: stop after N reads (default: no limit)"),
+	DEFINE_OPT(window_opts, until, "until", 'u', OPT_STRING, "WORD=VALUE",
+		   "with --interval: stop once WORD (K or NAME+K) equals VALUE; "
+		   "exit status 1 if --count ran out first"),
+	END_OPTS
+};
+
+/* The portal whose pin directory has win-NAME; -ENOENT, or -EEXIST when
+ * several do. */
+static int find_window(const char *ifname, const char *name, unsigned int *portal)
+{
+	unsigned int portals[RC_ABI_PORTALS];
+	int n = portals_list(ifname, portals), found = 0;
+
+	for (int i = 0; i < n; i++) {
+		char dir[PATH_MAX], path[PATH_MAX + 64];
+
+		if (portal_dir(ifname, portals[i], dir, sizeof(dir)))
+			continue;
+		snprintf(path, sizeof(path), "%s/win-%s", dir, name);
+		if (!access(path, F_OK)) {
+			if (found++)
+				return -EEXIST;
+			*portal = portals[i];
+		}
+	}
+	return found ? 0 : -ENOENT;
+}
+
+/* "K", "NAME", "NAME+K" -> word index. */
+static bool parse_word_ref(const char *s, size_t n, const char *wname,
+			   uint32_t words, uint32_t *k)
+{
+	char buf[RC_NAME_MAX + 24];
+	uint64_t v = 0;
+	char *plus;
+
+	if (n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (parse_u64(buf, &v))
+		goto check;
+	plus = strchr(buf, '+');
+	if (plus)
+		*plus = '\0';
+	if (strcmp(buf, wname) || (plus && !parse_u64(plus + 1, &v)))
+		return false;
+check:
+	*k = v;
+	return v < words;
+}
+
+static void window_line(const char *name, const uint64_t *w, uint32_t n,
+			double t)
+{
+	printf("%+9.3fs ", t);
+	for (uint32_t i = 0; i < n && i < 8; i++)
+		printf(" %s+%u=%" PRIu64, name, i, w[i]);
+	if (n > 8)
+		printf(" ...(%u words)", n);
+	putchar('\n');
+}
+
+static struct json_object *words_array(const uint64_t *w, uint32_t n)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (uint32_t i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_uint64(w[i]));
+	return a;
+}
+
+static int do_window(void *o_, int argc, char **argv)
+{
+	struct window_opts *o = o_;
+	const char *ifname, *name;
+	const volatile uint64_t *live;
+	struct json_object *jsamples = NULL;
+	uint64_t *now = NULL, *shown = NULL, until_v = 0, t0;
+	uint32_t nwords, until_k = 0;
+	char dir[PATH_MAX], handler[RC_NAME_MAX] = "";
+	struct portal_info pi;
+	unsigned int portal;
+	bool reached = false, printed_last = false;
+	void *map;
+	size_t maplen;
+	uint64_t reads = 0;
+	int err, st = EXIT_OK;
+
+	/* 'window dump IFNAME NAME' as the issue spells it; 'dump' may be
+	 * left out. */
+	if (argc == 3 && strcmp(argv[0], "dump"))
+		return fail(EXIT_USAGE, "window: expected 'window [dump] IFNAME NAME'");
+	ifname = argv[argc - 2];
+	name = argv[argc - 1];
+	if ((o->count || o->until) && !o->interval_ms)
+		return fail(EXIT_USAGE, "window: --count and --until need --interval");
+	if (online_init("window"))
+		return EXIT_SYSTEM;
+	if (o->portal != UINT64_MAX) {
+		if (!parse_portal(o->portal, "window", &portal, &st))
+			return st;
+	} else {
+		err = find_window(ifname, name, &portal);
+		if (err)
+			return fail(EXIT_SYSTEM, "window: %s", err == -EEXIST ?
+				    "several handlers have a window of that name; "
+				    "pick one with --portal" :
+				    "no handler on this interface has a window of "
+				    "that name");
+	}
+	err = window_mmap(ifname, portal, name, &live, &nwords, &map, &maplen);
+	if (err)
+		return fail(EXIT_SYSTEM, "window: %s portal %u window %s: %s",
+			    ifname, portal, name, err == -ENOENT ? "not found" :
+			    err == -EINVAL ? "not an mmapable window map" :
+			    strerror(-err));
+	if (!portal_info_get(ifname, portal, &pi)) {
+		snprintf(handler, sizeof(handler), "%s", pi.name);
+		portal_info_free(&pi);
+	}
+	portal_dir(ifname, portal, dir, sizeof(dir));
+	if (o->until) {
+		const char *eq = strchr(o->until, '=');
+
+		if (!eq || !parse_word_ref(o->until, eq - o->until, name, nwords,
+					   &until_k) ||
+		    !parse_u64(eq + 1, &until_v)) {
+			munmap(map, maplen);
+			return fail(EXIT_USAGE, "window: --until %s: expected K=VALUE "
+				    "or %s+K=VALUE with K below %u", o->until,
+				    name, nwords);
+		}
+	}
+	now = calloc(nwords, sizeof(*now));
+	shown = calloc(nwords, sizeof(*shown));
+	if (!now || !shown) {
+		st = fail(EXIT_SYSTEM, "out of memory");
+		goto out;
+	}
+	if (json_output && o->interval_ms)
+		jsamples = json_object_new_array();
+	if (!json_output)
+		printf("%s portal %u, handler %s, window %s: %u word%s, read "
+		       "through mmap of %s/win-%s\n", ifname, portal,
+		       handler[0] ? handler : "?", name, nwords,
+		       nwords == 1 ? "" : "s", dir, name);
+	t0 = mono_ns();
+	for (;;) {
+		bool changed;
+		double t;
+
+		/* Plain loads from the shared mapping: what an application
+		 * that mapped the window sees, no system call involved. */
+		for (uint32_t i = 0; i < nwords; i++)
+			now[i] = live[i];
+		reads++;
+		t = (mono_ns() - t0) / 1e9;
+		changed = reads == 1 || memcmp(now, shown, nwords * sizeof(*now));
+		reached = o->until && now[until_k] == until_v;
+		if (!o->interval_ms)
+			break;
+		if (changed) {
+			memcpy(shown, now, nwords * sizeof(*now));
+			if (jsamples) {
+				struct json_object *s = json_object_new_object();
+
+				json_object_object_add(s, "t_ms", json_object_new_int64(t * 1000));
+				json_object_object_add(s, "values", words_array(now, nwords));
+				json_object_array_add(jsamples, s);
+			} else {
+				window_line(name, now, nwords, t);
+			}
+		}
+		printed_last = changed;
+		if (reached || (o->count && reads >= o->count))
+			break;
+		usleep(o->interval_ms * 1000);
+	}
+	if (json_output) {
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "interface", json_object_new_string(ifname));
+		json_object_object_add(j, "portal", json_object_new_int(portal));
+		json_object_object_add(j, "handler", handler[0] ?
+				       json_object_new_string(handler) : NULL);
+		json_object_object_add(j, "window", json_object_new_string(name));
+		json_object_object_add(j, "words", json_object_new_int(nwords));
+		json_object_object_add(j, "values", words_array(now, nwords));
+		if (jsamples) {
+			json_object_object_add(j, "reads", json_object_new_int64(reads));
+			json_object_object_add(j, "samples", jsamples);
+			jsamples = NULL;
+		}
+		if (o->until)
+			json_object_object_add(j, "reached", json_object_new_boolean(reached));
+		out_json(j);
+	} else if (!o->interval_ms) {
+		for (uint32_t i = 0; i < nwords; i++)
+			printf("  %s+%-6u %20" PRIu64 "  0x%016" PRIx64 "\n", name, i,
+			       now[i], now[i]);
+	} else if (!printed_last) {
+		window_line(name, now, nwords, (mono_ns() - t0) / 1e9);
+	}
+	if (o->until && !reached) {
+		if (!json_output)
+			fprintf(stderr, "rloader: window: %s+%u is %" PRIu64 ", not %"
+				PRIu64 ", after %" PRIu64 " reads\n", name, until_k,
+				now[until_k], until_v, reads);
+		st = EXIT_REJECTED;
+	}
+out:
+	json_object_put(jsamples);
+	free(now);
+	free(shown);
+	munmap(map, maplen);
+	return st;
+}
+
+const struct cmd_def cmd_window = {
+	.name = "window",
+	.args = "[dump] IFNAME NAME",
+	.min_args = 2, .max_args = 3,
+	.summary = "Print a handler's window as applications see it: through mmap.",
+	.description =
+	"Maps the pinned window (a BPF_F_MMAPABLE array) read-only into this\n"
+	"process and reads its words with plain loads, as an application that\n"
+	"installed the handler does: no system call per read.  With --interval\n"
+	"it keeps reading the same mapping and prints a line whenever a word\n"
+	"changes, until --count reads or until --until's word has its value.\n"
+	"\nExamples:\n"
+	"  rloader window dump eth0 hits\n"
+	"  rloader window dump eth0 hits --interval 100 --until hits+0=1000 --count 50\n",
+	.opts = window_optdefs,
+	.opts_size = sizeof(struct window_opts),
+	.defaults = &window_defaults,
+	.run = do_window,
+};

@@ -1,0 +1,252 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# test_rloader.sh - rloader's command line, the verbs that need no kernel:
+# assemble/disassemble round trips of every example, verify errors in
+# compiler form and in JSON (read with a JSON parser, never grep), the
+# exit statuses, every verb's --help, command-prefix matching, and what
+# 'run' prints for the examples.  The verbs that need root and an
+# interface are exercised by priv_e2e.sh; here only their command-line
+# checks, which come before anything touches the kernel.
+set -u
+
+top=${RC_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+build=${RC_BUILD:-build}
+case $build in /*) ;; *) build=$top/$build ;; esac
+rl=${RLOADER:-$build/rloader}
+tmp=$(mktemp -d /tmp/rcode-rloader.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+cd "$top" || exit 1
+
+nfail=0
+pass() { echo "PASS: rloader: $*"; }
+fail() { echo "FAIL: rloader: $*"; nfail=$((nfail + 1)); }
+expect_eq() {	# what actual expected
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected '$3', got '$2'"; fi
+}
+# status WHAT EXPECTED CMD...: the command's exit status
+status() {
+	what=$1 want=$2
+	shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	expect_eq "$what: exit status" $? "$want"
+}
+
+# A real JSON parser: the distribution's Python (a version manager's
+# shim can cost a second a call), or jq.
+py=
+for p in /usr/bin/python3 python3; do
+	if command -v $p >/dev/null 2>&1; then py=$p; break; fi
+done
+# jget FILE EXPR: a value of the document d by a Python expression.
+jget() {
+	if [ -z "$py" ]; then echo "(no python3)"; return; fi
+	$py -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+v = eval(sys.argv[2])
+print(json.dumps(v) if isinstance(v, (dict, list, tuple, bool)) or v is None else v)' "$1" "$2" 2>&1
+}
+if [ -z "$py" ]; then
+	echo "SKIP: rloader: JSON checks: no python3 to parse JSON with"
+fi
+
+# ---- assemble / disassemble round trips ------------------------------------
+for f in examples/*.r; do
+	n=$(basename "$f" .r)
+	if "$rl" assemble "$f" -o "$tmp/$n.rbin" >/dev/null &&
+	   "$rl" disassemble "$tmp/$n.rbin" -o "$tmp/$n.dis.r" &&
+	   "$rl" assemble "$tmp/$n.dis.r" -o "$tmp/$n.2.rbin" >/dev/null &&
+	   cmp -s "$tmp/$n.rbin" "$tmp/$n.2.rbin"; then
+		pass "round trip $f -> .rbin -> text -> identical .rbin"
+	else
+		fail "round trip $f"
+	fi
+	"$rl" disassemble "$f" >"$tmp/$n.fromtext.r" 2>/dev/null &&
+		cmp -s "$tmp/$n.fromtext.r" "$tmp/$n.dis.r"
+	expect_eq "disassemble $f (text) == disassemble of its binary" $? 0
+done
+"$rl" assemble examples/echo.r -o - >"$tmp/stdout.rbin" 2>/dev/null
+cmp -s "$tmp/stdout.rbin" "$tmp/echo.rbin"
+expect_eq "assemble -o - writes the binary to stdout" $? 0
+"$rl" -j assemble examples/gsum.r -o "$tmp/g.rbin" >"$tmp/a.json"
+expect_eq "assemble -j: bytes is the file's size" \
+	"$(jget "$tmp/a.json" 'd["bytes"]')" "$(wc -c <"$tmp/g.rbin" | tr -d ' ')"
+
+# ---- verify: compiler-form errors, JSON, exit statuses -----------------------
+cat >"$tmp/broken.r" <<'R'
+.handler broken
+.state total
+        ldp64 0
+        add             ; needs two values, has one
+        sts total
+R
+status "verify broken.r" 1 "$rl" verify "$tmp/broken.r"
+expect_eq "verify broken.r: error at file:line:col" \
+	"$(grep -c "broken.r:4:9: error: stack underflow" "$tmp/err")" 1
+expect_eq "verify broken.r: source line and caret" \
+	"$(grep -c '^ *| *\^' "$tmp/err")" 1
+expect_eq "verify broken.r: note with the stack" \
+	"$(grep -c "broken.r:4:9: note: stack" "$tmp/err")" 1
+status "verify -j broken.r" 1 "$rl" -j verify "$tmp/broken.r"
+cp "$tmp/out" "$tmp/v.json"
+expect_eq "verify -j: ok is false" "$(jget "$tmp/v.json" 'd[0]["ok"]')" false
+expect_eq "verify -j: the first error's line:col" \
+	"$(jget "$tmp/v.json" '"%d:%d" % (d[0]["diagnostics"][0]["line"], d[0]["diagnostics"][0]["col"])')" 4:9
+expect_eq "verify -j: severity and message" \
+	"$(jget "$tmp/v.json" 'd[0]["diagnostics"][0]["severity"] + ": " + d[0]["diagnostics"][0]["message"].split(":")[0]')" \
+	"error: stack underflow"
+expect_eq "verify -j: nothing on stderr" "$(wc -c <"$tmp/err" | tr -d ' ')" 0
+status "verify -j examples/*.r" 0 "$rl" -j verify examples/barrier.r \
+	examples/counter.r examples/echo.r examples/gsum.r
+cp "$tmp/out" "$tmp/v.json"
+expect_eq "verify -j examples: all ok, portals" \
+	"$(jget "$tmp/v.json" '[(e["ok"], e["portal"]) for e in d]')" \
+	"[[true, 9], [true, 1], [true, 2], [true, 7]]"
+status "verify a good and a bad handler" 1 "$rl" verify examples/echo.r "$tmp/broken.r"
+printf 'RCOD\001\000' >"$tmp/trunc.rbin"
+status "verify a truncated binary" 1 "$rl" verify "$tmp/trunc.rbin"
+
+# ---- exit statuses -----------------------------------------------------------
+status "verify examples/echo.r" 0 "$rl" verify examples/echo.r
+status "no command" 2 "$rl"
+status "unknown command" 2 "$rl" frobnicate
+status "unknown option" 2 "$rl" verify --bogus examples/echo.r
+status "unknown global option" 2 "$rl" --bogus verify examples/echo.r
+status "missing argument" 2 "$rl" run
+status "too many arguments" 2 "$rl" assemble a.r b.r
+status "bad number" 2 "$rl" run examples/echo.r --tag seven
+status "bad --path" 2 "$rl" run examples/echo.r --path jit
+status "bad --ipv" 2 "$rl" run examples/echo.r --ipv 5
+status "--clock with --path xlate" 2 "$rl" run examples/echo.r --path xlate --clock 5
+status "bad --payload" 2 "$rl" run examples/echo.r --payload u8:300
+status "missing file" 3 "$rl" verify "$tmp/nonexistent.r"
+status "missing file, JSON" 3 "$rl" -j verify "$tmp/nonexistent.r"
+cp "$tmp/out" "$tmp/e.json"
+expect_eq "missing file, JSON: one document, the error in the file's entry" \
+	"$(jget "$tmp/e.json" '(d[0]["ok"], "No such file" in d[0]["error"])')" '[false, true]'
+status "missing file, JSON error object" 3 "$rl" -j run "$tmp/nonexistent.r"
+cp "$tmp/out" "$tmp/e.json"
+expect_eq "run, missing file, JSON: an error object on stdout" \
+	"$(jget "$tmp/e.json" '"No such file" in d["error"]')" true
+cat >"$tmp/divide.r" <<'R'
+.handler divide
+        push 100
+        ldp64 0
+        div             ; faults when the payload word is 0
+        stp64 0
+        pass
+R
+status "run: the handler faults" 4 "$rl" run "$tmp/divide.r" --payload u64:0
+expect_eq "run: the fault with its name, pc and source position" \
+	"$(grep -c "fault    div_zero (division by zero) at pc 2: .*divide.r:4:9: div" "$tmp/out")" 1
+status "run: the handler does not fault" 0 "$rl" run "$tmp/divide.r" --payload u64:5
+# The online verbs check their command line before the kernel is asked.
+status "attach: missing FILE" 2 "$rl" attach lo
+status "attach: bad --mode" 2 "$rl" attach lo examples/echo.r --mode hw
+status "attach: --portal out of range" 2 "$rl" attach lo examples/echo.r --portal 256
+status "attach: a rejected handler" 1 "$rl" attach lo "$tmp/broken.r"
+status "detach: --portal out of range" 2 "$rl" detach lo --portal 300
+status "window: three words not 'dump'" 2 "$rl" window show lo hits
+status "window: --until without --interval" 2 "$rl" window dump lo hits --until 0=1
+status "stats: no interface" 2 "$rl" stats
+
+# ---- --help of every verb ----------------------------------------------------
+# Options each verb must document; a verb in 'rloader --help' that is
+# missing here fails, so a new verb comes with its line.
+verb_opts() {
+	case $1 in
+	assemble) echo "--output --no-verify" ;;
+	disassemble) echo "--output --pc --hex" ;;
+	verify) echo "--quiet" ;;
+	run) echo "--msg --payload --src --dst --portal --tag --seq --state --window --clock --repeat --path --ipv" ;;
+	attach) echo "--portal --mode --port --replace" ;;
+	detach) echo "--portal" ;;
+	status) echo "" ;;
+	stats) echo "--portal" ;;
+	window) echo "--portal --interval --count --until" ;;
+	help) echo "" ;;
+	*) echo "UNKNOWN" ;;
+	esac
+}
+status "rloader --help" 0 "$rl" --help
+verbs=$(sed -n '/^Commands/,/^$/s/^  \([a-z]*\) .*/\1/p' "$tmp/out")
+expect_eq "rloader --help lists the verbs" "$(echo $verbs)" \
+	"assemble disassemble verify run attach detach status stats window help"
+for v in $verbs; do
+	opts=$(verb_opts "$v")
+	if [ "$opts" = UNKNOWN ]; then
+		fail "$v --help: verb not known to this test"
+		continue
+	fi
+	"$rl" "$v" --help >"$tmp/help" 2>&1
+	expect_eq "$v --help: exit status" $? 0
+	missing=
+	for o in $opts --help; do
+		grep -q -- "$o" "$tmp/help" || missing="$missing $o"
+	done
+	expect_eq "$v --help: mentions its options" "$missing" ""
+	grep -q "^usage: rloader .*$v" "$tmp/help"
+	expect_eq "$v --help: usage line" $? 0
+	if [ "$v" != help ]; then
+		grep -q "^ *rloader .*$v" "$tmp/help"
+		expect_eq "$v --help: an example" $? 0
+	fi
+	"$rl" help "$v" >"$tmp/help2" 2>&1 && cmp -s "$tmp/help" "$tmp/help2"
+	expect_eq "help $v == $v --help" $? 0
+done
+status "help opcodes" 0 "$rl" help opcodes
+status "help faults" 0 "$rl" help faults
+status "help with an unknown topic" 2 "$rl" help frobnicate
+
+# ---- prefix matching -------------------------------------------------------------
+status "prefix 'ver'" 0 "$rl" ver examples/echo.r
+expect_eq "prefix 'ver' is verify" "$(grep -c ': ok: handler echo' "$tmp/out")" 1
+status "prefix 'as'" 0 "$rl" as examples/echo.r -o "$tmp/p.rbin"
+status "prefix 'dis'" 0 "$rl" dis "$tmp/p.rbin"
+status "prefix 'statu'" 0 "$rl" statu --help
+status "ambiguous prefix 'd' (disassemble, detach)" 2 "$rl" d examples/echo.r
+status "ambiguous prefix 'stat' (status, stats)" 2 "$rl" stat
+status "exact name wins over prefix" 0 "$rl" stats --help
+
+# ---- run on the examples ---------------------------------------------------------
+status "run gsum --repeat 3" 0 "$rl" run examples/gsum.r --payload u64:5 --repeat 3
+expect_eq "run gsum: runs 1 and 2 absorb, run 3 passes the total" \
+	"$(grep -c -e '^run 1: action drop' -e '^run 2: action drop' -e '^run 3: action pass' "$tmp/out")" 3
+expect_eq "run gsum: the total in the message" \
+	"$(grep -c '^  payload  0f 00 00 00 00 00 00 00' "$tmp/out")" 1
+status "run -j gsum --repeat 3" 0 "$rl" -j run examples/gsum.r --payload u64:5 --repeat 3
+cp "$tmp/out" "$tmp/r.json"
+expect_eq "run -j gsum: actions" "$(jget "$tmp/r.json" '[r["action"] for r in d["runs"]]')" \
+	'["drop", "drop", "pass"]'
+expect_eq "run -j gsum: total 15 in the payload" \
+	"$(jget "$tmp/r.json" 'int.from_bytes(bytes.fromhex(d["runs"][2]["message"]["payload"]), "little")')" 15
+expect_eq "run -j gsum: window result" "$(jget "$tmp/r.json" 'd["windows"]["result"]')" "[15, 1]"
+expect_eq "run -j gsum: data area reset" "$(jget "$tmp/r.json" 'd["state"]')" \
+	'{"sum": 0, "count": 0, "rounds": 1}'
+status "run -j echo" 0 "$rl" -j run examples/echo.r --src 4 --dst 0 --payload u64:41
+cp "$tmp/out" "$tmp/r.json"
+expect_eq "run -j echo: reply with ranks swapped, word + 1, tag 'echo'" \
+	"$(jget "$tmp/r.json" '(d["runs"][0]["action"], d["runs"][0]["message"]["src"], d["runs"][0]["message"]["dst"], d["runs"][0]["message"]["payload"], hex(d["runs"][0]["message"]["tag"]))')" \
+	'["reply", 0, 4, "2a00000000000000", "0x6563686f"]'
+status "run -j counter --repeat 3" 0 "$rl" -j run examples/counter.r --tag 7 --repeat 3
+cp "$tmp/out" "$tmp/r.json"
+expect_eq "run -j counter: hits" "$(jget "$tmp/r.json" 'd["windows"]["hits"]')" "[3, 7]"
+status "run -j barrier, 4 arrivals" 0 "$rl" -j run examples/barrier.r --repeat 4
+cp "$tmp/out" "$tmp/r.json"
+expect_eq "run -j barrier: released generation 0, counting 1" \
+	"$(jget "$tmp/r.json" '(d["windows"]["released"], d["state"]["generation"], d["state"]["arrived"])')" \
+	"[0, 1, 0]"
+status "run -j with a fault" 4 "$rl" -j run "$tmp/divide.r" --payload u64:0
+cp "$tmp/out" "$tmp/r.json"
+expect_eq "run -j fault: code, name, pc" \
+	"$(jget "$tmp/r.json" '(d["runs"][0]["fault"]["code"], d["runs"][0]["fault"]["name"], d["runs"][0]["fault"]["pc"], d["runs"][0]["action"])')" \
+	'[1, "div_zero", 2, "pass"]'
+"$rl" assemble examples/echo.r -o "$tmp/e.rbin" >/dev/null
+printf 'RM\001\000\000\002\000\010\000\000\000\004\000\000\000\000\000\000\000\000\000\000\000\000\051\000\000\000\000\000\000\000' >"$tmp/msg.bin"
+status "run --msg FILE (wire format) on a binary" 0 "$rl" -j run "$tmp/e.rbin" --msg "$tmp/msg.bin"
+cp "$tmp/out" "$tmp/r.json"
+expect_eq "run --msg: the message as sent" \
+	"$(jget "$tmp/r.json" '(d["input"]["src"], d["input"]["payload"], d["runs"][0]["action"])')" \
+	'[4, "2900000000000000", "reply"]'
+
+[ "$nfail" -eq 0 ]
