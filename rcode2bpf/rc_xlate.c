@@ -898,8 +898,13 @@ int rc_xlate(const struct rc_prog *p, const struct rc_verinfo *vi,
 	for (uint32_t pc = 0; pc <= p->ninsns; pc++)
 		x.pc_label[pc] = xl_label(b);
 
+	x.inline_loops = x.loop && opts && opts->no_callbacks;
+	b->invert_cold = x.inline_loops;
 	xl_prologue(&x);
-	if (x.loop) {
+	if (x.inline_loops) {
+		EMIT(b, ST_MEM(BPF_DW, R10, FP_ITER, 0));
+		xl_loop_frame(&x);
+	} else if (x.loop) {
 		int l_callback = xl_label(b);
 
 		xl_loop_main(&x, l_callback);
@@ -966,7 +971,11 @@ int rc_xlate(const struct rc_prog *p, const struct rc_verinfo *vi,
 			pc += rc_insn_slots(&p->insns[pc]);
 		}
 	}
-	if (x.loop) {
+	if (x.inline_loops) {
+		xl_inline_backedges(&x);
+		xl_emit_fault_stubs(&x);
+		xl_epilogue(&x);
+	} else if (x.loop) {
 		xl_loop_callback_exits(&x);
 	} else {
 		xl_emit_fault_stubs(&x);

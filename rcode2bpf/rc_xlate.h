@@ -44,6 +44,9 @@ struct rc_xlate_maps {
 struct rc_xlate_opts {
 	size_t sz;
 	uint16_t udp_port;	/* R-message UDP port; 0 means RC_UDP_PORT */
+	/* The kernel runs BPF without its JIT and so refuses bpf_loop
+	 * callbacks: keep loops inline (see docs/xlate.md, loop mode). */
+	bool no_callbacks;
 };
 
 struct rc_xlate_out {

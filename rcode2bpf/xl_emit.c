@@ -59,12 +59,47 @@ void xl_ld_func(struct xl_buf *b, int dst, int label)
 
 int xl_label(struct xl_buf *b)
 {
+	uint32_t cap = b->labcap;
+
 	if (!reserve((void **)&b->labels, &b->labcap, b->nlabels, sizeof(int32_t))) {
 		b->oom = true;
 		return 0;
 	}
+	if (b->labcap != cap) {
+		uint8_t *c = realloc(b->cold, b->labcap);
+
+		if (!c) {
+			b->oom = true;
+			return 0;
+		}
+		b->cold = c;
+	}
 	b->labels[b->nlabels] = -1;
+	b->cold[b->nlabels] = 0;
 	return b->nlabels++;
+}
+
+void xl_mark_cold(struct xl_buf *b, int label)
+{
+	if (!b->oom && (uint32_t)label < b->nlabels)
+		b->cold[label] = 1;
+}
+
+static int negate_jmp(uint8_t op)
+{
+	switch (op) {
+	case BPF_JEQ: return BPF_JNE;
+	case BPF_JNE: return BPF_JEQ;
+	case BPF_JGT: return BPF_JLE;
+	case BPF_JLE: return BPF_JGT;
+	case BPF_JGE: return BPF_JLT;
+	case BPF_JLT: return BPF_JGE;
+	case BPF_JSGT: return BPF_JSLE;
+	case BPF_JSLE: return BPF_JSGT;
+	case BPF_JSGE: return BPF_JSLT;
+	case BPF_JSLT: return BPF_JSGE;
+	}
+	return -1;	/* BPF_JSET has no inverse */
 }
 
 void xl_bind(struct xl_buf *b, int label)
@@ -75,6 +110,16 @@ void xl_bind(struct xl_buf *b, int label)
 
 void xl_jmp(struct xl_buf *b, struct bpf_insn jump, int label)
 {
+	int neg = negate_jmp(BPF_OP(jump.code));
+
+	if (b->invert_cold && !b->oom && (uint32_t)label < b->nlabels &&
+	    b->cold[label] && BPF_CLASS(jump.code) == BPF_JMP && neg >= 0 &&
+	    BPF_OP(jump.code) != BPF_JA) {
+		jump.code = BPF_CLASS(jump.code) | BPF_SRC(jump.code) | neg;
+		jump.off = 1;	/* over the goto */
+		xl_emit(b, jump);
+		jump = JA();
+	}
 	if (!reserve((void **)&b->fixups, &b->fixcap, b->nfixups,
 		     sizeof(struct xl_fixup))) {
 		b->oom = true;
@@ -119,6 +164,7 @@ void xl_buf_free(struct xl_buf *b)
 	free(b->insns);
 	free(b->labels);
 	free(b->fixups);
+	free(b->cold);
 	memset(b, 0, sizeof(*b));
 }
 

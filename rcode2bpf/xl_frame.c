@@ -37,6 +37,7 @@ int xl_fault_label(struct xl_ctx *x, uint32_t code, uint32_t pc)
 		x->stubcap = cap;
 	}
 	x->stubs[x->nstubs] = (struct xl_stub){ xl_label(&x->b), code, pc };
+	xl_mark_cold(&x->b, x->stubs[x->nstubs].label);
 	return x->stubs[x->nstubs++].label;
 }
 
@@ -590,10 +591,10 @@ void xl_emit_fault_stubs(struct xl_ctx *x)
  * run, so the budget costs nothing at load time), then end the way it
  * says.
  */
-void xl_loop_main(struct xl_ctx *x, int l_callback)
+/* Loop mode: move the scalar slots to the loop frame; r9 = the frame. */
+void xl_loop_frame(struct xl_ctx *x)
 {
 	struct xl_buf *b = &x->b;
-
 	static const int scalars[] = { FP_HDROFF, FP_IPV, FP_ORIGLEN, FP_CSUM, FP_CNT };
 
 	EMIT(b, STX_MEM(BPF_DW, R10, R9, FP_XDPCTX));
@@ -615,6 +616,39 @@ void xl_loop_main(struct xl_ctx *x, int l_callback)
 		if (x->locals_read & 1u << j)
 			EMIT(b, ST_MEM(BPF_DW, R9, FP_LOCAL(j), 0));
 	x->fb = R9;
+}
+
+/*
+ * Kernels that run BPF without the JIT refuse bpf_loop callbacks, so
+ * there the loop stays inline: a back edge jumps straight back, after a
+ * guard the kernel verifier can use to bound it (an iteration count on
+ * the stack, at most budget + 1).  Verification then walks every
+ * iteration, so its cost grows with budget x loop length: the kernel
+ * may refuse long loops, and rcode_handler__load says so.
+ */
+void xl_inline_backedges(struct xl_ctx *x)
+{
+	struct xl_buf *b = &x->b;
+
+	for (uint32_t i = 0; i < x->nbackedges; i++) {
+		const struct xl_backedge *e = &x->backedges[i];
+
+		if (!xl_label_used(b, e->label))
+			continue;
+		xl_bind(b, e->label);
+		EMIT(b, LDX_MEM(BPF_DW, R0, R10, FP_ITER));
+		EMIT(b, ALU64_IMM(BPF_ADD, R0, 1));
+		EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_ITER));
+		JMP_TO(b, JMP_IMM(BPF_JGT, R0, x->prog->budget + 1), x->l_internal);
+		JMP_TO(b, JA(), x->pc_label[e->target]);
+	}
+}
+
+void xl_loop_main(struct xl_ctx *x, int l_callback)
+{
+	struct xl_buf *b = &x->b;
+
+	xl_loop_frame(x);
 	EMIT(b, ST_MEM(BPF_DW, R9, FP_RESUME, 0));
 	EMIT(b, ST_MEM(BPF_DW, R9, FP_LOOPACT, XL_END_NONE));
 	/* budget + 1 runs: a one-instruction loop at pc 0 uses one run per

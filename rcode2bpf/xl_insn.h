@@ -58,6 +58,12 @@ struct xl_buf {
 	uint32_t nlabels, labcap;
 	struct xl_fixup *fixups;
 	uint32_t nfixups, fixcap;
+	uint8_t *cold;		/* per label: an exit that rarely runs */
+	/* Emit conditional jumps to cold labels inverted, over a 'goto':
+	 * the kernel verifier then explores the short cold path first
+	 * instead of leaving it pending (it gives up at 8192 pending
+	 * branches, which a loop verified iteration by iteration reaches). */
+	bool invert_cold;
 	bool oom;
 };
 
@@ -69,6 +75,7 @@ void xl_ld_map_fd(struct xl_buf *b, int dst, int fd);
 void xl_ld_func(struct xl_buf *b, int dst, int label);
 int xl_label(struct xl_buf *b);
 void xl_bind(struct xl_buf *b, int label);
+void xl_mark_cold(struct xl_buf *b, int label);
 /* Emit a jump (JMP_REG/JMP_IMM/JA) whose target is label. */
 void xl_jmp(struct xl_buf *b, struct bpf_insn jump, int label);
 /* Does any jump emitted so far go to label?  (The kernel rejects

@@ -44,6 +44,7 @@
 #define FP_RESUME	(-440)	/* pc the next callback run starts at */
 #define FP_LOOPACT	(-448)	/* how the callback ended, XL_END_* */
 #define FP_FRAMEPTR	(-456)	/* the loop frame (map value + 512) */
+#define FP_ITER		(-464)	/* inline loops: back edges taken */
 #define CB_PARENT	(-8)	/* in the callback's own stack: main's r10 */
 #define XL_FRAME_SIZE	512
 
@@ -104,6 +105,7 @@ struct xl_ctx {
 	int fb;
 	bool loop;		/* the handler has loops: bpf_loop mode */
 	bool in_callback;	/* emitting the callback's code */
+	bool inline_loops;	/* loop mode without bpf_loop (no JIT) */
 	/* Frame labels. */
 	int l_not_ours, l_internal, l_fault, l_drop, l_pass, l_reply;
 	/* Payload bytes (from r8 + 24) the kernel verifier already knows are
@@ -139,6 +141,10 @@ void xl_emit_fault_stubs(struct xl_ctx *x);
 /* Loop mode: the main program's call of the callback and its dispatch on
  * how the callback ended; then (with fb = r9) the callback's entry. */
 void xl_loop_main(struct xl_ctx *x, int l_callback);
+/* Loop mode without callbacks (no JIT): the frame, and back edges that
+ * jump straight back under an iteration guard. */
+void xl_loop_frame(struct xl_ctx *x);
+void xl_inline_backedges(struct xl_ctx *x);
 void xl_loop_callback_entry(struct xl_ctx *x);
 /* Loop mode: the callback's exits and back-edge stubs. */
 void xl_loop_callback_exits(struct xl_ctx *x);

@@ -328,12 +328,29 @@ static void save_verifier_log(struct rcode_handler *h, struct rc_diags *d,
 	free(log);
 }
 
+/* The kernel's interpreter (bpf_jit_enable=0) refuses bpf_loop
+ * callbacks; the translator then keeps loops inline.  A kernel built with
+ * BPF_JIT_ALWAYS_ON has no such file setting and always JITs. */
+static bool jit_enabled(void)
+{
+	FILE *f = fopen("/proc/sys/net/core/bpf_jit_enable", "r");
+	int v = 1;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 1;
+		fclose(f);
+	}
+	return v != 0;
+}
+
 int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, o);
 	struct bpf_func_info fi[2];
 	struct rc_xlate_plan plan;
-	struct rc_xlate_opts xo = { .sz = sizeof(xo), .udp_port = h->opts.udp_port };
+	struct rc_xlate_opts xo = { .sz = sizeof(xo), .udp_port = h->opts.udp_port,
+				    .no_callbacks = h->opts.inline_loops || !jit_enabled() };
 	char name[BPF_OBJ_NAME_LEN];
 	uint64_t t0;
 	int err;
@@ -379,6 +396,18 @@ int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d)
 	if (h->prog_fd < 0) {
 		err = -errno;
 		h->prog_fd = -1;
+		if (err == -E2BIG && plan.loops && xo.no_callbacks) {
+			/* Not a translator bug: without the JIT the kernel
+			 * walks every iteration when it verifies. */
+			rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1,
+				   "without bpf_loop callbacks, loops are verified "
+				   "iteration by iteration, and budget %u is too large "
+				   "for this loop to verify%s", h->prog->budget,
+				   h->opts.inline_loops ? "" : " (this kernel runs BPF "
+				   "without its JIT: net.core.bpf_jit_enable=0)");
+			rc_diag_note(d, "enable the JIT, or lower .budget");
+			return err;
+		}
 		save_verifier_log(h, d, err, &o);
 		return err;
 	}

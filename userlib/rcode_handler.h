@@ -29,6 +29,9 @@ struct rcode_handler_opts {
 	/* Reuse the data area and windows pinned in this directory when
 	 * their layout matches (a handler replaced in place keeps its data). */
 	const char *reuse_pin_dir;
+	/* Keep loops inline (no bpf_loop callback), as on kernels without
+	 * the JIT, which is detected by itself; for tests. */
+	bool inline_loops;
 	size_t : 0;
 };
 
