@@ -122,11 +122,12 @@ static void payload_index(struct xl_ctx *x, uint32_t pc, int i, uint32_t off,
 /* Store r5 (w bytes) at [ptr + off], keeping the checksum: the old
  * bytes are read into r0 first.  ptr is neither r0 nor r5. */
 static void store_msg(struct xl_ctx *x, int ptr, int16_t off, unsigned int w,
-		      bool odd)
+		      bool odd, bool truncated)
 {
 	int sz = width_size(w);
 
-	truncate_to(x, R5, w);
+	if (!truncated)
+		truncate_to(x, R5, w);
 	EMIT(&x->b, LDX_MEM(sz, R0, ptr, off));
 	EMIT(&x->b, STX_MEM(sz, ptr, R5, off));
 	xl_csum_replace(x, odd);
@@ -382,6 +383,37 @@ static int translate(struct xl_ctx *x, uint32_t pc, int d)
 				put(x, d - 1, ra);
 				return 1;
 			}
+			if (next == RC_OP_sth) {
+				/* The byte-swapped constant, worked out here. */
+				int field = x->prog->insns[pc + 1].imm;
+				bool half = field == RC_FIELD_PORTAL;
+				int16_t off = half ? RC_WOFF_PORTAL :
+					      field == RC_FIELD_TAG ? RC_WOFF_TAG : RC_WOFF_SEQ;
+				uint32_t v = half ? (uint16_t)imm : (uint32_t)imm;
+				uint32_t raw = half ? (uint32_t)__builtin_bswap16(v) :
+						      __builtin_bswap32(v);
+
+				EMIT(b, XL_INSN(BPF_ALU | BPF_MOV | BPF_K, R5, 0, 0, raw));
+				store_msg(x, R8, off, half ? 2 : 4, false, true);
+				return 1;
+			}
+			if ((next == RC_OP_xadds || next == RC_OP_xaddw) &&
+			    fusable(x, pc + 1) &&
+			    x->prog->insns[pc + 2].op == RC_OP_pop) {
+				/* push K; xadd; pop: an atomic add whose old
+				 * value nobody wants, so no fetch. */
+				const struct rc_insn *nx = &x->prog->insns[pc + 1];
+				int base = R7;
+				int16_t off = 8 * nx->imm;
+
+				if (next == RC_OP_xaddw) {
+					off = window_ptr(x, nx->a, nx->imm);
+					base = R0;
+				}
+				EMIT(b, MOV64_IMM(R5, imm));
+				EMIT(b, ATOMIC_OP(BPF_DW, BPF_ADD, base, R5, off));
+				return 2;
+			}
 			if (is_cmp(next) && d >= 1) {
 				int extra;
 
@@ -530,8 +562,8 @@ static int translate(struct xl_ctx *x, uint32_t pc, int d)
 		bool half = imm == RC_FIELD_PORTAL;
 
 		copy(x, d - 1, R5);
-		EMIT(b, BSWAP_BE(R5, half ? 16 : 32));
-		store_msg(x, R8, off, half ? 2 : 4, false);
+		EMIT(b, BSWAP_BE(R5, half ? 16 : 32));	/* zero-extends */
+		store_msg(x, R8, off, half ? 2 : 4, false, true);
 		return 0;
 	}
 	case RC_OP_resize:
@@ -560,7 +592,7 @@ static int translate(struct xl_ctx *x, uint32_t pc, int d)
 	case RC_OP_stp64:
 		payload_check(x, pc, imm + oi->width);
 		copy(x, d - 1, R5);
-		store_msg(x, R8, MSG_PAYLOAD + imm, oi->width, imm & 1);
+		store_msg(x, R8, MSG_PAYLOAD + imm, oi->width, imm & 1, false);
 		return 0;
 	case RC_OP_stpx8:
 	case RC_OP_stpx16:

@@ -248,7 +248,10 @@ int xl_format_insn(const struct bpf_insn *in, uint32_t left, char *buf,
 		return 1;
 	case BPF_STX:
 		if (BPF_MODE(in->code) == BPF_ATOMIC) {
-			if (in->imm == BPF_CMPXCHG)
+			if (in->imm == BPF_ADD)
+				snprintf(buf, size, "lock *(%s *)(r%d %+d) += r%d",
+					 size_name(in->code), in->dst_reg, in->off, in->src_reg);
+			else if (in->imm == BPF_CMPXCHG)
 				snprintf(buf, size, "r0 = atomic_cmpxchg((%s *)(r%d %+d), r0, r%d)",
 					 size_name(in->code), in->dst_reg, in->off, in->src_reg);
 			else

@@ -9,9 +9,9 @@
  * checksum needs is congruent, modulo 0xffff, to the plain integer value
  * of the bytes read little-endian from an even offset (2^16 == 1 mod
  * 0xffff), and a byte-odd offset multiplies by 2^8.  So an edit adds
- * (new - old) mod 0xffff to a running sum, in ordinary ALU instructions,
- * and the action folds the sum into the field once (RFC 1624's
- * HC' = ~(~HC + ~m + m'), with 0xffff - t for the complement).
+ * ~old + new (each folded to 33 bits) to a running sum that cannot
+ * overflow, and the action folds the sum into the field once (RFC 1624's
+ * HC' = ~(~HC + ~m + m')).  No division and no branch on the way.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -75,16 +75,50 @@ void xl_csum_replace(struct xl_ctx *x, bool odd)
 {
 	struct xl_buf *b = &x->b;
 
-	EMIT(b, ALU64_IMM(BPF_MOD, R0, CSUM_MOD));
-	EMIT(b, NEG64(R0));
-	EMIT(b, ALU64_IMM(BPF_ADD, R0, CSUM_MOD));	/* 0xffff - old */
-	EMIT(b, ALU64_IMM(BPF_MOD, R5, CSUM_MOD));
+	/*
+	 * ~old + new, each first folded to 33 bits ((v & 0xffffffff) +
+	 * (v >> 32), congruent modulo 0xffff as 2^32 == 1), so that the
+	 * running sum never overflows 64 bits: no carry to bring around,
+	 * no branch (a compare would make the kernel verifier track the sum
+	 * precisely and stop pruning), no division.
+	 */
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R5, FP_TMP));	/* new, parked */
+	EMIT(b, ALU64_IMM(BPF_XOR, R0, -1));		/* ~old */
+	EMIT(b, MOV64_REG(R5, R0));
+	EMIT(b, ALU64_IMM(BPF_RSH, R5, 32));
+	EMIT(b, MOV32_REG(R0, R0));
 	EMIT(b, ALU64_REG(BPF_ADD, R0, R5));
-	if (odd)
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R0, FP_TMP2));
+	EMIT(b, LDX_MEM(BPF_DW, R0, x->fb, FP_TMP));
+	EMIT(b, MOV64_REG(R5, R0));
+	EMIT(b, ALU64_IMM(BPF_RSH, R5, 32));
+	EMIT(b, MOV32_REG(R0, R0));
+	EMIT(b, ALU64_REG(BPF_ADD, R0, R5));
+	EMIT(b, LDX_MEM(BPF_DW, R5, x->fb, FP_TMP2));
+	EMIT(b, ALU64_REG(BPF_ADD, R0, R5));		/* < 2^35 */
+	if (odd)	/* x 2^8: the bytes sit one byte off the words */
 		EMIT(b, ALU64_IMM(BPF_LSH, R0, 8));
 	EMIT(b, LDX_MEM(BPF_DW, R5, x->fb, FP_CSUM));
 	EMIT(b, ALU64_REG(BPF_ADD, R5, R0));
 	EMIT(b, STX_MEM(BPF_DW, x->fb, R5, FP_CSUM));
+}
+
+/* r0 = r0 folded from a 64-bit ones'-complement sum to 16 bits (r5 is
+ * scratch). */
+static void csum_fold(struct xl_ctx *x)
+{
+	struct xl_buf *b = &x->b;
+
+	EMIT(b, MOV64_REG(R5, R0));
+	EMIT(b, ALU64_IMM(BPF_RSH, R5, 32));
+	EMIT(b, MOV32_REG(R0, R0));
+	EMIT(b, ALU64_REG(BPF_ADD, R0, R5));		/* < 2^33 */
+	for (int i = 0; i < 3; i++) {			/* < 2^17, 2^16+.., 2^16 */
+		EMIT(b, MOV64_REG(R5, R0));
+		EMIT(b, ALU64_IMM(BPF_RSH, R5, 16));
+		EMIT(b, ALU64_IMM(BPF_AND, R0, 0xffff));
+		EMIT(b, ALU64_REG(BPF_ADD, R0, R5));
+	}
 }
 
 /* r0 = the map value of a one-entry map, or jump to l_internal. */
@@ -257,13 +291,13 @@ static void fix_lengths(struct xl_ctx *x, bool v6)
 	EMIT(b, MOV64_REG(R5, R3));
 	EMIT(b, ALU64_IMM(BPF_ADD, R5, 8 + RC_HDR_LEN));
 	EMIT(b, BSWAP_BE(R5, 16));
-	EMIT(b, STX_MEM(BPF_DW, x->fb, R5, FP_TMP));
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R5, FP_LENNEW));
 	EMIT(b, LDX_MEM(BPF_H, R0, R2, udp_len));
 	EMIT(b, STX_MEM(BPF_H, R2, R5, udp_len));
-	EMIT(b, STX_MEM(BPF_DW, x->fb, R0, FP_TMP2));
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R0, FP_LENOLD));
 	xl_csum_replace(x, false);
-	EMIT(b, LDX_MEM(BPF_DW, R0, x->fb, FP_TMP2));
-	EMIT(b, LDX_MEM(BPF_DW, R5, x->fb, FP_TMP));
+	EMIT(b, LDX_MEM(BPF_DW, R0, x->fb, FP_LENOLD));
+	EMIT(b, LDX_MEM(BPF_DW, R5, x->fb, FP_LENNEW));
 	xl_csum_replace(x, false);
 	{
 		int c = xl_ctx_reg(x, R1);
@@ -310,51 +344,60 @@ static void fix_checksum(struct xl_ctx *x)
 	EMIT(b, LDX_MEM(BPF_H, R5, R8, -8 + 6));
 	JMP_TO(b, JMP_IMM(BPF_JNE, R5, 0), l_go);
 	/* 0 means "no checksum" over IPv4 (RFC 768); keep it that way. */
-	EMIT(b, LDX_MEM(BPF_DW, R0, x->fb, FP_IPV));
+	xl_ptr_slot(x, FP_IPV, R0);	/* the stack's copy: known exactly */
 	JMP_TO(b, JMP_IMM(BPF_JEQ, R0, 4), l_done);
 	xl_bind(b, l_go);
+	/* HC' = ~(~HC + sum of (~m + m')), RFC 1624, folded to 16 bits */
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R5, FP_TMP));
 	EMIT(b, LDX_MEM(BPF_DW, R0, x->fb, FP_CSUM));
-	EMIT(b, ALU64_IMM(BPF_MOD, R0, CSUM_MOD));
-	EMIT(b, NEG64(R5));
-	EMIT(b, ALU64_IMM(BPF_ADD, R5, CSUM_MOD));	/* ~HC */
+	csum_fold(x);
+	EMIT(b, LDX_MEM(BPF_DW, R5, x->fb, FP_TMP));
+	EMIT(b, ALU64_IMM(BPF_XOR, R5, 0xffff));	/* ~HC */
 	EMIT(b, ALU64_REG(BPF_ADD, R0, R5));
-	EMIT(b, ALU64_IMM(BPF_MOD, R0, CSUM_MOD));
-	EMIT(b, NEG64(R0));
-	EMIT(b, ALU64_IMM(BPF_ADD, R0, CSUM_MOD));	/* never 0 */
+	csum_fold(x);
+	EMIT(b, ALU64_IMM(BPF_XOR, R0, 0xffff));
+	/* UDP sends a computed 0 as 0xffff: 0 means "no checksum". */
+	EMIT(b, JMP_IMM(BPF_JNE, R0, 0));
+	b->insns[b->n - 1].off = 1;
+	EMIT(b, MOV64_IMM(R0, 0xffff));
 	EMIT(b, STX_MEM(BPF_H, R8, R0, -8 + 6));
 	xl_bind(b, l_done);
 }
 
-/* Exchange n bytes at offsets a and c of r2, 4 or 2 bytes at a time. */
-static void swap_bytes(struct xl_ctx *x, int a, int c, int n)
+/* Exchange n bytes at offsets a and c of base, 4 or 2 bytes at a time. */
+static void swap_bytes(struct xl_ctx *x, int base, int a, int c, int n)
 {
 	struct xl_buf *b = &x->b;
 
 	for (int i = 0; i < n;) {
 		int sz = n - i >= 4 ? BPF_W : BPF_H, w = sz == BPF_W ? 4 : 2;
 
-		EMIT(b, LDX_MEM(sz, R3, R2, a + i));
-		EMIT(b, LDX_MEM(sz, R4, R2, c + i));
-		EMIT(b, STX_MEM(sz, R2, R4, a + i));
-		EMIT(b, STX_MEM(sz, R2, R3, c + i));
+		EMIT(b, LDX_MEM(sz, R3, base, a + i));
+		EMIT(b, LDX_MEM(sz, R4, base, c + i));
+		EMIT(b, STX_MEM(sz, base, R4, a + i));
+		EMIT(b, STX_MEM(sz, base, R3, c + i));
 		i += w;
 	}
 }
 
-/* The reply goes back where the message came from: swap the MAC and IP
+/*
+ * The reply goes back where the message came from: swap the MAC and IP
  * addresses, the UDP ports and the R-message ranks.  Swapping two aligned
- * fields leaves every ones'-complement sum unchanged. */
+ * fields leaves every ones'-complement sum unchanged.  Addressed from r8,
+ * the R header, whose distance from the frame's start (hdr) the kernel
+ * verifier knows on each IP version's path, so nothing is reloaded.
+ */
 static void swap_addresses(struct xl_ctx *x, bool v6)
 {
 	int hdr = v6 ? 14 + 40 + 8 : 14 + 20 + 8;
 
-	swap_bytes(x, 0, 6, 6);
+	swap_bytes(x, R8, -hdr + 0, -hdr + 6, 6);
 	if (v6)
-		swap_bytes(x, 14 + 8, 14 + 24, 16);
+		swap_bytes(x, R8, -hdr + 14 + 8, -hdr + 14 + 24, 16);
 	else
-		swap_bytes(x, 14 + 12, 14 + 16, 4);
-	swap_bytes(x, hdr - 8, hdr - 6, 2);
-	swap_bytes(x, hdr + RC_WOFF_SRC, hdr + RC_WOFF_DST, 4);
+		swap_bytes(x, R8, -hdr + 14 + 12, -hdr + 14 + 16, 4);
+	swap_bytes(x, R8, -8, -6, 2);
+	swap_bytes(x, R8, RC_WOFF_SRC, RC_WOFF_DST, 4);
 }
 
 /* r2 = data, known to reach past the R header of an IPv4/6 packet. */
@@ -383,7 +426,9 @@ static void finish_sending(struct xl_ctx *x, bool reply)
 		if (v6)
 			xl_bind(b, l_v6);
 		else {
-			EMIT(b, LDX_MEM(BPF_DW, R0, x->fb, FP_IPV));
+			/* From the stack even in loop mode: the kernel
+			 * verifier must tie each path to its IP version. */
+			xl_ptr_slot(x, FP_IPV, R0);
 			JMP_TO(b, JMP_IMM(BPF_JEQ, R0, 6), l_v6);
 		}
 		if (x->plan.edits) {
@@ -393,10 +438,8 @@ static void finish_sending(struct xl_ctx *x, bool reply)
 			}
 			fix_checksum(x);
 		}
-		if (reply) {
-			load_data_checked(x, v6);
+		if (reply)
 			swap_addresses(x, v6);
-		}
 		JMP_TO(b, JA(), l_stats);
 	}
 	xl_bind(b, l_stats);
@@ -463,6 +506,7 @@ void xl_resize(struct xl_ctx *x, uint32_t pc, int d)
 	EMIT(b, STX_MEM(BPF_DW, x->fb, R4, FP_TMP2));		/* current */
 
 	/* for (i = new; i < cur; i++) csum -= byte[i] (x 2^8 if i is odd) */
+	EMIT(b, MOV64_IMM(R1, 0));
 	xl_bind(b, l_loop);
 	JMP_TO(b, JMP_REG(BPF_JGE, R5, R4), l_done);
 	EMIT(b, MOV64_REG(R0, R5));
@@ -476,14 +520,17 @@ void xl_resize(struct xl_ctx *x, uint32_t pc, int d)
 	EMIT(b, ALU64_IMM(BPF_AND, R2, 1));
 	EMIT(b, ALU64_IMM(BPF_LSH, R2, 3));
 	EMIT(b, ALU64_REG(BPF_LSH, R3, R2));
+	/* 0xffff - v is -v modulo 0xffff; these stay small, so a plain sum
+	 * in r1 holds them, with no carry (and no branch) in the loop. */
 	EMIT(b, NEG64(R3));
 	EMIT(b, ALU64_IMM(BPF_ADD, R3, CSUM_MOD));
-	EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_CSUM));
-	EMIT(b, ALU64_REG(BPF_ADD, R2, R3));
-	EMIT(b, STX_MEM(BPF_DW, x->fb, R2, FP_CSUM));
+	EMIT(b, ALU64_REG(BPF_ADD, R1, R3));
 	EMIT(b, ALU64_IMM(BPF_ADD, R5, 1));
 	JMP_TO(b, JA(), l_loop);
 	xl_bind(b, l_done);
+	EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_CSUM));
+	EMIT(b, ALU64_REG(BPF_ADD, R2, R1));
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R2, FP_CSUM));
 
 	EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_TMP));
 	EMIT(b, LDX_MEM(BPF_DW, R3, x->fb, FP_TMP2));

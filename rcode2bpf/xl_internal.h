@@ -45,6 +45,8 @@
 #define FP_LOOPACT	(-448)	/* how the callback ended, XL_END_* */
 #define FP_FRAMEPTR	(-456)	/* the loop frame (map value + 512) */
 #define FP_ITER		(-464)	/* inline loops: back edges taken */
+#define FP_LENOLD	(-472)	/* fix_lengths: the old UDP length field */
+#define FP_LENNEW	(-480)	/* fix_lengths: the new one */
 #define CB_PARENT	(-8)	/* in the callback's own stack: main's r10 */
 #define XL_FRAME_SIZE	512
 
