@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * bench.h - what the benchmarks in bench/ share: loading the programs
+ * under comparison, building the frames they run on, and summarising
+ * samples.
+ *
+ * A benchmark compares candidates, each an XDP program fd plus the frame
+ * it is measured on.  Where the program comes from does not matter to the
+ * measuring code:
+ *
+ *	bench_load_embedded("echo.bpf.o", 0, &fd)	a C baseline (bpf/ref/)
+ *	rcode_bench_load_xlate("examples/echo.r", &fd)	a translated handler
+ *
+ * and the frame comes from the R-code handler the candidate implements
+ * (its portal), so a C baseline and the translation of the same handler
+ * run on identical bytes.
+ */
+#ifndef RC_BENCH_H
+#define RC_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "rcode.h"
+
+#define BENCH_FRAME_MAX		2048
+
+/*
+ * The hook for the translator: load the R-code handler at 'path' (text or
+ * binary), translate it to eBPF and load the result into the kernel as an
+ * XDP program with its maps, ready for BPF_PROG_TEST_RUN or for attaching.
+ * On success *prog_fd stays valid until the process exits.  Returns 0 or a
+ * negative errno after printing the reason to stderr.  bench/xlate.c holds
+ * the implementation; until rcode2bpf lands it returns -EOPNOTSUPP
+ * ("translator not available yet").
+ */
+int rcode_bench_load_xlate(const char *path, int *prog_fd);
+
+/*
+ * Load an object embedded from bpf/ (e.g. "echo.bpf.o") and return the fd
+ * of its first program.  port, if not 0, replaces the R-message port in
+ * .rodata (the const volatile rc_port) before the load.  The object stays
+ * loaded until the process exits.
+ */
+int bench_load_embedded(const char *obj, uint16_t port, int *prog_fd);
+
+/* The same for an object file on disk (variants of a baseline). */
+int bench_load_file(const char *path, uint16_t port, int *prog_fd);
+
+/* Assemble and verify an R-code text file; *out is the program.  Prints
+ * the diagnostics and returns -EINVAL when it does not verify. */
+int bench_load_rcode(const char *path, struct rc_prog **out);
+
+/* The two ends of a frame.  Addresses in network order. */
+struct bench_ends {
+	bool ipv6;
+	uint8_t smac[6], dmac[6];
+	uint8_t saddr[16], daddr[16];	/* IPv4 uses the first 4 bytes */
+	uint16_t sport, dport;		/* host order */
+};
+
+/* Default ends: 198.18.0.1 -> 198.18.0.2 or 2001:2::1 -> 2001:2::2,
+ * from and to port RC_UDP_PORT (so that a reply is again a message for
+ * the handler when the same frame runs again), benchmarking addresses
+ * (RFC 2544, RFC 5180). */
+void bench_ends_default(struct bench_ends *e, bool ipv6);
+
+/* Ethernet + IP + UDP (valid checksums) carrying msg; returns the frame's
+ * length, or 0 when it does not fit in size bytes. */
+size_t bench_frame(uint8_t *f, size_t size, const struct rc_msg *msg,
+		   const struct bench_ends *e);
+
+/* A message for prog's portal with an 8-byte payload holding 'word'. */
+void bench_msg(struct rc_msg *m, const struct rc_prog *prog, uint32_t tag,
+	       uint64_t word);
+
+/*
+ * Order statistics of n samples (v is sorted in place), and a 95%
+ * confidence interval of the median that assumes nothing about the
+ * distribution: the order statistics n/2 -+ 0.98 sqrt(n) (a binomial
+ * argument; it needs n >= 6 to exist and is [min, max] below).
+ */
+struct bench_summary {
+	size_t n;
+	double min, p25, median, p75, max, mean;
+	double p90, p99, p999;
+	double ci_lo, ci_hi;
+};
+void bench_summarize(double *v, size_t n, struct bench_summary *s);
+/* Interquartile range relative to the median: how much samples vary. */
+double bench_rel_iqr(const struct bench_summary *s);
+/* Half the confidence interval relative to the median: how well the
+ * median is known.  Repeating until this is small is "until stable". */
+double bench_rel_ci(const struct bench_summary *s);
+
+/* Seconds on CLOCK_MONOTONIC. */
+double bench_now(void);
+
+#endif /* RC_BENCH_H */
