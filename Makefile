@@ -76,7 +76,7 @@ $(BUILD)/%.o: %.c
 # Userspace objects that include the embedded-object index need it first.
 $(ULIB_OBJS) $(LOADER_OBJS) $(TEST_SRCS:%.c=$(BUILD)/%.o): $(BUILD)/bpf/embedded.h
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h)
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h bpf/ref/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

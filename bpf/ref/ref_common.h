@@ -148,6 +148,10 @@ static __always_inline int ref_parse(struct xdp_md *ctx, __u16 portal,
 	 * unsigned, so a tot_len below the IP header is a huge value that
 	 * the frame check below rejects. */
 	ulen = bpf_ntohs(udp->len);
+	/* Linux 6.1's verifier loses a value's range through a byte swap and
+	 * then refuses the pointer arithmetic below; the mask restores it.
+	 * In asm because clang knows it changes nothing and drops it. */
+	asm volatile("%0 &= 0xffff" : "+r"(ulen));
 	if (ulen > l4len || (void *)udp + ulen > data_end)
 		return -1;
 	if (rh->magic != bpf_htons(RC_ABI_MAGIC) ||
