@@ -24,7 +24,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench: needs root (BPF_PROG_TEST_RUN, XDP, network namespaces)" >&2
 	exit 2
 fi
-for b in bench_prog bench_rtt bench_report; do
+for b in bench_prog bench_rtt bench_report bench_install; do
 	[ -x "$build/bench/$b" ] || {
 		echo "bench: $build/bench/$b is missing: make bench" >&2
 		exit 2
@@ -40,6 +40,8 @@ mkdir -p "$out"
 echo "== XDP programs under BPF_PROG_TEST_RUN"
 # shellcheck disable=SC2086	# word splitting of the extra options is wanted
 "$build/bench/bench_prog" --json "$tmp/prog.json" ${BENCH_PROG_ARGS:-}
+echo "== install latency"
+"$build/bench/bench_install" --md "$tmp/install.md" --json "$out/install.json"
 echo "== round trip over veth"
 # shellcheck disable=SC2086
 sh bench/rtt.sh "$build" "$tmp" ${BENCH_RTT_ARGS:-}
@@ -70,5 +72,6 @@ UdpInCsumErrors).  A NIC's peer on a real wire always sends complete
 checksums.
 NOTE
 )"
+{ echo; cat "$tmp/install.md"; } >>"$out/results.md"
 gnuplot -e "data='$tmp'; out='$out'" bench/plot.gp
-echo "bench: results in $out/: results.md results.json prog.png rtt.png"
+echo "bench: results in $out/: results.md results.json install.json prog.png rtt.png"
