@@ -59,8 +59,9 @@ struct rc_handler_stats {
 	__u64 last_fault_pc;	/* pc of this CPU's most recent fault */
 	__u64 last_fault_code;
 	__u64 last_fault_ns;	/* bpf_ktime_get_ns() of it, 0 if none */
-	__u64 not_for_us;	/* packets seen standalone that were not R-messages
-				 * for this handler's portal (passed untouched) */
+	__u64 not_for_us;	/* packets the handler saw that were not well-formed
+				 * R-messages (passed untouched); behind the
+				 * dispatcher none arrive */
 };
 
 /* ---- dispatcher statistics (a per-CPU array with one entry) ------------- */
@@ -83,6 +84,8 @@ struct rc_dispatch_stats {
  *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/state  data area (BTF: named slots)
  *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/stats  struct rc_handler_stats
  *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/win-<name>  mmapable window
+ *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/rcode  the handler's .rbin, frozen
+ *                                                 (for status, stats, replace)
  */
 #define RC_PIN_ROOT	"/sys/fs/bpf/rcode"
 

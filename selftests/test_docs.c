@@ -361,7 +361,8 @@ static void check_xlate(void)
 		F(FP_HDROFF), F(FP_IPV), F(FP_CSUM), F(FP_CNT), F(FP_KEY),
 		F(FP_SNAP), F(FP_ORIGLEN), F(FP_FCODE),
 		F(FP_FPC), F(FP_TMP), F(FP_TMP2), F(FP_XDPCTX), F(FP_STATE),
-		F(FP_RESUME), F(FP_LOOPACT), F(FP_FRAMEPTR),
+		F(FP_RESUME), F(FP_LOOPACT), F(FP_FRAMEPTR), F(FP_ITER),
+		F(FP_LENOLD), F(FP_LENNEW),
 #undef F
 	};
 	char *doc = read_doc("docs/xlate.md"), what[128], name[48], off[16];
