@@ -211,6 +211,17 @@ for mode in native skb; do
 	expect_eq "$m: b: window hits+0 == messages sent" \
 		"$(jget "$tmp/win.json" 'd["values"][0]')" "$(kv "$tmp/send.out" sent)"
 	expect_eq "$m: b: window hits+1 == last tag" "$(jget "$tmp/win.json" 'd["values"][1]')" 7
+	# The maps carry BTF: bpftool shows the handler's own names.
+	bpftool map dump pinned /sys/fs/bpf/rcode/"$vb"/portal-1/state >"$tmp/bt.json" 2>&1
+	expect_eq "$m: b: bpftool shows the data area by name (total)" \
+		"$(jget "$tmp/bt.json" 'd[0]["value"]["total"]')" "$(kv "$tmp/send.out" sent)"
+	bpftool map dump pinned /sys/fs/bpf/rcode/"$vb"/portal-1/win-hits >"$tmp/bt.json" 2>&1
+	expect_eq "$m: b: bpftool shows the window by name (hits)" \
+		"$(jget "$tmp/bt.json" 'd[0]["value"]["hits"][1]')" 7
+	bpftool map dump pinned /sys/fs/bpf/rcode/"$vb"/portal-1/stats >"$tmp/bt.json" 2>&1
+	expect_eq "$m: b: bpftool shows the statistics by field (drop)" \
+		"$(jget "$tmp/bt.json" 'sum(c["value"]["drop"] for c in d[0]["values"])')" \
+		"$(kv "$tmp/send.out" sent)"
 	expect_eq "$m: b: the reader saw it climb (increasing, several samples)" \
 		"$(jget "$tmp/win.json" 'len(d["samples"]) >= 3 and all(a["values"][0] <= b["values"][0] for a, b in zip(d["samples"], d["samples"][1:]))')" true
 	rlb -j stats "$vb" --portal 1 >"$tmp/stats.json" 2>&1
