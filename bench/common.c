@@ -14,50 +14,10 @@
 #include <bpf/libbpf.h>
 #include "bench.h"
 #include "embedded.h"
+#include "librcode.h"
 #include "rc_diag.h"
 
 /* ---- loading --------------------------------------------------------------- */
-
-/* Set the const volatile __u16 'var' in .rodata, found through BTF. */
-static int set_rodata_u16(struct bpf_object *bo, const char *var, uint16_t v)
-{
-	struct btf *btf = bpf_object__btf(bo);
-	const struct btf_var_secinfo *vs;
-	const struct btf_type *sec;
-	struct bpf_map *map;
-	const void *init;
-	uint8_t *data;
-	size_t size;
-	int id, err;
-
-	map = bpf_object__find_map_by_name(bo, ".rodata");
-	if (!map || !btf)
-		return -ENOENT;
-	init = bpf_map__initial_value(map, &size);
-	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
-	if (!init || id < 0)
-		return -ENOENT;
-	sec = btf__type_by_id(btf, id);
-	vs = btf_var_secinfos(sec);
-	for (int i = 0; i < btf_vlen(sec); i++, vs++) {
-		const struct btf_type *t = btf__type_by_id(btf, vs->type);
-
-		if (strcmp(btf__name_by_offset(btf, t->name_off), var))
-			continue;
-		if (vs->size != sizeof(v) || vs->offset + sizeof(v) > size)
-			return -EINVAL;
-		/* libbpf 1.1 hands out a const view: change a copy. */
-		data = malloc(size);
-		if (!data)
-			return -ENOMEM;
-		memcpy(data, init, size);
-		memcpy(data + vs->offset, &v, sizeof(v));
-		err = bpf_map__set_initial_value(map, data, size);
-		free(data);
-		return err;
-	}
-	return -ENOENT;
-}
 
 static int load_object(struct bpf_object *bo, const char *name,
 		       uint16_t port, int *prog_fd)
@@ -69,7 +29,7 @@ static int load_object(struct bpf_object *bo, const char *name,
 		fprintf(stderr, "%s: %s\n", name, strerror(-err));
 		return err;
 	}
-	if (port && (err = set_rodata_u16(bo, "rc_port", port))) {
+	if (port && (err = rcode_object_set_rodata_u16(bo, "rc_port", port))) {
 		fprintf(stderr, "%s: cannot set rc_port: %s\n", name,
 			strerror(-err));
 		bpf_object__close(bo);

@@ -436,7 +436,8 @@ int rcode_dispatch_query(const char *ifname, struct rcode_dispatch_info *info)
 
 /* ---- attach, detach ----------------------------------------------------- */
 
-static int rc_set_port(struct bpf_object *obj, __u16 port)
+int rcode_object_set_rodata_u16(struct bpf_object *obj, const char *var,
+				__u16 value)
 {
 	const struct btf *btf = bpf_object__btf(obj);
 	struct bpf_map *rodata;
@@ -452,16 +453,17 @@ static int rc_set_port(struct bpf_object *obj, __u16 port)
 		  : -ENOENT;
 	if (!init || sec < 0)
 		return -ENOENT;
-	err = rc_datasec_var(btf, sec, RC_PORT_VAR, &off, &size);
+	err = rc_datasec_var(btf, sec, var, &off, &size);
 	if (err)
 		return err;
-	if (size != sizeof(port) || off + size > sz)
+	if (size != sizeof(value) || off + size > sz)
 		return -EINVAL;
+	/* libbpf 1.1 hands out a const view: change a copy. */
 	buf = malloc(sz);
 	if (!buf)
 		return -ENOMEM;
 	memcpy(buf, init, sz);
-	memcpy((char *)buf + off, &port, sizeof(port));
+	memcpy((char *)buf + off, &value, sizeof(value));
 	err = bpf_map__set_initial_value(rodata, buf, sz);
 	free(buf);
 	return err;
@@ -514,7 +516,7 @@ static int rc_load_attach(const char *ifname, int ifindex,
 	err = bpf_program__set_expected_attach_type(
 		bpf_object__find_program_by_name(obj, RC_DISPATCH_NAME), 0);
 	if (!err)
-		err = rc_set_port(obj, port);
+		err = rcode_object_set_rodata_u16(obj, RC_PORT_VAR, port);
 	if (err) {
 		pr_warn("cannot prepare %s: %s\n", RC_DISPATCH_OBJ,
 			strerror(-err));
