@@ -766,19 +766,17 @@ static int successors(const struct rc_prog *p, uint32_t pc, uint32_t s[2])
 	return n;
 }
 
-int rc_xlate_plan(const struct rc_prog *p, const struct rc_verinfo *vi,
-		  struct rc_xlate_plan *plan, struct rc_diags *d)
+/* The plan, and in maxc[pc] (RC_CODE_MAX + 1 zeroed entries) the most
+ * instructions any run executes before pc when the handler has no loops. */
+static int make_plan(const struct rc_prog *p, const struct rc_verinfo *vi,
+		     struct rc_xlate_plan *plan, uint32_t *maxc)
 {
-	uint32_t *maxc = calloc(RC_CODE_MAX + 1, sizeof(*maxc));
 	bool *mf_after = calloc(RC_CODE_MAX + 1, sizeof(*mf_after));
 	int err = 0;
 
 	memset(plan, 0, sizeof(*plan));
-	if (!maxc || !mf_after) {
-		err = -ENOMEM;
-		goto out;
-	}
-	(void)d;
+	if (!mf_after)
+		return -ENOMEM;
 	if (vi->has_loop) {
 		/* Any instruction may be the one the budget stops, so every
 		 * edit may be followed by a fault. */
@@ -837,8 +835,21 @@ int rc_xlate_plan(const struct rc_prog *p, const struct rc_verinfo *vi,
 	if (plan->budget_checks)
 		plan->loops = true;
 out:
-	free(maxc);
 	free(mf_after);
+	return err;
+}
+
+int rc_xlate_plan(const struct rc_prog *p, const struct rc_verinfo *vi,
+		  struct rc_xlate_plan *plan, struct rc_diags *d)
+{
+	uint32_t *maxc = calloc(RC_CODE_MAX + 1, sizeof(*maxc));
+	int err;
+
+	(void)d;
+	if (!maxc)
+		return -ENOMEM;
+	err = make_plan(p, vi, plan, maxc);
+	free(maxc);
 	return err;
 }
 
@@ -884,9 +895,6 @@ int rc_xlate(const struct rc_prog *p, const struct rc_verinfo *vi,
 
 	memset(out, 0, sizeof(*out));
 	x.port = opts && opts->udp_port ? opts->udp_port : RC_UDP_PORT;
-	err = rc_xlate_plan(p, vi, &x.plan, d);
-	if (err)
-		return err;
 	x.pc_label = calloc(RC_CODE_MAX + 1, sizeof(int));
 	x.maxc = calloc(RC_CODE_MAX + 1, sizeof(uint32_t));
 	x.rc_to_bpf = malloc((RC_CODE_MAX + 1) * sizeof(uint32_t));
@@ -894,20 +902,15 @@ int rc_xlate(const struct rc_prog *p, const struct rc_verinfo *vi,
 		err = -ENOMEM;
 		goto out;
 	}
+	err = make_plan(p, vi, &x.plan, x.maxc);
+	if (err)
+		goto out;
 	memset(x.rc_to_bpf, 0xff, (RC_CODE_MAX + 1) * sizeof(uint32_t));
 	for (uint32_t pc = 0; pc < p->ninsns; pc += rc_insn_slots(&p->insns[pc])) {
-		uint32_t s[2];
-		int n = successors(p, pc, s);
-
 		if (p->insns[pc].op == RC_OP_resize)
 			x.has_resize = true;
 		if (p->insns[pc].op == RC_OP_ldl && vi->reachable[pc])
 			x.locals_read |= 1u << p->insns[pc].imm;
-		if (!vi->reachable[pc])
-			continue;
-		for (int i = 0; i < n; i++)
-			if (x.maxc[s[i]] < x.maxc[pc] + 1)
-				x.maxc[s[i]] = x.maxc[pc] + 1;
 	}
 	x.fb = R10;
 	x.loop = x.plan.loops;
