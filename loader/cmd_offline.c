@@ -453,11 +453,11 @@ static int build_message(const struct run_opts *o, const struct rc_prog *prog,
 	    o->seq > UINT32_MAX || (o->portal != UINT64_MAX && o->portal > UINT16_MAX))
 		return fail(EXIT_USAGE, "run: src, dst, tag and seq are 32-bit, portal 16-bit");
 	if (o->payload) {
-		size_t len;
+		char err[160];
 
-		if (payload_parse(o->payload, m->payload, RC_PAYLOAD_MAX, &len, &why))
-			return fail(EXIT_USAGE, "run: --payload %s: %s", o->payload, why);
-		m->hdr.len = len;
+		if (rc_payload_parse(o->payload, m->payload, &m->hdr.len, err,
+				     sizeof(err)))
+			return fail(EXIT_USAGE, "run: --payload %s: %s", o->payload, err);
 	}
 	return EXIT_OK;
 }

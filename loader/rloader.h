@@ -39,11 +39,6 @@ int write_file(const char *path, const void *buf, size_t len);
 int handler_load(const char *path, bool verify, struct rc_prog **progp,
 		 struct rc_verinfo *info, struct rc_diags *d);
 
-/* Payloads and word lists as written on the command line and in test
- * cases: "hex:0a0b..", "u64:1,2", "u32:..", "u16:..", "u8:..", "zero:N",
- * "str:text".  Returns 0 or -EINVAL with *err set. */
-int payload_parse(const char *spec, uint8_t *buf, size_t max, size_t *len,
-		  const char **err);
 /* "NAME=V,V" or "NAME+K=V" assignments to a data area or a window. */
 int state_assign(const struct rc_prog *prog, uint64_t *state,
 		 const char *spec, const char **err);

@@ -132,57 +132,6 @@ static bool check_name(struct asm_ctx *c, const char *s, uint32_t col,
 	return true;
 }
 
-/*
- * Parse a number: decimal, 0x hex or 0b binary, optional '-'.  Anything in
- * [-2^63, 2^64) is accepted and returned as its 64-bit pattern; *neg says
- * whether a '-' was written, so callers can judge signed ranges.
- */
-static bool parse_number(const char *s, uint64_t *out, bool *neg)
-{
-	int base = 10;
-	uint64_t v = 0;
-	const char *p = s;
-
-	*neg = false;
-	if (*p == '-') {
-		*neg = true;
-		p++;
-	}
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-		base = 16;
-		p += 2;
-	} else if (p[0] == '0' && (p[1] == 'b' || p[1] == 'B')) {
-		base = 2;
-		p += 2;
-	}
-	if (!*p)
-		return false;
-	for (; *p; p++) {
-		int dig;
-
-		if (*p == '_')	/* 0xffff_ffff reads better */
-			continue;
-		if (isdigit((unsigned char)*p))
-			dig = *p - '0';
-		else if (isxdigit((unsigned char)*p))
-			dig = tolower((unsigned char)*p) - 'a' + 10;
-		else
-			return false;
-		if (dig >= base)
-			return false;
-		if (v > (UINT64_MAX - dig) / base)
-			return false;
-		v = v * base + dig;
-	}
-	if (*neg) {
-		if (v > (uint64_t)INT64_MAX + 1)
-			return false;
-		v = -v;
-	}
-	*out = v;
-	return true;
-}
-
 static struct constant *find_const(struct asm_ctx *c, const char *name)
 {
 	for (size_t i = 0; i < c->nconsts; i++)
@@ -231,7 +180,7 @@ static bool value_of(struct asm_ctx *c, const char *s, uint32_t col,
 		*neg = (int64_t)k->value < 0;
 		return true;
 	}
-	if (!parse_number(s, v, neg)) {
+	if (!rc_parse_number(s, v, neg)) {
 		asm_error(c, col, "'%s' is not a number", s);
 		return false;
 	}
@@ -358,7 +307,7 @@ static void encode_raw(struct asm_ctx *c, struct pending *p)
 			tok++;
 		for (char *e = tok + strlen(tok); e > tok && isspace((unsigned char)e[-1]);)
 			*--e = '\0';
-		if (n == 4 || !parse_number(tok, &f[n], &neg)) {
+		if (n == 4 || !rc_parse_number(tok, &f[n], &neg)) {
 			asm_error(c, p->operand_col, ".insn takes OP, A, RSVD, IMM");
 			return;
 		}

@@ -224,6 +224,20 @@ int rc_disasm(const struct rc_prog *prog, const struct rc_disasm_opts *opts,
 int rc_insn_format(const struct rc_prog *prog, uint32_t pc, char *buf,
 		   size_t size);
 
+/* ---- numbers and payloads as written (assembler, cases, rloader) -------- */
+/* Decimal, 0x hexadecimal or 0b binary, an optional '-', '_' between
+ * digits.  Values from -2^63 to 2^64-1, negative ones taken modulo 2^64;
+ * *neg (may be NULL) says whether '-' was written. */
+bool rc_parse_number(const char *s, uint64_t *v, bool *neg);
+/* A number that fits bits bits: unsigned, or signed when written with
+ * '-'; *v holds its low bits bits. */
+bool rc_parse_width(const char *s, unsigned int bits, uint64_t *v);
+/* A payload: "hex:0a0b..", "u8:1,2", "u16:..", "u32:..", "u64:.."
+ * (little-endian), "str:TEXT", "zero:N", or "" for none.  Fills
+ * buf[RC_PAYLOAD_MAX] and *len; -EINVAL with the reason in err. */
+int rc_payload_parse(const char *spec, uint8_t *buf, uint16_t *len,
+		     char *err, size_t errsize);
+
 /* ---- the verifier ------------------------------------------------------- */
 /* What the verifier learned, for backends: stack depth before each pc
  * (-1 where unreachable) and the basic-block leaders. */

@@ -83,72 +83,6 @@ static const char *num(char buf[32], uint64_t v)
 	return buf;
 }
 
-/*
- * A number as case files write it: decimal, 0x hexadecimal or 0b binary,
- * with an optional '-' (taken modulo 2^64) and '_' between digits.
- */
-static bool parse_num(const char *s, uint64_t *out, bool *negp)
-{
-	uint64_t v = 0;
-	unsigned int base = 10;
-	bool neg = false, any = false;
-
-	if (*s == '-') {
-		neg = true;
-		s++;
-	}
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	} else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) {
-		base = 2;
-		s += 2;
-	}
-	for (; *s; s++) {
-		unsigned int d;
-
-		if (*s == '_' && any)
-			continue;
-		if (*s >= '0' && *s <= '9')
-			d = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			d = *s - 'a' + 10;
-		else if (*s >= 'A' && *s <= 'F')
-			d = *s - 'A' + 10;
-		else
-			return false;
-		if (d >= base || v > (UINT64_MAX - d) / base)
-			return false;
-		v = v * base + d;
-		any = true;
-	}
-	if (!any || (neg && v > (uint64_t)INT64_MAX + 1))
-		return false;
-	*out = neg ? -v : v;
-	if (negp)
-		*negp = neg;
-	return true;
-}
-
-/* A number that fits 'bits' bits, unsigned or (written with '-') signed. */
-static bool parse_width(const char *s, unsigned int bits, uint64_t *out)
-{
-	uint64_t v, max = bits == 64 ? UINT64_MAX : ((uint64_t)1 << bits) - 1;
-	bool neg;
-
-	if (!parse_num(s, &v, &neg))
-		return false;
-	if (bits < 64) {
-		if (neg && (int64_t)v < -(int64_t)((max >> 1) + 1))
-			return false;
-		if (!neg && v > max)
-			return false;
-		v &= max;
-	}
-	*out = v;
-	return true;
-}
-
 /* Make room for element n of array arr; 0 or -ENOMEM (arr unchanged).
  * The arrays here are short: growing by one keeps it simple. */
 #define GROW(arr, n)							\
@@ -195,96 +129,13 @@ static int perr(struct parser *p, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/*
- * Payload as written: "hex:0a0b..", "u8:1,2", "u16:..", "u32:..",
- * "u64:..", "zero:N", or nothing for an empty payload.
- */
+/* A payload as written (rc_payload_parse), with the case's line. */
 static int parse_payload(struct parser *p, const char *s, struct rc_msg *m)
 {
-	unsigned int bits = 0;
-	uint32_t len = 0;
-	const char *list;
-	char tok[80];
+	char err[160];
 
-	memset(m->payload, 0, sizeof(m->payload));
-	m->hdr.len = 0;
-	if (!*s)
-		return 0;
-	if (!strncmp(s, "hex:", 4)) {
-		for (s += 4; *s; s += 2) {
-			int hi, lo;
-
-			if (*s == '_') {	/* 0102_0304 reads better */
-				s--;
-				continue;
-			}
-			hi = hexval(s[0]);
-			lo = s[1] ? hexval(s[1]) : -1;
-			if (hi < 0 || lo < 0)
-				return perr(p, "payload hex: '%.2s' is not a "
-					    "pair of hex digits", s);
-			if (len == RC_PAYLOAD_MAX)
-				return perr(p, "payload longer than %d bytes",
-					    RC_PAYLOAD_MAX);
-			m->payload[len++] = (uint8_t)(hi << 4 | lo);
-		}
-		m->hdr.len = len;
-		return 0;
-	}
-	if (!strncmp(s, "zero:", 5)) {
-		uint64_t n;
-
-		if (!parse_num(s + 5, &n, NULL) || n > RC_PAYLOAD_MAX)
-			return perr(p, "payload zero:N needs N in 0..%d",
-				    RC_PAYLOAD_MAX);
-		m->hdr.len = n;
-		return 0;
-	}
-	if (!strncmp(s, "u8:", 3))
-		bits = 8;
-	else if (!strncmp(s, "u16:", 4))
-		bits = 16;
-	else if (!strncmp(s, "u32:", 4))
-		bits = 32;
-	else if (!strncmp(s, "u64:", 4))
-		bits = 64;
-	else
-		return perr(p, "payload '%s': expected hex:, u8:, u16:, u32:, "
-			    "u64: or zero:", s);
-	list = strchr(s, ':') + 1;
-	while (*list) {
-		size_t n = strcspn(list, ",");
-		uint64_t v;
-
-		if (n == 0 || n >= sizeof(tok))
-			return perr(p, "payload: empty or overlong value "
-				    "in '%s'", s);
-		memcpy(tok, list, n);
-		tok[n] = '\0';
-		if (!parse_width(tok, bits, &v))
-			return perr(p, "payload: '%s' is not a %u-bit number",
-				    tok, bits);
-		if (len + bits / 8 > RC_PAYLOAD_MAX)
-			return perr(p, "payload longer than %d bytes",
-				    RC_PAYLOAD_MAX);
-		for (unsigned int k = 0; k < bits / 8; k++)
-			m->payload[len++] = (uint8_t)(v >> (8 * k));
-		list += n;
-		if (*list == ',' && !*++list)
-			return perr(p, "payload: trailing ',' in '%s'", s);
-	}
-	m->hdr.len = len;
+	if (rc_payload_parse(s, m->payload, &m->hdr.len, err, sizeof(err)))
+		return perr(p, "%s", err);
 	return 0;
 }
 
@@ -311,7 +162,7 @@ static int parse_msg_fields(struct parser *p, char **tok, int ntok,
 		if (f < 0 || f == RC_FIELD_LEN)
 			return perr(p, "unknown message field '%s' (src, dst, "
 				    "portal, tag, seq, payload)", key);
-		if (!parse_width(val, f == RC_FIELD_PORTAL ? 16 : 32, &v))
+		if (!rc_parse_width(val, f == RC_FIELD_PORTAL ? 16 : 32, &v))
 			return perr(p, "%s=%s does not fit the field", key,
 				    val);
 		switch ((enum rc_field)f) {
@@ -361,7 +212,7 @@ static int parse_words(struct parser *p, char **tok, int ntok, bool window,
 		plus = strchr(tok[i], '+');
 		if (plus) {
 			*plus = '\0';
-			if (numeric || !parse_num(plus + 1, &k, NULL) ||
+			if (numeric || !rc_parse_number(plus + 1, &k, NULL) ||
 			    k > UINT32_MAX)
 				return perr(p, "'%s+%s': expected NAME+K",
 					    tok[i], plus + 1);
@@ -370,7 +221,7 @@ static int parse_words(struct parser *p, char **tok, int ntok, bool window,
 			if (window)
 				return perr(p, "window words are named: "
 					    "NAME or NAME+K, not '%s'", tok[i]);
-			if (!parse_num(tok[i], &word, NULL) ||
+			if (!rc_parse_number(tok[i], &word, NULL) ||
 			    word > UINT32_MAX)
 				return perr(p, "'%s' is not a word number",
 					    tok[i]);
@@ -395,7 +246,7 @@ static int parse_words(struct parser *p, char **tok, int ntok, bool window,
 			memset(w, 0, sizeof(*w));
 			w->line = p->line;
 			w->win = window ? WIN_BY_NAME : -1;
-			if (!parse_num(val, &w->value, NULL))
+			if (!rc_parse_number(val, &w->value, NULL))
 				return perr(p, "%s: '%s' is not a number",
 					    name, val);
 			if (numeric)
@@ -444,7 +295,7 @@ static int parse_expect_result(struct parser *p, char **tok, int ntok,
 			r->fault = k;
 		} else if (!strcmp(key, "pc") || !strcmp(key, "insns") ||
 			   !strcmp(key, "stack_max")) {
-			if (!parse_num(val, &v, NULL) || v > INT64_MAX)
+			if (!rc_parse_number(val, &v, NULL) || v > INT64_MAX)
 				return perr(p, "%s=%s is not a count", key,
 					    val);
 			if (key[0] == 'p')
@@ -583,7 +434,7 @@ static int directive(struct parser *p, char *s)
 				   &p->nsetup);
 	}
 	if (!strcmp(kw, "clock")) {
-		if (ntok != 1 || !parse_num(tok[0], &p->clock_ns, NULL))
+		if (ntok != 1 || !rc_parse_number(tok[0], &p->clock_ns, NULL))
 			return perr(p, "clock takes one number");
 		note_setup(p);
 		return 0;
@@ -659,7 +510,7 @@ static int resolve_word(struct parser *p, struct rc_case_word *w)
 	plus = strchr(name, '+');
 	if (plus) {
 		*plus = '\0';
-		parse_num(plus + 1, &k, NULL);
+		rc_parse_number(plus + 1, &k, NULL);
 	}
 	if (w->win == WIN_BY_NAME) {
 		base = rc_prog_window_index(prog, name);
@@ -674,7 +525,7 @@ static int resolve_word(struct parser *p, struct rc_case_word *w)
 		return 0;
 	}
 	if (name[0] >= '0' && name[0] <= '9') {
-		parse_num(name, &k, NULL);
+		rc_parse_number(name, &k, NULL);
 		if (k >= prog->state_words)
 			return perr(p, "state word %s is outside the data area "
 				    "(%u words)", name, prog->state_words);
