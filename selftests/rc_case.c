@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "rc_case.h"
+#include "rc_test.h"
 
 /* rc_case_word.win before resolution: a window named by ref. */
 #define WIN_BY_NAME	(-2)
@@ -562,43 +563,6 @@ static int resolve(struct parser *p)
 	return 0;
 }
 
-static char *read_file(const char *path, int *errp)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (!f) {
-		*errp = -errno;
-		return NULL;
-	}
-	do {
-		if (cap - len < 4096) {
-			char *nb = realloc(buf, cap + 65536);
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				*errp = -ENOMEM;
-				return NULL;
-			}
-			buf = nb;
-			cap += 65536;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	if (ferror(f)) {
-		free(buf);
-		fclose(f);
-		*errp = -EIO;
-		return NULL;
-	}
-	fclose(f);
-	buf[len] = '\0';
-	return buf;
-}
-
 int rc_case_load(const char *path, const char *name, struct rc_case **out,
 		 char *err, size_t errsize)
 {
@@ -621,7 +585,7 @@ int rc_case_load(const char *path, const char *name, struct rc_case **out,
 		rc = -ENOMEM;
 		goto fail;
 	}
-	c->text = read_file(path, &rc);
+	c->text = rc_test_read_file(path, &rc);
 	if (!c->text) {
 		snprintf(err, errsize, "cannot read %s: %s", path,
 			 strerror(-rc));

@@ -64,6 +64,10 @@ extern int rc_test_failures;
 
 #define TEST_PASS(what) printf("PASS: %s\n", (what))
 
+/* A whole file, NUL-terminated, malloc'd; NULL with -errno in *errp
+ * (which may be NULL) when it cannot be read. */
+char *rc_test_read_file(const char *path, int *errp);
+
 static inline int rc_test_exit(void)
 {
 	return rc_test_failures ? 1 : 0;

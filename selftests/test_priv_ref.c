@@ -193,27 +193,6 @@ struct ref {
 	uint64_t inv, drop, pass, reply, nfu;
 };
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *s = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (s = malloc(n + 1))) {
-		if (fread(s, 1, n, f) != (size_t)n) {
-			free(s);
-			s = NULL;
-		} else {
-			s[n] = '\0';
-		}
-	}
-	fclose(f);
-	return s;
-}
-
 static int ref_open(struct ref *r, uint16_t port)
 {
 	const struct rc_embedded_obj *eo = rc_embedded_find(r->obj);
@@ -247,7 +226,7 @@ static int ref_open(struct ref *r, uint16_t port)
 	r->stats_fd = bpf_object__find_map_fd_by_name(r->bo, "stats");
 
 	/* The model: the handler the baseline claims to be. */
-	text = slurp(r->src);
+	text = rc_test_read_file(r->src, NULL);
 	r->rp = rc_prog_new();
 	if (!text || !r->rp) {
 		TEST_FAIL(r->name, "cannot read %s", r->src);

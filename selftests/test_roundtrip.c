@@ -58,27 +58,6 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *s = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (s = malloc(n + 1))) {
-		if (fread(s, 1, n, f) != (size_t)n) {
-			free(s);
-			s = NULL;
-		} else {
-			s[n] = '\0';
-		}
-	}
-	fclose(f);
-	return s;
-}
-
 static const char *first_diag(const struct rc_diags *d, char *buf,
 			      size_t size)
 {
@@ -175,7 +154,7 @@ static void roundtrip_file(const char *path, unsigned int *checked,
 			   unsigned int *unassembled)
 {
 	struct rc_prog *p = rc_prog_new();
-	char *text = slurp(path), *listing = NULL, why[600];
+	char *text = rc_test_read_file(path, NULL), *listing = NULL, why[600];
 	char origin[300];
 	struct bin bin = { NULL, 0 };
 	struct rc_diags d;
