@@ -202,7 +202,7 @@ static void md_rtt(FILE *f, struct json_object *r)
 {
 	struct json_object *srv = get(r, "servers");
 	size_t n = json_object_array_length(srv);
-	double xdp = 0, udp = 0;
+	double xdp = 0, udp = 0, user_c = 0, user_r = 0;
 
 	fprintf(f, "## Round trip over a veth pair\n\n");
 	fprintf(f, "A client in one network namespace sends one echo message "
@@ -242,10 +242,20 @@ static void md_rtt(FILE *f, struct json_object *r)
 			xdp = num(s, "rtt_us.p50");
 		if (!strcmp(str(s, "kind"), "udp"))
 			udp = num(s, "rtt_us.p50");
+		if (!strcmp(str(s, "kind"), "user-c"))
+			user_c = num(s, "rtt_us.p50");
+		if (!strcmp(str(s, "kind"), "user-r"))
+			user_r = num(s, "rtt_us.p50");
 	}
 	if (xdp > 0 && udp > 0)
 		fprintf(f, "\nThe user-level echo's p50 is %.1f times the XDP "
 			"echo's.\n", udp / xdp);
+	if (xdp > 0 && user_c > 0)
+		fprintf(f, "The C echo at user level through rcode_serve: %.1f "
+			"times.\n", user_c / xdp);
+	if (xdp > 0 && user_r > 0)
+		fprintf(f, "The R-code echo on the interpreter at user level: "
+			"%.1f times.\n", user_r / xdp);
 	fprintf(f, "\n![round-trip time](rtt.png)\n\n");
 }
 

@@ -14,13 +14,21 @@
  * cannot tell them apart:
  *
  *   xdp     the C echo (bpf/ref/echo.bpf.c) attached to IFB in driver mode
- *   udp     a user-level process: recvfrom, the same edit, sendto
+ *   udp     a user-level process: recvfrom, the same edit, sendto (the
+ *           floor of any user-level server)
+ *   user-c  a user-level process running librcode's rcode_serve with the
+ *           native C echo (userlib/rcode_native.c): recvmmsg, handler,
+ *           sendmmsg, statistics, as an application would run it
+ *   user-r:FILE.r  the same with the handler FILE.r on the reference
+ *           interpreter (what `rloader serve` does)
  *   xlate:FILE.r  the translated handler, attached like xdp
  *
- * The user-level server runs for the whole benchmark; while an XDP
- * program is attached it simply sees nothing.  Each round measures every
- * server in turn (rotating the order), detaching and attaching the XDP
- * program between them, and discards the first messages after each switch.
+ * A user-level server is a child process forked in namespace B when its
+ * turn comes and ended when another server's does, so that only one of
+ * them holds the port.  Each round measures every server in turn
+ * (rotating the order), detaching and attaching the XDP program or
+ * switching the user-level process between them, and discards the first
+ * messages after each switch.
  * Rounds continue until the median RTT of every server is known to within
  * --target (95% confidence, bench.h) or a limit is reached.
  *
@@ -56,6 +64,7 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 #include "bench.h"
+#include "librcode.h"
 
 #define ECHO_PORTAL	2
 #define ECHO_ANSWERED	0x6563686f	/* "echo", examples/echo.r */
@@ -63,8 +72,9 @@
 
 struct server {
 	char label[64];
-	char kind[8];		/* "xdp", "udp", "xlate" */
+	char kind[8];		/* "xdp", "udp", "user-c", "user-r", "xlate" */
 	int prog_fd;		/* XDP kinds */
+	struct rc_prog *rprog;	/* user-c, user-r: the handler (its layout) */
 	double *rtt;		/* microseconds, every kept sample */
 	size_t n, cap;
 	double *round_p50;	/* per round */
@@ -98,7 +108,9 @@ static int ns_self = -1, ns_client = -1, ns_server = -1;
 static int ifindex_client, ifindex_server;
 static bool client_xdp_attached;
 static int current = -1;	/* server whose XDP program is attached */
-static pid_t udp_pid = -1;
+static int user_current = -1;	/* server whose user-level process runs */
+static pid_t user_pid = -1;
+static double user_deadline;	/* children end by themselves after it */
 
 static int open_ns(const char *name)
 {
@@ -161,33 +173,98 @@ static void udp_server(int fd, double deadline)
 	}
 }
 
-static int start_udp_server(double deadline)
+static bool user_kind(const struct server *s)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(opt.port) };
-	struct timeval tv = { .tv_usec = 100000 };
-	int fd, err;
+	return !strcmp(s->kind, "udp") || !strncmp(s->kind, "user-", 5);
+}
+
+/* The rcode_serve path: as udp_server(), with librcode doing the work. */
+static void rcode_server(struct rcode_serve *srv, double deadline)
+{
+	while (bench_now() < deadline && getppid() != 1)
+		rcode_serve__poll(srv, 100);
+}
+
+/*
+ * Start server i's process in namespace B.  The socket is bound here,
+ * before the fork, so the port is ready when this returns; the child
+ * inherits it and the parent closes its copy, so the port is free again
+ * once the child is gone.
+ */
+static int user_start(int i)
+{
+	struct server *s = &servers[i];
+	struct rcode_serve *srv = NULL;
+	sigset_t sigs, old;
+	int fd = -1, err;
 
 	if ((err = enter_ns(ns_server)))
 		return err;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	err = fd < 0 || bind(fd, (void *)&a, sizeof(a)) ||
-	      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (err) {
-		fprintf(stderr, "bench_rtt: server socket: %s\n",
-			strerror(errno));
-		return -errno;
+	if (!strcmp(s->kind, "udp")) {
+		struct sockaddr_in a = { .sin_family = AF_INET,
+					 .sin_port = htons(opt.port) };
+		struct timeval tv = { .tv_usec = 100000 };
+
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		err = fd < 0 || bind(fd, (void *)&a, sizeof(a)) ||
+		      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		err = err ? -errno : 0;
+	} else {
+		RCODE_OPTS(rcode_serve_opts, so, .udp_port = opt.port,
+			   .native = !strcmp(s->kind, "user-c") ?
+				     rcode_native_find("echo")->run : NULL);
+
+		srv = rcode_serve__new(s->rprog, &so);
+		err = srv ? 0 : -errno;
 	}
-	udp_pid = fork();
-	if (udp_pid < 0)
-		return -errno;
-	if (udp_pid == 0) {
+	if (err) {
+		fprintf(stderr, "bench_rtt: %s: server socket: %s\n", s->label,
+			strerror(-err));
+		goto out;
+	}
+	/* The parent's handlers undo its XDP attachments: the child must
+	 * not run them, not even when a signal comes right after the fork. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, &old);
+	user_pid = fork();
+	if (user_pid < 0) {
+		err = -errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		goto out;
+	}
+	if (user_pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		udp_server(fd, deadline);
+		if (srv)
+			rcode_server(srv, user_deadline);
+		else
+			udp_server(fd, user_deadline);
 		_exit(0);
 	}
-	close(fd);
-	return enter_ns(ns_self);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	user_current = i;
+out:
+	if (fd >= 0)
+		close(fd);
+	rcode_serve__free(srv);
+	enter_ns(ns_self);
+	return err;
+}
+
+static void user_stop(void)
+{
+	if (user_pid > 0) {
+		kill(user_pid, SIGTERM);
+		waitpid(user_pid, NULL, 0);
+	}
+	user_pid = -1;
+	user_current = -1;
 }
 
 /* ---- XDP attachments -------------------------------------------------------- */
@@ -217,6 +294,8 @@ static int use_server(int i)
 {
 	int err = 0;
 
+	if (user_current >= 0 && user_current != i)
+		user_stop();
 	if (current >= 0 && (i < 0 || servers[i].prog_fd < 0 ||
 			     servers[i].prog_fd != servers[current].prog_fd)) {
 		err = xdp_set(ns_server, ifindex_server, -1);
@@ -227,6 +306,8 @@ static int use_server(int i)
 		if (!err)
 			current = i;
 	}
+	if (!err && i >= 0 && user_kind(&servers[i]) && user_current != i)
+		err = user_start(i);
 	return err;
 }
 
@@ -238,11 +319,6 @@ static void cleanup(void)
 	if (client_xdp_attached)
 		xdp_set(ns_client, ifindex_client, -1);
 	client_xdp_attached = false;
-	if (udp_pid > 0) {
-		kill(udp_pid, SIGTERM);
-		waitpid(udp_pid, NULL, 0);
-		udp_pid = -1;
-	}
 }
 
 static void on_signal(int sig)
@@ -557,6 +633,17 @@ static int add_server(const char *spec)
 	} else if (!strcmp(spec, "udp")) {
 		snprintf(s->label, sizeof(s->label), "user-level UDP echo");
 		snprintf(s->kind, sizeof(s->kind), "udp");
+	} else if (!strcmp(spec, "user-c")) {
+		snprintf(s->label, sizeof(s->label),
+			 "user-level C echo (rcode_serve)");
+		snprintf(s->kind, sizeof(s->kind), "user-c");
+		/* The example gives the portal the server answers. */
+		err = bench_load_rcode("examples/echo.r", &s->rprog);
+	} else if (!strncmp(spec, "user-r:", 7)) {
+		snprintf(s->label, sizeof(s->label),
+			 "user-level R-code echo (interp)");
+		snprintf(s->kind, sizeof(s->kind), "user-r");
+		err = bench_load_rcode(spec + 7, &s->rprog);
 	} else if (!strncmp(spec, "xlate:", 6)) {
 		snprintf(s->label, sizeof(s->label),
 			 "R-code echo (translated) at XDP");
@@ -579,7 +666,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: bench_rtt --client-ns A --server-ns B --client-if IFA --server-if IFB\n"
-"                 --server-addr ADDR [options] [xdp] [udp] [xlate:FILE.r]\n"
+"                 --server-addr ADDR [options] [xdp] [udp] [user-c]\n"
+"                 [user-r:FILE.r] [xlate:FILE.r]\n"
 "  --port N            R-message UDP port (default 7117)\n"
 "  --count N           messages per server and round (default 5000)\n"
 "  --warmup N          messages discarded after each switch (default 100)\n"
@@ -593,8 +681,8 @@ static void usage(FILE *f)
 "  --xlate FILE.r      same as the server xlate:FILE.r\n"
 "  --json FILE         results as JSON\n"
 "  --samples DIR       write DIR/rtt_<server>.dat (CDF for gnuplot)\n"
-"Servers default to: xdp udp, and xlate:examples/echo.r when the\n"
-"translator hook loads handlers.\n");
+"Servers default to: xdp udp user-c user-r:examples/echo.r, and\n"
+"xlate:examples/echo.r when the translator hook loads handlers.\n");
 }
 
 int main(int argc, char **argv)
@@ -703,6 +791,10 @@ int main(int argc, char **argv)
 		err = add_server("xdp");
 		if (!err)
 			err = add_server("udp");
+		if (!err)
+			err = add_server("user-c");
+		if (!err)
+			err = add_server("user-r:examples/echo.r");
 		/* Once the hook loads handlers, the translation joins. */
 		if (!err && !rcode_bench_load_xlate("examples/echo.r", &fd))
 			err = add_server("xlate:examples/echo.r");
@@ -715,8 +807,7 @@ int main(int argc, char **argv)
 	signal(SIGHUP, on_signal);
 	start = bench_now();
 	end = start + opt.max_time;
-	if (start_udp_server(end + 5))
-		goto fail;
+	user_deadline = end + 5;
 	if (!strcmp(opt.client_mode, "xdp")) {
 		if (bench_load_embedded("xdp_pass.bpf.o", 0, &pass_fd) ||
 		    xdp_set(ns_client, ifindex_client, pass_fd))

@@ -117,6 +117,6 @@ int window_mmap(const char *ifname, unsigned int portal, const char *name,
 
 extern const struct cmd_def cmd_assemble, cmd_disassemble, cmd_verify,
 	cmd_run, cmd_help, cmd_attach, cmd_detach, cmd_status, cmd_stats,
-	cmd_window;
+	cmd_window, cmd_serve;
 
 #endif

@@ -164,6 +164,7 @@ verb_opts() {
 	status) echo "" ;;
 	stats) echo "--portal" ;;
 	window) echo "--portal --interval --count --until" ;;
+	serve) echo "--port --count --duration --state --window --native --ipv4" ;;
 	help) echo "" ;;
 	*) echo "UNKNOWN" ;;
 	esac
@@ -171,7 +172,7 @@ verb_opts() {
 status "rloader --help" 0 "$rl" --help
 verbs=$(sed -n '/^Commands/,/^$/s/^  \([a-z]*\) .*/\1/p' "$tmp/out")
 expect_eq "rloader --help lists the verbs" "$(echo $verbs)" \
-	"assemble disassemble verify run attach detach status stats window help"
+	"assemble disassemble verify run attach detach status stats window serve help"
 for v in $verbs; do
 	opts=$(verb_opts "$v")
 	if [ "$opts" = UNKNOWN ]; then
@@ -248,5 +249,13 @@ cp "$tmp/out" "$tmp/r.json"
 expect_eq "run --msg: the message as sent" \
 	"$(jget "$tmp/r.json" '(d["input"]["src"], d["input"]["payload"], d["runs"][0]["action"])')" \
 	'[4, "2900000000000000", "reply"]'
+
+# ---- serve: what is refused before any socket is opened --------------------
+status "serve --native with an unknown name" 2 "$rl" serve any examples/echo.r --native nope
+status "serve --native on a smaller layout" 2 "$rl" serve any examples/echo.r --native gsum
+status "serve --port 70000" 2 "$rl" serve any examples/echo.r --port 70000
+status "serve a rejected handler" 1 "$rl" serve any "$tmp/broken.r"
+status "serve -j a missing file" 3 "$rl" -j serve any "$tmp/nonexistent.r"
+expect_eq "serve -j: errors are JSON" "$(jget "$tmp/out" '"error" in d')" true
 
 [ "$nfail" -eq 0 ]

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
+#include <stdint.h>
 #include <linux/types.h>
 #include "rc_abi.h"
 
@@ -169,6 +170,154 @@ int rcode_portal_prog_id(const char *ifname, unsigned int portal, __u32 *id);
 struct bpf_object;
 int rcode_object_set_rodata_u16(struct bpf_object *obj, const char *var,
 				__u16 value);
+
+/* ==== the user-level path: handlers in a process ===========================
+ *
+ * The baseline the kernel path is measured against: a UDP socket on the
+ * R-message port, and for every datagram that arrives the handler runs in
+ * this process, with the reference interpreter rc_run() (rcode2bpf/rcode.h)
+ * or a native C function, and the action is carried out here: `reply`
+ * sends the edited message back to its sender, `drop` ends it, `pass`
+ * hands it to the application's deliver callback.  The observable
+ * behaviour is the kernel path's (docs/rcode.md, section 2): a fault is
+ * counted with its code and pc and the message is delivered as it
+ * arrived; statistics are struct rc_handler_stats (rc_abi.h).
+ *
+ * Not thread-safe: one thread calls rcode_serve__poll() and reads the
+ * statistics.  The data area and windows are the exception: other
+ * threads may read and write their words at any time, with the word
+ * semantics of the kernel path (whole aligned 64-bit words, atomic
+ * read-modify-write in the handler: use __atomic builtins).
+ */
+struct rcode_serve;
+struct rc_prog;
+struct rc_msg;
+struct rc_env;
+struct rc_result;
+
+/*
+ * A handler written in C: the same contract as rc_run() on a verified
+ * program.  msg is the received message, edited in place; env holds the
+ * data area, the windows (as laid out for the serve object) and the
+ * clock.  Fill res: action (RC_ACT_DROP, _PASS, _REPLY), fault and
+ * fault_pc (action PASS and the message restored to what it was, as the
+ * reference does), insns and stack_max (0 when not counted).  On reply,
+ * exchange msg's src and dst as rc_run() does.  Return 0; a negative
+ * return counts as fault RC_FAULT_ILLEGAL at pc 0 and the message is
+ * delivered as it arrived.
+ */
+typedef int (*rcode_native_fn_t)(void *ctx, struct rc_msg *msg,
+				 struct rc_env *env, struct rc_result *res);
+
+/*
+ * The application's side of `pass`: msg as the handler left it.  res is
+ * the handler's result (action RC_ACT_PASS; fault != 0 when it faulted,
+ * in which case msg is exactly what arrived).  res is NULL for a
+ * well-formed R-message for another portal, which the handler never saw
+ * (counted in not_for_us).  Both pointers are valid during the call only.
+ */
+typedef void (*rcode_deliver_fn_t)(void *ctx, const struct rc_msg *msg,
+				   const struct rc_result *res);
+
+#define RCODE_SERVE_WINDOWS	8	/* == RC_WINDOWS_MAX */
+
+struct rcode_serve_opts {
+	size_t sz;		/* sizeof(struct rcode_serve_opts) */
+	const char *ifname;	/* SO_BINDTODEVICE (CAP_NET_RAW); NULL: any */
+	__u16 udp_port;		/* 0: RC_ABI_DEFAULT_PORT */
+	/* Bind :: with IPV6_V6ONLY off, so IPv4 (as v4-mapped) and IPv6
+	 * both arrive; false: 0.0.0.0, IPv4 only. */
+	bool ipv6;
+	/* Run this instead of rc_run().  With a prog, the prog still gives
+	 * the portal and the layout of the data area and windows; with
+	 * prog NULL, every well-formed R-message reaches it whatever its
+	 * portal, and the layout comes from the two fields below. */
+	rcode_native_fn_t native;
+	void *native_ctx;
+	rcode_deliver_fn_t deliver;	/* NULL: passed messages are dropped */
+	void *deliver_ctx;
+	/* Layout when prog is NULL (native only): data-area words, and the
+	 * words of each window (a 0 ends the list).  Ignored with a prog. */
+	__u32 state_words;
+	__u32 window_words[RCODE_SERVE_WINDOWS];
+	size_t : 0;
+};
+#define rcode_serve_opts__last_field window_words
+
+/*
+ * Open the socket and prepare the handler.  prog must be accepted by
+ * rc_verify() (it is checked again here) and is copied without its debug
+ * information, so the caller may free it at once.  prog may be NULL only
+ * with opts->native.  The data area and windows start zeroed.  The port
+ * is bound when this returns: datagrams queue in the socket until
+ * rcode_serve__poll() takes them.
+ * Returns NULL with errno set: EINVAL (no prog and no native handler,
+ * rejected program, bad options, layout beyond the R-code limits),
+ * ENODEV (no such interface), EADDRINUSE, EPERM (ifname without
+ * CAP_NET_RAW), ENOMEM, or what socket(2) and bind(2) said.
+ */
+struct rcode_serve *rcode_serve__new(const struct rc_prog *prog,
+				     const struct rcode_serve_opts *opts);
+
+/* Close the socket and free everything.  NULL is fine. */
+void rcode_serve__free(struct rcode_serve *s);
+
+/* The socket, for the caller's epoll or poll (POLLIN: call __poll). */
+int rcode_serve__fd(const struct rcode_serve *s);
+
+/*
+ * Wait up to timeout_ms (0: do not wait, -1: forever) for a datagram,
+ * then take every datagram already queued on the socket (in batches of
+ * recvmmsg; replies leave in batches of sendmmsg) and handle each:
+ * rc_msg_from_wire, the clock (CLOCK_MONOTONIC ns), the handler, the
+ * action.  Datagrams that are not well-formed R-messages, or are for
+ * another portal, count in not_for_us and run nothing; a reply the
+ * socket refuses is lost, as on the wire.
+ * Returns how many datagrams it took from the socket (0: none came in
+ * time), or -errno: -EINTR when a signal interrupted the wait.
+ */
+int rcode_serve__poll(struct rcode_serve *s, int timeout_ms);
+
+/* The same, taking at most max datagrams (max >= 1), so that a caller
+ * can stop after an exact number. */
+int rcode_serve__poll_max(struct rcode_serve *s, int timeout_ms,
+			  unsigned int max);
+
+/*
+ * The data area (state_words words; NULL when there are none) and window
+ * k (NULL when k is not a window), in this process's memory, zeroed at
+ * the start.  Valid until rcode_serve__free().
+ */
+uint64_t *rcode_serve__state(const struct rcode_serve *s);
+uint64_t *rcode_serve__window(const struct rcode_serve *s, unsigned int k);
+
+/* Counters since rcode_serve__new(), as the kernel path keeps them
+ * (rc_abi.h); last_fault_ns is CLOCK_MONOTONIC, as bpf_ktime_get_ns(). */
+int rcode_serve__stats(const struct rcode_serve *s,
+		       struct rc_handler_stats *out);
+
+/* ==== native handlers: the examples written in C ==========================
+ *
+ * examples/{echo,counter,gsum,barrier}.r as C functions for
+ * rcode_serve_opts.native, with exactly the R-code's behaviour (action,
+ * edited message, data area, windows) on the handler's own layout,
+ * which they assume: rcode_serve__new() refuses (EINVAL) one of them on
+ * a serve object whose data area or windows are smaller.  They
+ * report insns and stack_max as 0.  native_ctx is unused.
+ */
+struct rcode_native {
+	const char *name;	/* as the .handler line: "echo" */
+	unsigned int portal;	/* the example's portal */
+	rcode_native_fn_t run;
+	/* The layout it needs, as in rcode_serve_opts (for prog NULL). */
+	__u32 state_words;
+	__u32 window_words[RCODE_SERVE_WINDOWS];
+};
+
+/* NULL when there is no native handler of that name. */
+const struct rcode_native *rcode_native_find(const char *name);
+/* The i-th native handler, NULL past the last (for listing them). */
+const struct rcode_native *rcode_native_get(unsigned int i);
 
 #ifdef __cplusplus
 }
