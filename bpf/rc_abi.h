@@ -77,6 +77,14 @@ struct rc_dispatch_stats {
 	__u64 bad_portal;	/* portal >= RC_ABI_PORTALS */
 };
 
+/* ---- the in-kernel interpreter's own counters (per-CPU, one entry) ------- */
+struct rc_interp_stats {
+	__u64 packets;		/* every packet the interpreter program saw */
+	__u64 dispatched;	/* ran a handler */
+	__u64 not_for_us;	/* not a well-formed R-message: passed */
+	__u64 no_handler;	/* no handler installed on its portal: passed */
+};
+
 /* ---- pinning layout under bpffs ------------------------------------------
  *   /sys/fs/bpf/rcode/<ifname>/portals          prog array, portal -> handler
  *   /sys/fs/bpf/rcode/<ifname>/dispatch_stats   struct rc_dispatch_stats
@@ -86,6 +94,12 @@ struct rc_dispatch_stats {
  *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/win-<name>  mmapable window
  *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/rcode  the handler's .rbin, frozen
  *                                                 (for status, stats, replace)
+ * Handlers on the interpreter path (docs/interp.md) have no prog pin but
+ *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/code   its uops (struct rc_icode)
+ *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/trace  struct rc_trace, if traced
+ * and the interpreter itself, shared by them:
+ *   /sys/fs/bpf/rcode/<ifname>/interp/{prog,prog_trace,code,state,stats,
+ *                                      windows,trace,misc}
  */
 #define RC_PIN_ROOT	"/sys/fs/bpf/rcode"
 

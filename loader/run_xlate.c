@@ -5,7 +5,7 @@
  *
  * The reference defines what is right (docs/rcode.md), so every difference
  * is a rcode2bpf bug; this verb is how a user shows one.  The comparison is
- * the one selftests/test_priv_xlate.c makes for every data-file case:
+ * the one selftests/test_priv_paths.c makes for every data-file case:
  * action, fault code and pc, the message that leaves (parsed back out of
  * the whole frame, whose lengths and checksums must hold), data area and
  * windows after every run.

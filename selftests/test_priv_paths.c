@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * test_priv_xlate.c - every data-file test case, run on the translated
- * eBPF program through BPF_PROG_TEST_RUN, must agree exactly with the
- * reference interpreter: action, the message that leaves (as a whole
- * Ethernet frame: lengths and checksums checked too), data area, windows,
- * fault code and pc.  Each case runs over IPv4 and over IPv6.
+ * test_priv_paths.c - the three-way differential test: every data-file
+ * test case runs on the reference interpreter, on the translated eBPF
+ * program and on the in-kernel interpreter (both through
+ * BPF_PROG_TEST_RUN), and all three must agree exactly with what the case
+ * says: action, the message that leaves (as a whole Ethernet frame:
+ * lengths and checksums checked too), data area, windows, fault code and
+ * pc, budget exhaustion included.  The kernel paths run over IPv4 and
+ * IPv6; loops also translated inline (as without the JIT); and the
+ * tracing interpreter must also count exactly the reference's executed
+ * instructions and stack high-water mark, and its per-uop counts must add
+ * up to them.
  *
  * Needs root and BPF; without them it says SKIP (a failure under CI=true).
  */
@@ -16,14 +22,19 @@
 #include <unistd.h>
 #include "rc_case.h"
 #include "rc_test.h"
+#include <bpf/bpf.h>
 #include "rcode_handler.h"
 
 struct xlate_ctx {
 	struct rcode_handler *h;
 	int ipver;
 	bool inline_loops;
+	enum rcode_path path;
+	bool trace;
 	char why[512];
 };
+
+static struct rcode_interp *interp;	/* shared by every interpreter run */
 
 static uint64_t mono_ns(void)
 {
@@ -53,6 +64,18 @@ static int exec_xlate_inner(void *ctx_, const struct rc_case *c, struct rc_msg *
 	for (uint32_t k = 0; !err && k < p->nwindows; k++)
 		err = rcode_handler__write_window(h, k, env->windows[k]);
 	err = err ?: rcode_handler__read_stats(h, &before);
+	if (x->path == RCODE_PATH_INTERP) {
+		/* The interpreter picks the handler by the message's portal. */
+		err = err ?: rcode_handler__install(h, msg->hdr.portal);
+		if (x->trace) {
+			static struct rc_trace zero;
+			__u32 key = 0;
+
+			if (bpf_map_update_elem(rcode_handler__trace_fd(h), &key,
+						&zero, BPF_ANY))
+				err = -errno;
+		}
+	}
 	if (err)
 		return err;
 	len = rcode_pkt_build(msg, x->ipver, RC_UDP_PORT, in, sizeof(in));
@@ -121,6 +144,33 @@ static int exec_xlate_inner(void *ctx_, const struct rc_case *c, struct rc_msg *
 		if (env->state[w] >= t0 && env->state[w] <= t1)
 			env->state[w] = env->clock_ns;
 	res->insns = UINT64_MAX;	/* not counted on this path */
+	if (x->trace) {
+		static struct rc_trace tr;
+		static uint64_t pcs[RC_CODE_MAX];
+		uint64_t sum = 0;
+
+		err = rcode_handler__read_trace(h, &tr);
+		if (err)
+			return err;
+		if (tr.runs != 1) {
+			snprintf(x->why, sizeof(x->why), "trace: %llu runs, not 1",
+				 (unsigned long long)tr.runs);
+			return -EPROTO;
+		}
+		rc_icode_pc_counts(p, rcode_handler__icode(h),
+				   (const uint64_t *)tr.uop_runs, pcs);
+		for (uint32_t pc = 0; pc < RC_CODE_MAX; pc++)
+			sum += pcs[pc];
+		if (sum != tr.insns) {
+			snprintf(x->why, sizeof(x->why), "trace: per-pc counts add "
+				 "up to %llu, insns says %llu",
+				 (unsigned long long)sum,
+				 (unsigned long long)tr.insns);
+			return -EPROTO;
+		}
+		res->insns = tr.insns;
+		res->stack_max = tr.stack_max;
+	}
 	return 0;
 }
 
@@ -139,11 +189,15 @@ static int exec_xlate(void *ctx_, const struct rc_case *c, struct rc_msg *msg,
 }
 
 static int run_case(const char *path, const char *name, int ipver,
-		    bool inline_loops, int *nskipped)
+		    bool inline_loops, enum rcode_path kind, bool trace,
+		    int *nskipped)
 {
 	struct rcode_handler_opts ho = { .sz = sizeof(ho),
-					 .inline_loops = inline_loops };
-	struct xlate_ctx x = { .ipver = ipver, .inline_loops = inline_loops };
+					 .inline_loops = inline_loops,
+					 .path = kind, .interp = interp,
+					 .trace = trace };
+	struct xlate_ctx x = { .ipver = ipver, .inline_loops = inline_loops,
+			       .path = kind, .trace = trace };
 	struct rc_case *c;
 	struct rc_verinfo *vi = calloc(1, sizeof(*vi));
 	struct rc_diags d;
@@ -151,7 +205,9 @@ static int run_case(const char *path, const char *name, int ipver,
 	char err[256], label[300];
 	int fails, ret = 0;
 
-	snprintf(label, sizeof(label), "xlate/ipv%d%s: %s", ipver,
+	snprintf(label, sizeof(label), "%s/ipv%d%s: %s",
+		 kind == RCODE_PATH_INTERP ? (trace ? "interp-trace" : "interp")
+					   : "xlate", ipver,
 		 inline_loops ? "/inline" : "", name);
 	if (rc_case_load(path, name, &c, err, sizeof(err))) {
 		TEST_FAIL(label, "%s", err);
@@ -199,8 +255,19 @@ static int run_case(const char *path, const char *name, int ipver,
 		TEST_FAIL(label, "load: %s", strerror(-ret));
 		goto out;
 	}
-	fails = rc_case_run_all(c, exec_xlate, &x, RC_CASE_NO_STACK_MAX |
-				RC_CASE_NO_INSNS, "xlate: ");
+	if (kind == RCODE_PATH_XLATE && ipver == 4 && !inline_loops) {
+		/* The first path: the reference interpreter itself. */
+		char rl[300];
+
+		snprintf(rl, sizeof(rl), "ref: %s", name);
+		if (rc_case_run_all(c, rc_case_exec_interp, NULL, 0, "ref: "))
+			TEST_FAIL(rl, "the reference disagrees with the case");
+		else
+			TEST_PASS(rl);
+	}
+	fails = rc_case_run_all(c, exec_xlate, &x, trace ? 0 :
+				RC_CASE_NO_STACK_MAX | RC_CASE_NO_INSNS,
+				kind == RCODE_PATH_INTERP ? "interp: " : "xlate: ");
 	if (fails < 0)
 		TEST_FAIL(label, "could not run: %s %s", strerror(-fails), x.why);
 	else if (fails)
@@ -224,8 +291,15 @@ int main(void)
 	int skipped = 0;
 
 	if (geteuid() != 0) {
-		printf("SKIP: xlate: needs root for BPF_PROG_TEST_RUN\n");
+		printf("SKIP: paths: needs root for BPF_PROG_TEST_RUN\n");
 		return 0;
+	}
+	{
+		char why[512];
+
+		interp = rcode_interp__open(NULL, why, sizeof(why));
+		if (!interp)
+			TEST_FAIL("interp: load the in-kernel interpreter", "%s", why);
 	}
 	snprintf(dir, sizeof(dir), "%s/selftests/cases", root);
 	if (rc_case_find(dir, &paths, &n) || !n) {
@@ -236,10 +310,20 @@ int main(void)
 		const char *name = paths[i] + strlen(dir) + 1;
 
 		for (int v = 4; v <= 6; v += 2)
-			run_case(paths[i], name, v, false, &skipped);
+			run_case(paths[i], name, v, false, RCODE_PATH_XLATE,
+				 false, &skipped);
 		/* Loops also the way kernels without the JIT run them. */
-		run_case(paths[i], name, 4, true, &skipped);
+		run_case(paths[i], name, 4, true, RCODE_PATH_XLATE, false,
+			 &skipped);
+		if (!interp)
+			continue;
+		for (int v = 4; v <= 6; v += 2)
+			run_case(paths[i], name, v, false, RCODE_PATH_INTERP,
+				 false, &skipped);
+		run_case(paths[i], name, 4, false, RCODE_PATH_INTERP, true,
+			 &skipped);
 	}
 	rc_case_paths_free(paths, n);
+	rcode_interp__close(interp);
 	return rc_test_exit();
 }

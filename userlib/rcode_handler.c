@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,7 +33,23 @@ struct rcode_handler {
 	int prog_fd;
 	uint64_t load_ns;
 	char log_path[256];
+	/* the interpreter path */
+	struct rc_icode *ic;
+	int code_fd, trace_fd;
+	uint64_t install_ns;
 };
+
+static bool on_interp(const struct rcode_handler *h)
+{
+	return h->opts.path == RCODE_PATH_INTERP;
+}
+
+/* Bytes of the data area's map value: the interpreter's array of maps
+ * needs one size for all, the largest. */
+static uint32_t state_bytes(const struct rcode_handler *h)
+{
+	return on_interp(h) ? RC_STATE_MAX * 8 : h->prog->state_words * 8;
+}
 
 static void opts_copy(struct rcode_handler_opts *dst,
 		      const struct rcode_handler_opts *src)
@@ -57,6 +74,8 @@ struct rcode_handler *rcode_handler__new(struct rc_prog *prog,
 	h->vi = *vi;
 	opts_copy(&h->opts, opts);
 	h->prog_fd = -1;
+	h->code_fd = -1;
+	h->trace_fd = -1;
 	h->maps.state_fd = -1;
 	h->maps.stats_fd = -1;
 	h->maps.snapshot_fd = -1;
@@ -77,7 +96,10 @@ static int add_u64_array(struct btf *btf, struct btf_ids *t, uint32_t n)
 	return btf__add_array(btf, t->u32, t->u64, n);
 }
 
-static int build_btf(const struct rc_prog *p, struct btf **out,
+/* On the interpreter path the data area's struct is RC_STATE_MAX words
+ * long (its fields cover the first state_words) and a window is an array
+ * of __u64 entries, one per word. */
+static int build_btf(const struct rc_prog *p, bool interp, struct btf **out,
 		     struct btf_ids *t)
 {
 	struct btf *btf = btf__new_empty();
@@ -89,7 +111,7 @@ static int build_btf(const struct rc_prog *p, struct btf **out,
 	t->u32 = btf__add_int(btf, "__u32", 4, 0);
 	t->u64 = btf__add_int(btf, "__u64", 8, 0);
 	t->state = -1;
-	if (p->state_words) {
+	if (p->state_words || interp) {
 		int ids[RC_SYMBOLS_MAX];
 
 		/* Types first, then the struct and its fields, as BTF wants
@@ -97,7 +119,8 @@ static int build_btf(const struct rc_prog *p, struct btf **out,
 		for (uint32_t i = 0; i < p->nsyms; i++)
 			ids[i] = p->syms[i].words == 1 ? t->u64 :
 				 add_u64_array(btf, t, p->syms[i].words);
-		t->state = btf__add_struct(btf, "rc_state", p->state_words * 8);
+		t->state = btf__add_struct(btf, "rc_state", interp ? RC_STATE_MAX * 8
+							       : p->state_words * 8);
 		for (uint32_t i = 0; i < p->nsyms; i++) {
 			err = err ?: btf__add_field(btf, p->syms[i].name, ids[i],
 						   off * 64, 0);
@@ -105,9 +128,14 @@ static int build_btf(const struct rc_prog *p, struct btf **out,
 		}
 	}
 	for (uint32_t k = 0; k < p->nwindows; k++) {
-		int arr = add_u64_array(btf, t, p->windows[k].words);
+		int arr;
 		char name[RC_NAME_MAX + 16];
 
+		if (interp) {
+			t->window[k] = t->u64;
+			continue;
+		}
+		arr = add_u64_array(btf, t, p->windows[k].words);
 		snprintf(name, sizeof(name), "rc_window_%s", p->windows[k].name);
 		t->window[k] = btf__add_struct(btf, name, p->windows[k].words * 8);
 		err = err ?: btf__add_field(btf, p->windows[k].name, arr, 0, 0);
@@ -167,7 +195,8 @@ static int build_btf(const struct rc_prog *p, struct btf **out,
 }
 
 /* ---- maps ----------------------------------------------------------------- */
-static int reuse_map(const char *dir, const char *name, uint32_t value_size)
+static int reuse_map(const char *dir, const char *name, uint32_t value_size,
+		     uint32_t entries)
 {
 	struct bpf_map_info info = { 0 };
 	uint32_t len = sizeof(info);
@@ -181,16 +210,16 @@ static int reuse_map(const char *dir, const char *name, uint32_t value_size)
 	if (fd < 0)
 		return -1;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size != value_size ||
-	    info.max_entries != 1) {
+	    info.max_entries != entries) {
 		close(fd);
 		return -1;
 	}
 	return fd;
 }
 
-static int create_map(enum bpf_map_type type, const char *name,
-		      uint32_t value_size, uint32_t flags, struct btf *btf,
-		      int key_id, int value_id)
+static int create_map_n(enum bpf_map_type type, const char *name,
+			uint32_t value_size, uint32_t entries, uint32_t flags,
+			struct btf *btf, int key_id, int value_id)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = flags);
 	int fd;
@@ -200,8 +229,16 @@ static int create_map(enum bpf_map_type type, const char *name,
 		o.btf_key_type_id = key_id;
 		o.btf_value_type_id = value_id;
 	}
-	fd = bpf_map_create(type, name, 4, value_size, 1, &o);
+	fd = bpf_map_create(type, name, 4, value_size, entries, &o);
 	return fd < 0 ? -errno : fd;
+}
+
+static int create_map(enum bpf_map_type type, const char *name,
+		      uint32_t value_size, uint32_t flags, struct btf *btf,
+		      int key_id, int value_id)
+{
+	return create_map_n(type, name, value_size, 1, flags, btf, key_id,
+			    value_id);
 }
 
 static int create_maps(struct rcode_handler *h, struct rc_diags *d)
@@ -212,17 +249,17 @@ static int create_maps(struct rcode_handler *h, struct rc_diags *d)
 	struct btf_ids t = { 0 };
 	int err, fd;
 
-	err = build_btf(p, &btf, &t);
+	err = build_btf(p, on_interp(h), &btf, &t);
 	if (err) {
 		rc_diag_pc(d, RC_SEV_ERROR, p, -1, "cannot load BTF for the maps: %s",
 			   strerror(-err));
 		return err;
 	}
-	if (p->state_words) {
-		fd = reuse_map(dir, "state", p->state_words * 8);
+	if (p->state_words || on_interp(h)) {
+		fd = reuse_map(dir, "state", state_bytes(h), 1);
 		if (fd < 0)
 			fd = create_map(BPF_MAP_TYPE_ARRAY, "rc_state",
-					p->state_words * 8, 0, btf, t.u32, t.state);
+					state_bytes(h), 0, btf, t.u32, t.state);
 		if (fd < 0)
 			goto fail;
 		h->maps.state_fd = fd;
@@ -232,11 +269,23 @@ static int create_maps(struct rcode_handler *h, struct rc_diags *d)
 
 		snprintf(pin, sizeof(pin), "win-%s", p->windows[k].name);
 		snprintf(name, sizeof(name), "rc_w_%s", p->windows[k].name);
-		fd = reuse_map(dir, pin, p->windows[k].words * 8);
-		if (fd < 0)
-			fd = create_map(BPF_MAP_TYPE_ARRAY, name,
-					p->windows[k].words * 8, BPF_F_MMAPABLE,
-					btf, t.u32, t.window[k]);
+		if (on_interp(h)) {
+			/* One word per entry: windows of any size share the
+			 * interpreter's array of maps (BPF_F_INNER_MAP). */
+			fd = reuse_map(dir, pin, 8, p->windows[k].words);
+			if (fd < 0)
+				fd = create_map_n(BPF_MAP_TYPE_ARRAY, name, 8,
+						  p->windows[k].words,
+						  BPF_F_MMAPABLE | BPF_F_INNER_MAP,
+						  btf, t.u32, t.window[k]);
+		} else {
+			fd = reuse_map(dir, pin, p->windows[k].words * 8, 1);
+			if (fd < 0)
+				fd = create_map(BPF_MAP_TYPE_ARRAY, name,
+						p->windows[k].words * 8,
+						BPF_F_MMAPABLE, btf, t.u32,
+						t.window[k]);
+		}
 		if (fd < 0)
 			goto fail;
 		h->maps.window_fd[k] = fd;
@@ -344,6 +393,8 @@ static bool jit_enabled(void)
 	return v != 0;
 }
 
+static int load_interp(struct rcode_handler *h, struct rc_diags *d);
+
 int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, o);
@@ -355,6 +406,8 @@ int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d)
 	uint64_t t0;
 	int err;
 
+	if (on_interp(h))
+		return load_interp(h, d);
 	err = rc_xlate_plan(h->prog, &h->vi, &plan, d);
 	if (err)
 		return err;
@@ -461,30 +514,68 @@ static int map_rw(int fd, void *words, bool write)
 	return err ? -errno : 0;
 }
 
+/* The data area's value is state_bytes() long; callers see its words. */
+static int state_rw(const struct rcode_handler *h, uint64_t *words, bool write)
+{
+	uint64_t buf[RC_STATE_MAX] = { 0 };
+	uint32_t n = h->prog->state_words;
+	int err;
+
+	if (!n)
+		return 0;
+	if (write) {
+		memcpy(buf, words, n * 8);
+		return map_rw(h->maps.state_fd, buf, true);
+	}
+	err = map_rw(h->maps.state_fd, buf, false);
+	if (!err)
+		memcpy(words, buf, n * 8);
+	return err;
+}
+
 int rcode_handler__write_state(struct rcode_handler *h, const uint64_t *words)
 {
-	return h->prog->state_words ? map_rw(h->maps.state_fd, (void *)words, true) : 0;
+	return state_rw(h, (uint64_t *)words, true);
 }
 
 int rcode_handler__read_state(const struct rcode_handler *h, uint64_t *words)
 {
-	return h->prog->state_words ? map_rw(h->maps.state_fd, words, false) : 0;
+	return state_rw(h, words, false);
+}
+
+/* Through mmap, which shows both layouts (one entry of words * 8 bytes,
+ * or words entries of 8) as the same array of words. */
+static int window_rw(const struct rcode_handler *h, unsigned int k,
+		     uint64_t *words, bool write)
+{
+	size_t len;
+	void *m;
+
+	if (k >= h->prog->nwindows)
+		return -EINVAL;
+	len = (size_t)h->prog->windows[k].words * 8;
+	m = mmap(NULL, len, PROT_READ | (write ? PROT_WRITE : 0), MAP_SHARED,
+		 h->maps.window_fd[k], 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	if (write)
+		memcpy(m, words, len);
+	else
+		memcpy(words, m, len);
+	munmap(m, len);
+	return 0;
 }
 
 int rcode_handler__write_window(struct rcode_handler *h, unsigned int k,
 				const uint64_t *words)
 {
-	if (k >= h->prog->nwindows)
-		return -EINVAL;
-	return map_rw(h->maps.window_fd[k], (void *)words, true);
+	return window_rw(h, k, (uint64_t *)words, true);
 }
 
 int rcode_handler__read_window(const struct rcode_handler *h, unsigned int k,
 			       uint64_t *words)
 {
-	if (k >= h->prog->nwindows)
-		return -EINVAL;
-	return map_rw(h->maps.window_fd[k], words, false);
+	return window_rw(h, k, words, false);
 }
 
 int rcode_handler__read_stats(const struct rcode_handler *h,
@@ -541,7 +632,11 @@ int rcode_handler__pin(struct rcode_handler *h, const char *dir)
 
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
-	err = pin_one(h->prog_fd, dir, "prog");
+	/* The interpreter's program is the interpreter's, pinned once for
+	 * the interface; the handler is its code map. */
+	err = on_interp(h) ? pin_one(h->code_fd, dir, "code") ?:
+			     pin_one(h->trace_fd, dir, "trace")
+			   : pin_one(h->prog_fd, dir, "prog");
 	err = err ?: pin_one(h->maps.state_fd, dir, "state");
 	err = err ?: pin_one(h->maps.stats_fd, dir, "stats");
 	for (uint32_t k = 0; !err && k < h->prog->nwindows; k++) {
@@ -581,6 +676,11 @@ void rcode_handler__close(struct rcode_handler *h)
 		return;
 	if (h->prog_fd >= 0)
 		close(h->prog_fd);
+	if (h->code_fd >= 0)
+		close(h->code_fd);
+	if (h->trace_fd >= 0)
+		close(h->trace_fd);
+	free(h->ic);
 	if (h->maps.state_fd >= 0)
 		close(h->maps.state_fd);
 	if (h->maps.stats_fd >= 0)
@@ -596,4 +696,133 @@ void rcode_handler__close(struct rcode_handler *h)
 	btf__free(h->btf);
 	rc_prog_free(h->prog);
 	free(h);
+}
+
+/* ---- the interpreter path ------------------------------------------------ */
+static int load_interp(struct rcode_handler *h, struct rc_diags *d)
+{
+	struct rc_xlate_plan plan;
+	uint32_t flags = 0;
+	uint64_t t0 = now_ns();
+	__u32 zero = 0;
+	int err, fd;
+
+	if (!h->opts.interp) {
+		rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1,
+			   "no in-kernel interpreter to install the handler in");
+		return -EINVAL;
+	}
+	/* The translator's analysis says the same for the interpreter:
+	 * whether an edit can be followed by a fault (snapshot). */
+	err = rc_xlate_plan(h->prog, &h->vi, &plan, d);
+	if (err)
+		return err;
+	if (plan.needs_snapshot)
+		flags |= RC_IC_F_SNAPSHOT;
+	if (plan.edits)
+		flags |= RC_IC_F_EDITS;
+	h->ic = malloc(sizeof(*h->ic));
+	if (!h->ic)
+		return -ENOMEM;
+	err = rc_icode_build(h->prog, &h->vi, flags, h->ic, NULL, d);
+	if (err)
+		return err;
+	err = create_maps(h, d);
+	if (err)
+		return err;
+	fd = create_map(BPF_MAP_TYPE_ARRAY, "rc_code", sizeof(struct rc_icode),
+			0, NULL, 0, 0);
+	if (fd < 0 || bpf_map_update_elem(fd, &zero, h->ic, BPF_ANY) ||
+	    bpf_map_freeze(fd)) {
+		err = fd < 0 ? fd : -errno;
+		rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1,
+			   "cannot create the code map: %s", strerror(-err));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	h->code_fd = fd;
+	if (h->opts.trace) {
+		fd = create_map(BPF_MAP_TYPE_ARRAY, "rc_trace",
+				sizeof(struct rc_trace), 0, NULL, 0, 0);
+		if (fd < 0) {
+			rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1,
+				   "cannot create the trace map: %s", strerror(-fd));
+			return fd;
+		}
+		h->trace_fd = fd;
+	}
+	h->prog_fd = dup(rcode_interp__prog_fd(h->opts.interp, h->opts.trace));
+	if (h->prog_fd < 0)
+		return -errno;
+	err = rcode_handler__install(h, h->prog->portal);
+	h->install_ns = now_ns() - t0;
+	if (err)
+		rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1,
+			   "cannot install the handler in the interpreter: %s",
+			   strerror(-err));
+	return err;
+}
+
+static int put(int outer, __u32 key, int inner)
+{
+	if (inner < 0)
+		return bpf_map_delete_elem(outer, &key) && errno != ENOENT ?
+		       -errno : 0;
+	return bpf_map_update_elem(outer, &key, &inner, BPF_ANY) ? -errno : 0;
+}
+
+int rcode_handler__install(struct rcode_handler *h, unsigned int portal)
+{
+	struct rcode_interp *ip = h->opts.interp;
+	int err;
+
+	if (!on_interp(h) || !ip || h->code_fd < 0)
+		return -EINVAL;
+	if (portal >= RC_ABI_PORTALS)
+		return -ERANGE;
+	/* Everything the code refers to first, the code last: a message
+	 * arriving meanwhile runs the old handler whole or the new one. */
+	err = put(rcode_interp__map_fd(ip, RCODE_IMAP_STATE), portal,
+		  h->maps.state_fd) ?:
+	      put(rcode_interp__map_fd(ip, RCODE_IMAP_STATS), portal,
+		  h->maps.stats_fd) ?:
+	      put(rcode_interp__map_fd(ip, RCODE_IMAP_TRACE), portal,
+		  h->trace_fd);
+	for (__u32 k = 0; !err && k < RC_WINDOWS_MAX; k++)
+		err = put(rcode_interp__map_fd(ip, RCODE_IMAP_WINDOWS),
+			  portal * 8 + k,
+			  k < h->prog->nwindows ? h->maps.window_fd[k] : -1);
+	return err ?: put(rcode_interp__map_fd(ip, RCODE_IMAP_CODE), portal,
+			  h->code_fd);
+}
+
+enum rcode_path rcode_handler__path(const struct rcode_handler *h)
+{
+	return h->opts.path;
+}
+
+const struct rc_icode *rcode_handler__icode(const struct rcode_handler *h)
+{
+	return h->ic;
+}
+
+int rcode_handler__code_fd(const struct rcode_handler *h)
+{
+	return h->code_fd;
+}
+
+int rcode_handler__trace_fd(const struct rcode_handler *h)
+{
+	return h->trace_fd;
+}
+
+uint64_t rcode_handler__install_ns(const struct rcode_handler *h)
+{
+	return h->install_ns;
+}
+
+int rcode_handler__read_trace(const struct rcode_handler *h, struct rc_trace *t)
+{
+	return map_rw(h->trace_fd, t, false);
 }

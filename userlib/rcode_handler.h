@@ -15,9 +15,18 @@
 #include "rc_abi.h"
 #include "librcode.h"
 #include "rcode.h"	/* the R-code toolchain (rcode2bpf/) */
+#include "rc_icode.h"
+#include "rc_icompile.h"
 #include "rc_xlate.h"
 
 struct rcode_handler;
+struct rcode_interp;
+
+/* How a handler runs (docs/interp.md compares them). */
+enum rcode_path {
+	RCODE_PATH_XLATE = 0,	/* translated into its own eBPF program */
+	RCODE_PATH_INTERP = 1,	/* uops run by the in-kernel interpreter */
+};
 
 struct rcode_handler_opts {
 	size_t sz;
@@ -32,6 +41,13 @@ struct rcode_handler_opts {
 	/* Keep loops inline (no bpf_loop callback), as on kernels without
 	 * the JIT, which is detected by itself; for tests. */
 	bool inline_loops;
+	/* RCODE_PATH_INTERP: compile for the in-kernel interpreter 'interp'
+	 * instead of translating; loading installs the handler there on
+	 * its portal (rcode_handler__install).  'trace' selects the
+	 * tracing interpreter and gives the handler a trace map. */
+	enum rcode_path path;
+	struct rcode_interp *interp;
+	bool trace;
 	size_t : 0;
 };
 
@@ -46,8 +62,25 @@ struct rcode_handler *rcode_handler__new(struct rc_prog *prog,
 
 /* Create the maps, translate, and load the program into the kernel.
  * Diagnostics (translation limits, verifier rejection) go to d.
- * Returns 0 or -errno. */
+ * Returns 0 or -errno.  On the interpreter path: create the maps and the
+ * code map (its uops, then frozen), and install the handler on its
+ * portal; no program is loaded (prog_fd is the interpreter's). */
 int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d);
+
+/* Interpreter path: make the handler the one that runs for messages on
+ * 'portal' (the code map goes in last, so a message never finds half a
+ * handler).  -EINVAL on the translated path. */
+int rcode_handler__install(struct rcode_handler *h, unsigned int portal);
+enum rcode_path rcode_handler__path(const struct rcode_handler *h);
+/* Interpreter path: the uops, the pc -> uop map (rc_icode_build), the
+ * code and trace map fds (-1 without tracing). */
+const struct rc_icode *rcode_handler__icode(const struct rcode_handler *h);
+int rcode_handler__code_fd(const struct rcode_handler *h);
+int rcode_handler__trace_fd(const struct rcode_handler *h);
+/* The trace (interpreter path, traced), and the wall time the
+ * interpreter path's install took (compile + maps + install), in ns. */
+int rcode_handler__read_trace(const struct rcode_handler *h, struct rc_trace *t);
+uint64_t rcode_handler__install_ns(const struct rcode_handler *h);
 
 const struct rc_prog *rcode_handler__prog(const struct rcode_handler *h);
 const struct rc_xlate_out *rcode_handler__xlated(const struct rcode_handler *h);
@@ -80,6 +113,45 @@ int rcode_handler__test_run(struct rcode_handler *h, const void *pkt,
 			    uint32_t *duration_ns);
 
 void rcode_handler__close(struct rcode_handler *h);
+
+/* ---- the in-kernel interpreter (userlib/rcode_interp.c) ------------------ */
+struct rcode_interp_opts {
+	size_t sz;
+	__u16 udp_port;		/* 0: RC_ABI_DEFAULT_PORT */
+	/* Use the interpreter pinned here if there is one (the port is then
+	 * the one it was loaded with); rcode_interp__pin() pins it. */
+	const char *pin_dir;
+	size_t : 0;
+};
+
+/* The interpreter's maps: arrays of maps indexed by portal (windows:
+ * portal * 8 + window), and its own counters. */
+enum rcode_imap {
+	RCODE_IMAP_CODE,
+	RCODE_IMAP_STATE,
+	RCODE_IMAP_STATS,
+	RCODE_IMAP_WINDOWS,
+	RCODE_IMAP_TRACE,
+	RCODE_IMAP_MISC,
+	RCODE_IMAP__COUNT
+};
+
+/* Load the interpreter (both programs, plain and tracing), or open the
+ * pinned one.  NULL with errno set and a reason in err on failure; a
+ * kernel without the BPF JIT is refused with -EOPNOTSUPP (the interpreter
+ * is made of bpf_loop callbacks). */
+struct rcode_interp *rcode_interp__open(const struct rcode_interp_opts *opts,
+					char *err, size_t errsize);
+int rcode_interp__prog_fd(const struct rcode_interp *ip, bool trace);
+int rcode_interp__map_fd(const struct rcode_interp *ip, enum rcode_imap which);
+/* bpf_object__load() time of the two programs, in ns (0 if pinned). */
+uint64_t rcode_interp__load_ns(const struct rcode_interp *ip);
+int rcode_interp__pin(struct rcode_interp *ip, const char *dir);
+/* Nothing runs on 'portal' afterwards. */
+int rcode_interp__uninstall(struct rcode_interp *ip, unsigned int portal);
+int rcode_interp__read_stats(const struct rcode_interp *ip,
+			     struct rc_interp_stats *sum);
+void rcode_interp__close(struct rcode_interp *ip);
 
 /* ---- packets (userlib/rcode_packet.c) ------------------------------------ */
 struct rcode_pkt_info {
