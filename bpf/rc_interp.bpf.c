@@ -219,7 +219,8 @@ static __always_inline long chunk(struct ictx *c, const bool trace)
 	void *data = (void *)(long)xdp->data;
 	void *data_end = (void *)(long)xdp->data_end;
 	__u8 *hdr = data + (f->hdroff & 127), *pay;
-	__u32 budget = code->budget;
+	__u32 budget = code->budget, pc = f->pc & (RC_IC_MAX - 1);
+	__u64 cnt = f->cnt;
 
 	if ((void *)(hdr + RC_ABI_HDR_LEN) > data_end) {
 		f->act = END_FAULT;	/* cannot happen: checked on entry */
@@ -230,11 +231,6 @@ static __always_inline long chunk(struct ictx *c, const bool trace)
 
 #pragma clang loop unroll(disable)
 	for (int j = 0; j < RC_IC_CHUNK; j++) {
-		/* pc and the count go through the frame on every uop: values
-		 * the kernel verifier cannot track, so each iteration starts
-		 * from the same state and its paths merge. */
-		__u32 pc = f->pc & (RC_IC_MAX - 1);
-		__u64 cnt = f->cnt;
 		struct rc_uop *u = &code->u[pc];
 		__u32 next = pc + 1, op = u->op, n = u->n;
 		__u64 k = (__u64)(__s64)u->k, a, b, *p;
@@ -245,16 +241,15 @@ static __always_inline long chunk(struct ictx *c, const bool trace)
 			/* Maybe inside this uop: go on instruction by
 			 * instruction from its first pc. */
 			if (pc < RC_IC_SINGLE) {
-				f->pc = RC_IC_SINGLE + (u->pc & (RC_IC_SINGLE - 1));
+				pc = RC_IC_SINGLE + (u->pc & (RC_IC_SINGLE - 1));
 				continue;
 			}
 			f->fcode = F_BUDGET;
 			f->fpc = u->pc;
-			f->cnt = budget;
+			cnt = budget;
 			goto fault;
 		}
 		cnt += n;
-		f->cnt = cnt;
 		if (trace) {
 			trace_max(&f->sm, u->dep);
 			if (tr)
@@ -494,6 +489,7 @@ static __always_inline long chunk(struct ictx *c, const bool trace)
 			/* Every packet pointer is stale: start the next chunk
 			 * afresh. */
 			f->pc = next;
+			f->cnt = cnt;
 			return 0;
 		}
 		case RC_U_LDP:
@@ -692,12 +688,17 @@ static __always_inline long chunk(struct ictx *c, const bool trace)
 		}
 #undef SET
 #undef FAULT
-		f->pc = next;
+		/* Masked so that every path reaches the loop's head with the
+		 * same range for pc: the kernel verifier then merges them. */
+		pc = next & (RC_IC_MAX - 1);
 	}
+	f->pc = pc;
+	f->cnt = cnt;
 	return 0;
 fault:
 	f->act = END_FAULT;
 end:
+	f->cnt = cnt;
 	return 1;
 }
 

@@ -37,6 +37,7 @@ struct rcode_handler {
 	struct rc_icode *ic;
 	int code_fd, trace_fd;
 	uint64_t install_ns;
+	const char *install_failed;	/* which map, for the message */
 };
 
 static bool on_interp(const struct rcode_handler *h)
@@ -759,8 +760,8 @@ static int load_interp(struct rcode_handler *h, struct rc_diags *d)
 	h->install_ns = now_ns() - t0;
 	if (err)
 		rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1,
-			   "cannot install the handler in the interpreter: %s",
-			   strerror(-err));
+			   "cannot install the handler in the interpreter: %s "
+			   "(its %s map)", strerror(-err), h->install_failed);
 	return err;
 }
 
@@ -783,18 +784,31 @@ int rcode_handler__install(struct rcode_handler *h, unsigned int portal)
 		return -ERANGE;
 	/* Everything the code refers to first, the code last: a message
 	 * arriving meanwhile runs the old handler whole or the new one. */
+	h->install_failed = "state";
 	err = put(rcode_interp__map_fd(ip, RCODE_IMAP_STATE), portal,
-		  h->maps.state_fd) ?:
-	      put(rcode_interp__map_fd(ip, RCODE_IMAP_STATS), portal,
-		  h->maps.stats_fd) ?:
-	      put(rcode_interp__map_fd(ip, RCODE_IMAP_TRACE), portal,
-		  h->trace_fd);
-	for (__u32 k = 0; !err && k < RC_WINDOWS_MAX; k++)
+		  h->maps.state_fd);
+	if (!err) {
+		h->install_failed = "stats";
+		err = put(rcode_interp__map_fd(ip, RCODE_IMAP_STATS), portal,
+			  h->maps.stats_fd);
+	}
+	if (!err) {
+		h->install_failed = "trace";
+		err = put(rcode_interp__map_fd(ip, RCODE_IMAP_TRACE), portal,
+			  h->trace_fd);
+	}
+	for (__u32 k = 0; !err && k < RC_WINDOWS_MAX; k++) {
+		h->install_failed = "window";
 		err = put(rcode_interp__map_fd(ip, RCODE_IMAP_WINDOWS),
 			  portal * 8 + k,
 			  k < h->prog->nwindows ? h->maps.window_fd[k] : -1);
-	return err ?: put(rcode_interp__map_fd(ip, RCODE_IMAP_CODE), portal,
+	}
+	if (!err) {
+		h->install_failed = "code";
+		err = put(rcode_interp__map_fd(ip, RCODE_IMAP_CODE), portal,
 			  h->code_fd);
+	}
+	return err;
 }
 
 enum rcode_path rcode_handler__path(const struct rcode_handler *h)

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "embedded.h"
 #include "rcode_handler.h"
@@ -103,23 +104,55 @@ static int set_templates(struct bpf_object *obj, int *fds)
 		{ RCODE_IMAP_TRACE, BPF_MAP_TYPE_ARRAY, sizeof(struct rc_trace), 0 },
 	};
 
+	struct btf *btf = btf__new_empty();
+	int u32, u64, vt[sizeof(t) / sizeof(t[0])], err = 0;
+
+	/*
+	 * The templates carry BTF as the handlers' maps do.  Linux 6.1
+	 * compares an inner map's timer offset with the template's, and
+	 * that is -EINVAL for a map created without BTF but -ENOENT for one
+	 * with BTF that has no timer: without BTF here, no handler's data
+	 * area would fit.
+	 */
+	if (!btf)
+		return -errno;
+	u32 = btf__add_int(btf, "__u32", 4, 0);
+	u64 = btf__add_int(btf, "__u64", 8, 0);
+	/* A struct of each value's size; its fields do not matter to the
+	 * comparison. */
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		vt[i] = u64;
+		if (t[i].value_size != 8) {
+			vt[i] = btf__add_struct(btf, "rc_value", t[i].value_size);
+			btf__add_field(btf, "w0", u64, 0, 0);
+		}
+	}
+	err = btf__load_into_kernel(btf);
+	for (size_t i = 0; !err && i < sizeof(t) / sizeof(t[0]); i++) {
 		LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = t[i].flags);
 		struct bpf_map *m = bpf_object__find_map_by_name(obj,
 						map_names[t[i].which]);
-		int fd, err;
+		int fd;
 
-		if (!m)
-			return -ENOENT;
+		if (!m) {
+			err = -ENOENT;
+			break;
+		}
+		if (t[i].which != RCODE_IMAP_CODE && t[i].which != RCODE_IMAP_TRACE) {
+			o.btf_fd = btf__fd(btf);
+			o.btf_key_type_id = u32;
+			o.btf_value_type_id = vt[i];
+		}
 		fd = bpf_map_create(t[i].type, "rc_tmpl", 4, t[i].value_size, 1, &o);
-		if (fd < 0)
-			return -errno;
+		if (fd < 0) {
+			err = -errno;
+			break;
+		}
 		fds[i] = fd;	/* closed by the caller after the load */
 		err = bpf_map__set_inner_map_fd(m, fd);
-		if (err)
-			return err;
 	}
-	return 0;
+	btf__free(btf);
+	return err;
 }
 
 static int load_object(struct rcode_interp *ip, __u16 port, char *err_out,
