@@ -232,7 +232,9 @@ static __always_inline long chunk(struct ictx *c, const bool trace)
 #pragma clang loop unroll(disable)
 	for (int j = 0; j < RC_IC_CHUNK; j++) {
 		struct rc_uop *u = &code->u[pc];
-		__u32 next = pc + 1, op = u->op, n = u->n;
+		/* Branches fall through to pc + 1; every other uop goes to
+		 * its target: pc + 1, or where a 'jmp' fused into it goes. */
+		__u32 next = u->target, op = u->op, n = u->n;
 		__u64 k = (__u64)(__s64)u->k, a, b, *p;
 		__u32 w = u->b, d = u->d & (RC_IC_SLOTS - 1);
 		__u64 *v = f->v;
@@ -279,7 +281,6 @@ static __always_inline long chunk(struct ictx *c, const bool trace)
 			struct rc_uop *hi = &code->u[(pc + 1) & (RC_IC_MAX - 1)];
 
 			SET((__u32)u->k | (__u64)(__u32)hi->k << 32);
-			next = pc + 2;
 			break;
 		}
 		case RC_U_SWAP:
@@ -324,13 +325,13 @@ static __always_inline long chunk(struct ictx *c, const bool trace)
 
 #define JCC(name, expr)						\
 		case RC_U_J##name##_R:				\
-			if (expr)				\
-				next = u->target;		\
+			if (!(expr))				\
+				next = pc + 1;			\
 			break;					\
 		case RC_U_J##name##_I:				\
 			b = k;					\
-			if (expr)				\
-				next = u->target;		\
+			if (!(expr))				\
+				next = pc + 1;			\
 			break;
 		JCC(EQ, a == b)
 		JCC(NE, a != b)
@@ -347,12 +348,12 @@ static __always_inline long chunk(struct ictx *c, const bool trace)
 			next = u->target;
 			break;
 		case RC_U_JZ:
-			if (!a)
-				next = u->target;
+			if (a)
+				next = pc + 1;
 			break;
 		case RC_U_JNZ:
-			if (a)
-				next = u->target;
+			if (!a)
+				next = pc + 1;
 			break;
 
 		/* Linux 6.1 has only unsigned division: divide magnitudes,

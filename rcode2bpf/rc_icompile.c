@@ -80,6 +80,8 @@ struct comp {
 	 * and nothing was emitted after it (for 'OP; stl j'). */
 	int res_uop, res_pos;
 
+	uint32_t blk_uop;		/* first uop of the current block */
+
 	/* Fused jumps, patched once every block has its entry. */
 	uint32_t nfix;
 	uint32_t fix_uop[RC_CODE_MAX];
@@ -129,6 +131,8 @@ static struct rc_uop *emit(struct comp *c, int op, int d, int a, int b,
 	u->k = (int32_t)k;
 	u->n = c->pend_n;
 	u->pc = c->pend_n ? c->pend_pc : (cpc >= 0 ? cpc : 0);
+	/* Where to go next; jumps retarget it, 'jmp' may too (fuse_jmp). */
+	u->target = c->n;
 	if (cpc >= 0) {
 		const struct rc_opinfo *oi = rc_opinfo(c->p->insns[cpc].op);
 		int before = c->vi->depth[cpc];
@@ -175,6 +179,8 @@ static void materialise(struct comp *c, int pos)
 			hi = emit(c, RC_U_NOP, 0, 0, 0,
 				  (int32_t)(uint32_t)(e->k >> 32), -1);
 			hi->op = RC_U_NOP;	/* never run: MOVI64 skips it */
+			if (!c->overflow)
+				c->ic->u[c->n - 2].target = c->n;
 		}
 		break;
 	case E_SLOT:
@@ -367,6 +373,41 @@ static int width_of(const struct rc_insn *in)
 	return rc_opinfo(in->op)->width;
 }
 
+/*
+ * 'jmp' after a uop that goes on to the next one anyway: that uop goes to
+ * the jump's target instead and counts the jump (one dispatch less per
+ * loop iteration).  Only for uops that cannot fault, so that a fault never
+ * counts the jump, and only inside the jump's own block.
+ */
+static bool fuse_jmp(struct comp *c, uint32_t pc)
+{
+	struct rc_uop *u;
+
+	if (c->pend_n || c->overflow || c->n == 0 || c->n - 1 < c->blk_uop)
+		return false;
+	u = &c->ic->u[c->n - 1];
+	switch (u->op) {
+	case RC_U_MOV: case RC_U_MOVI: case RC_U_SWAP: case RC_U_ROT:
+	case RC_U_ADD_R: case RC_U_ADD_I: case RC_U_SUB_R: case RC_U_SUB_I:
+	case RC_U_MUL_R: case RC_U_MUL_I: case RC_U_AND_R: case RC_U_AND_I:
+	case RC_U_OR_R: case RC_U_OR_I: case RC_U_XOR_R: case RC_U_XOR_I:
+	case RC_U_SHL_R: case RC_U_SHL_I: case RC_U_SHR_R: case RC_U_SHR_I:
+	case RC_U_SAR_R: case RC_U_SAR_I: case RC_U_NEG: case RC_U_NOT:
+	case RC_U_LDS: case RC_U_STS: case RC_U_XADDS: case RC_U_LDW:
+	case RC_U_STW: case RC_U_XADDW: case RC_U_LDH: case RC_U_STH:
+	case RC_U_STHI: case RC_U_CLOCK: case RC_U_NOP:
+		break;
+	default:
+		return false;
+	}
+	if (u->n == 255)
+		return false;
+	u->n++;
+	add_fixup(c, c->n - 1, target_of(c, pc));
+	c->res_uop = -1;
+	return true;
+}
+
 /* Compile the instruction at pc.  Returns how many instructions it used
  * (2 when it fused a comparison with the jump after it). */
 static int compile_insn(struct comp *c, uint32_t pc, bool single)
@@ -500,6 +541,8 @@ static int compile_insn(struct comp *c, uint32_t pc, bool single)
 	/* control flow: everything goes home first */
 	case RC_OP_jmp:
 		flush_all(c);
+		if (!single && fuse_jmp(c, pc))
+			break;
 		emit(c, RC_U_JMP, 0, 0, 0, 0, pc);
 		jump_to(c, single, target_of(c, pc));
 		break;
@@ -726,6 +769,13 @@ static void build_single(struct comp *c)
 		 * half, or one MOVI and a slot never run).  More is a bug. */
 		if (c->n > RC_IC_SINGLE + pc + rc_insn_slots(&p->insns[pc]))
 			c->overflow = true;
+		else if (c->n < RC_IC_SINGLE + pc + rc_insn_slots(&p->insns[pc])) {
+			/* A push64 that fits a MOVI: it goes on past the
+			 * second slot, which is never run. */
+			c->ic->u[c->n - 1].target = RC_IC_SINGLE + pc + 2;
+			memset(&c->ic->u[c->n], 0, sizeof(c->ic->u[0]));
+			c->ic->u[c->n].target = RC_IC_SINGLE + pc + 2;
+		}
 	}
 }
 
@@ -755,6 +805,7 @@ static void build_fused(struct comp *c)
 		if (!open) {
 			stack_home(c, c->vi->depth[pc]);
 			c->entry[pc] = c->n;
+			c->blk_uop = c->n;
 			open = true;
 		}
 		used = compile_insn(c, pc, false);

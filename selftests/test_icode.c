@@ -89,7 +89,9 @@ static int uop_run(void *ctx, const struct rc_case *c, struct rc_msg *msg,
 	(void)c;
 	for (uint64_t steps = 0; steps < 4 * RC_BUDGET_MAX; steps++) {
 		const struct rc_uop *u = &ic->u[pc % RC_IC_MAX];
-		uint32_t next = pc + 1;
+		/* Branches fall through to pc + 1; other uops go to target
+		 * (pc + 1, or a 'jmp' fused into them). */
+		uint32_t next = u->target;
 
 		if (cnt + u->n > ic->budget) {
 			if (pc < RC_IC_SINGLE) {
@@ -133,8 +135,8 @@ static int uop_run(void *ctx, const struct rc_case *c, struct rc_msg *msg,
 		BIN(LTU, a < b) BIN(LEU, a <= b) BIN(GTU, a > b) BIN(GEU, a >= b)
 #undef BIN
 #define JCC(name, expr) \
-		case RC_U_J##name##_R: a = V(u->a); b = V(u->b); if (expr) next = u->target; break; \
-		case RC_U_J##name##_I: a = V(u->a); b = K; if (expr) next = u->target; break;
+		case RC_U_J##name##_R: a = V(u->a); b = V(u->b); next = (expr) ? u->target : pc + 1; break; \
+		case RC_U_J##name##_I: a = V(u->a); b = K; next = (expr) ? u->target : pc + 1; break;
 		JCC(EQ, a == b) JCC(NE, a != b) JCC(LT, slt(a, b))
 		JCC(LE, !slt(b, a)) JCC(GT, slt(b, a)) JCC(GE, !slt(a, b))
 		JCC(LTU, a < b) JCC(LEU, a <= b) JCC(GTU, a > b) JCC(GEU, a >= b)
@@ -159,8 +161,8 @@ static int uop_run(void *ctx, const struct rc_case *c, struct rc_msg *msg,
 		case RC_U_BSWAP32: V(u->d) = __builtin_bswap32(V(u->a)); break;
 		case RC_U_BSWAP64: V(u->d) = __builtin_bswap64(V(u->a)); break;
 		case RC_U_JMP: next = u->target; break;
-		case RC_U_JZ: if (!V(u->a)) next = u->target; break;
-		case RC_U_JNZ: if (V(u->a)) next = u->target; break;
+		case RC_U_JZ: next = !V(u->a) ? u->target : pc + 1; break;
+		case RC_U_JNZ: next = V(u->a) ? u->target : pc + 1; break;
 		case RC_U_LDH:
 			switch (u->k) {
 			case RC_FIELD_SRC: a = msg->hdr.src; break;
