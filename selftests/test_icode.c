@@ -367,12 +367,15 @@ static int budget_sweep(const struct rc_case *c, struct rc_icode *ic,
 
 int main(int argc, char **argv)
 {
-	const char *dir = argc > 1 ? argv[1] : "selftests/cases/interp";
+	const char *root = getenv("RC_ROOT") ? getenv("RC_ROOT") : ".";
+	char defdir[4096];
+	const char *dir = argc > 1 ? argv[1] : defdir;
 	struct rc_icode *ic = malloc(sizeof(*ic));
 	char **paths, why[1024], label[256];
 	size_t n;
 
-	if (!ic || rc_case_find(dir, &paths, &n)) {
+	snprintf(defdir, sizeof(defdir), "%s/selftests/cases/interp", root);
+	if (!ic || rc_case_find(dir, &paths, &n) || !n) {
 		TEST_FAIL("test_icode", "cannot list %s", dir);
 		return 1;
 	}
