@@ -311,8 +311,8 @@ const struct cmd_def cmd_verify = {
 };
 
 /* ---- run ----------------------------------------------------------------- */
-static const char *const run_paths[] = { "ref", "xlate", NULL };
-enum { RUN_REF, RUN_XLATE };
+static const char *const run_paths[] = { "ref", "xlate", "interp", NULL };
+enum { RUN_REF, RUN_XLATE, RUN_INTERP };
 
 struct run_opts {
 	const char *msg;
@@ -345,10 +345,11 @@ static const struct opt_def run_optdefs[] = {
 	DEFINE_OPT(run_opts, repeat, "repeat", 'n', OPT_U64, "N",
 		   "deliver the same message N times; data area and windows carry over"),
 	DEFINE_ENUM_OPT(run_opts, path, "path", 0, run_paths, "PATH",
-			"ref: the reference interpreter; xlate: the translated eBPF "
-			"under BPF_PROG_TEST_RUN beside the reference (needs root)"),
+			"ref: the reference interpreter; xlate: the translated eBPF, "
+			"interp: the in-kernel interpreter, each under "
+			"BPF_PROG_TEST_RUN beside the reference (needs root)"),
 	DEFINE_OPT(run_opts, ipv, "ipv", 0, OPT_U64, "4|6",
-		   "xlate: carry the message over IPv4 (default) or IPv6"),
+		   "xlate, interp: carry the message over IPv4 (default) or IPv6"),
 	END_OPTS
 };
 
@@ -505,16 +506,19 @@ static int do_run(void *o_, int argc, char **argv)
 		st = fail(EXIT_USAGE, "run: --ipv must be 4 or 6");
 		goto out;
 	}
-	if (o->path == RUN_XLATE) {
-		/* The kernel's clock is the translated program's clock: a
-		 * fixed --clock could not be given to both paths. */
+	if (o->path == RUN_XLATE || o->path == RUN_INTERP) {
+		/* The kernel's clock is the kernel paths' clock: a fixed
+		 * --clock could not be given to both paths. */
 		if (o->clock != UINT64_MAX) {
 			st = fail(EXIT_USAGE, "run: --clock applies to --path ref "
-				  "only (the translated program reads the kernel's clock)");
+				  "only (the %s reads the kernel's clock)",
+				  o->path == RUN_XLATE ? "translated program" :
+				  "in-kernel interpreter");
 			goto out;
 		}
 		st = run_xlate(&prog, &in, state, env.windows, o->repeat,
-			       (int)o->ipv);
+			       (int)o->ipv, o->path == RUN_XLATE ? RCODE_PATH_XLATE :
+			       RCODE_PATH_INTERP);
 		goto out;
 	}
 
@@ -644,10 +648,14 @@ const struct cmd_def cmd_run = {
 	"it with BPF_PROG_TEST_RUN on the same message, wrapped in an Ethernet,\n"
 	"IPv4 or IPv6 (--ipv) and UDP frame, next to the reference interpreter.\n"
 	"It shows both outcomes side by side and ends with 'agree: yes' or\n"
-	"'agree: no' (exit status 1 when they disagree).\n"
+	"'agree: no' (exit status 1 when they disagree).  --path interp does\n"
+	"the same with the in-kernel R-code interpreter (loaded privately, in\n"
+	"its tracing form): there the instructions executed and the stack's\n"
+	"high-water mark are compared too.\n"
 	"\nExamples:\n"
 	"  rloader run examples/gsum.r --payload u64:5 --repeat 3\n"
-	"  rloader run examples/echo.r --payload u64:41 --path xlate --ipv 6\n",
+	"  rloader run examples/echo.r --payload u64:41 --path xlate --ipv 6\n"
+	"  rloader run examples/counter.r --tag 7 --repeat 3 --path interp\n",
 	.opts = run_optdefs,
 	.opts_size = sizeof(struct run_opts),
 	.defaults = &run_defaults,

@@ -134,7 +134,7 @@ static int xdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
  * unprivileged caller would see no pins and conclude that nothing is
  * attached, so say so instead.  Returns an exit status.
  */
-static int online_init(const char *verb)
+int online_init(const char *verb)
 {
 	lib_msg[0] = '\0';
 	rcode_set_print(lib_print);
@@ -176,11 +176,15 @@ static bool interface_exists(const char *ifname)
 }
 
 /* ==== attach ============================================================= */
+static const char *const path_names[] = { "xlate", "interp", NULL };
+
 struct attach_opts {
 	uint64_t portal;
 	int mode;		/* index into mode_names; -1: not given */
 	uint64_t port;		/* 0: not given */
 	bool replace;
+	int path;		/* enum rcode_path, an index into path_names */
+	bool trace;
 };
 
 static const struct attach_opts attach_defaults = { .portal = UINT64_MAX,
@@ -197,6 +201,12 @@ static const struct opt_def attach_optdefs[] = {
 		   "dispatcher's)"),
 	DEFINE_OPT(attach_opts, replace, "replace", 'r', OPT_BOOL, "",
 		   "replace the handler already on the portal (atomically)"),
+	DEFINE_ENUM_OPT(attach_opts, path, "path", 0, path_names, "PATH",
+			"xlate: translate to eBPF (default); interp: run on the "
+			"interface's in-kernel R-code interpreter"),
+	DEFINE_OPT(attach_opts, trace, "trace", 0, OPT_BOOL, "",
+		   "with --path interp: run on the tracing interpreter, which "
+		   "records what the handler does ('rloader trace')"),
 	END_OPTS
 };
 
@@ -228,6 +238,18 @@ static int pin_fd(int fd, const char *dir, const char *name)
 
 struct latency {
 	uint64_t parse_verify, query, translate, load, dispatcher, attach, total;
+	uint64_t interp;	/* opening or loading the interpreter */
+};
+
+/* What the interpreter path adds to attach's report. */
+struct attach_path {
+	enum rcode_path path;
+	bool trace;
+	bool replaced_interp;	/* the replaced handler ran on the interpreter */
+	bool interp_loaded;	/* this attach loaded the interpreter */
+	bool interp_dropped;	/* ... or removed it: no handler uses it now */
+	char interp_dir[PATH_MAX];
+	uint32_t uops;
 };
 
 static void attach_print(const char *ifname, const char *file,
@@ -235,26 +257,48 @@ static void attach_print(const char *ifname, const char *file,
 			 __u32 prog_id, const struct rcode_dispatch_info *di,
 			 bool attached_now, __u32 old_id, bool kept,
 			 const char *dir, const struct latency *l,
-			 uint32_t xlated, struct json_object *diags)
+			 uint32_t xlated, const struct attach_path *ap,
+			 struct json_object *diags)
 {
+	bool interp = ap->path == RCODE_PATH_INTERP;
+
 	if (json_output) {
 		struct json_object *j = json_object_new_object();
 		struct json_object *jd = json_object_new_object();
 		struct json_object *jl = json_object_new_object();
+		struct json_object *ji = NULL;
 
 		json_object_object_add(j, "interface", json_object_new_string(ifname));
 		json_object_object_add(j, "file", json_object_new_string(file));
 		json_object_object_add(j, "handler", json_object_new_string(p->name));
 		json_object_object_add(j, "portal", json_object_new_int(portal));
 		json_object_object_add(j, "prog_id", json_object_new_int64(prog_id));
+		json_object_object_add(j, "path", json_object_new_string(path_names[ap->path]));
+		json_object_object_add(j, "trace", json_object_new_boolean(ap->trace));
 		json_object_object_add(j, "mode", json_object_new_string(mode_name(di->mode)));
 		json_object_object_add(j, "port", json_object_new_int(di->udp_port));
 		json_object_object_add(j, "replaced", json_object_new_boolean(old_id));
 		json_object_object_add(j, "replaced_prog_id",
 				       old_id ? json_object_new_int64(old_id) : NULL);
+		json_object_object_add(j, "replaced_path", old_id ?
+				       json_object_new_string(ap->replaced_interp ?
+							      "interp" : "xlate") : NULL);
 		json_object_object_add(j, "data", json_object_new_string(
 			kept ? "kept" : "new"));
-		json_object_object_add(j, "xlated_insns", json_object_new_int(xlated));
+		json_object_object_add(j, "xlated_insns",
+				       interp ? NULL : json_object_new_int(xlated));
+		json_object_object_add(j, "uops",
+				       interp ? json_object_new_int(ap->uops) : NULL);
+		if (interp || ap->interp_dropped) {
+			ji = json_object_new_object();
+			json_object_object_add(ji, "pin_dir",
+					       json_object_new_string(ap->interp_dir));
+			json_object_object_add(ji, "loaded_now",
+					       json_object_new_boolean(ap->interp_loaded));
+			json_object_object_add(ji, "removed",
+					       json_object_new_boolean(ap->interp_dropped));
+		}
+		json_object_object_add(j, "interp", ji);
 		json_object_object_add(jd, "prog_id", json_object_new_int64(di->prog_id));
 		json_object_object_add(jd, "attached_now", json_object_new_boolean(attached_now));
 		json_object_object_add(jd, "multiprog", json_object_new_boolean(di->multiprog));
@@ -262,7 +306,7 @@ static void attach_print(const char *ifname, const char *file,
 		json_object_object_add(j, "pin_dir", json_object_new_string(dir));
 #define L(f) json_object_object_add(jl, #f, json_object_new_int64(l->f))
 		L(parse_verify); L(query); L(translate); L(load); L(dispatcher);
-		L(attach);
+		L(attach); L(interp);
 		L(total);
 #undef L
 		json_object_object_add(j, "latency_us", jl);
@@ -277,22 +321,98 @@ static void attach_print(const char *ifname, const char *file,
 	printf("  %-13s %s, prog id %u%s\n", "dispatcher",
 	       attached_now ? "attached now" : "attached already", di->prog_id,
 	       di->multiprog ? " (behind libxdp's dispatcher)" : "");
+	if (interp) {
+		if (ap->trace)
+			printf("  %-13s in-kernel interpreter, traced ('rloader trace "
+			       "%s %u')\n", "path", ifname, portal);
+		else
+			printf("  %-13s in-kernel interpreter\n", "path");
+		printf("  %-13s prog id %u (one for all interpreted handlers of "
+		       "%s), %s %s\n", "interpreter", prog_id, ifname,
+		       ap->interp_loaded ? "loaded now, pinned at" : "pinned at",
+		       ap->interp_dir);
+	}
 	if (old_id)
-		printf("  %-13s prog id %u, replaced atomically\n", "old handler", old_id);
+		printf("  %-13s prog id %u (%s), replaced atomically\n",
+		       "old handler", old_id, ap->replaced_interp ?
+		       "on the interpreter" : "translated");
+	if (ap->interp_dropped)
+		printf("  %-13s no handler runs on it any more: its pins under "
+		       "%s are removed\n", "interpreter", ap->interp_dir);
 	if (p->state_words || p->nwindows)
 		printf("  %-13s %s\n", "data, windows", kept ?
-		       "kept from the replaced handler (same layout)" : "new, zeroed");
+		       "kept from the replaced handler (same layout)" :
+		       old_id && ap->replaced_interp != interp ?
+		       "new, zeroed (another path: its maps are laid out differently)" :
+		       "new, zeroed");
 	printf("  %-13s %s (+ %s, the R-code)\n", "pinned at", dir, RCODE_PIN_NAME);
 	/* The four steps of installing a handler first; then what this
 	 * invocation spent around them. */
-	printf("  %-13s parse+verify %" PRIu64 " us, translate %" PRIu64
-	       " us, kernel load %" PRIu64 " us, attach %" PRIu64 " us\n",
-	       "latency", l->parse_verify, l->translate, l->load, l->attach);
+	if (interp)
+		printf("  %-13s parse+verify %" PRIu64 " us, compile+install %"
+		       PRIu64 " us, attach %" PRIu64 " us\n", "latency",
+		       l->parse_verify, l->translate, l->attach);
+	else
+		printf("  %-13s parse+verify %" PRIu64 " us, translate %" PRIu64
+		       " us, kernel load %" PRIu64 " us, attach %" PRIu64 " us\n",
+		       "latency", l->parse_verify, l->translate, l->load, l->attach);
 	printf("  %-13s + query %" PRIu64 " us", "", l->query);
+	if (interp)
+		printf(", interpreter %s %" PRIu64 " us", ap->interp_loaded ?
+		       "load" : "open", l->interp);
 	if (attached_now)
 		printf(", dispatcher attach %" PRIu64 " us", l->dispatcher);
 	printf(" = %" PRIu64 " us in all\n", l->total);
-	printf("  %-13s %u eBPF instructions\n", "translated", xlated);
+	if (interp)
+		printf("  %-13s %u uops for the interpreter\n", "compiled", ap->uops);
+	else
+		printf("  %-13s %u eBPF instructions\n", "translated", xlated);
+}
+
+/* Interpreter path: the interface's interpreter, pinned or loaded now for
+ * the dispatcher's port.  Returns an exit status. */
+static int attach_open_interp(const char *ifname, __u16 port,
+			      struct attach_path *ap, struct rcode_interp **ipp,
+			      uint64_t *us)
+{
+	RCODE_OPTS(rcode_interp_opts, io);
+	char path[PATH_MAX + 8], why_[512] = "";
+	uint64_t t0 = mono_ns();
+	int err;
+
+	err = interp_dir(ifname, ap->interp_dir, sizeof(ap->interp_dir));
+	if (err)
+		return fail(EXIT_USAGE, "attach: %s: %s", ifname, strerror(-err));
+	snprintf(path, sizeof(path), "%s/prog", ap->interp_dir);
+	ap->interp_loaded = access(path, F_OK) != 0;
+	io.udp_port = port;
+	io.pin_dir = ap->interp_dir;
+	*ipp = rcode_interp__open(&io, why_, sizeof(why_));
+	*us = us_since(t0);
+	if (!*ipp) {
+		err = errno;
+		return fail(EXIT_SYSTEM, "attach: %s: the in-kernel interpreter: %s",
+			    ifname, why_[0] ? why_ : strerror(err));
+	}
+	return EXIT_OK;
+}
+
+/* A handler left the interpreter of ifname (replaced by a translated one):
+ * take its maps out of the interpreter's arrays, and when no handler uses
+ * the interpreter any more, its pins go too. */
+static void interp_release(const char *ifname, unsigned int portal,
+			   struct attach_path *ap)
+{
+	struct rcode_interp *ip;
+
+	if (!interp_open_pinned(ifname, &ip)) {
+		rcode_interp__uninstall(ip, portal);
+		rcode_interp__close(ip);
+	}
+	if (!interp_in_use(ifname) && !interp_dir_remove(ifname)) {
+		ap->interp_dropped = true;
+		interp_dir(ifname, ap->interp_dir, sizeof(ap->interp_dir));
+	}
 }
 
 static int do_attach(void *o_, int argc, char **argv)
@@ -305,11 +425,15 @@ static int do_attach(void *o_, int argc, char **argv)
 	struct rc_verinfo *vi = NULL;
 	struct json_object *diags = NULL;
 	struct rcode_handler *h = NULL;
+	struct rcode_interp *ip = NULL;
 	struct rc_prog *prog = NULL;
 	struct latency l = { 0 };
+	struct attach_path ap = { .path = o->path, .trace = o->trace };
+	bool interp = o->path == RCODE_PATH_INTERP;
 	struct rc_diags d;
 	char dir[PATH_MAX];
 	bool attached_now = false, kept = false, made_dir = false;
+	bool made_interp = false;
 	unsigned int portal;
 	uint64_t t0, tstart;
 	__u32 old_id = 0, prog_id = 0;
@@ -318,6 +442,10 @@ static int do_attach(void *o_, int argc, char **argv)
 	__u32 plen = sizeof(pinfo);
 
 	(void)argc;
+	if (o->trace && !interp)
+		return fail(EXIT_USAGE, "attach: --trace needs --path interp: "
+			    "tracing is the in-kernel interpreter's, a translated "
+			    "handler (--path xlate) has none");
 	rc_diags_init(&d);
 	vi = calloc(1, sizeof(*vi));
 	if (!vi)
@@ -338,7 +466,8 @@ static int do_attach(void *o_, int argc, char **argv)
 		portal = prog->portal;
 	else if (!parse_portal(o->portal, "attach", &portal, &st))
 		goto out;
-	/* The translated program checks the portal it serves itself. */
+	/* The translated program checks the portal it serves itself; the
+	 * interpreter installs the handler on it. */
 	prog->portal = portal;
 	if (o->port > UINT16_MAX) {
 		st = fail(EXIT_USAGE, "attach: --port must be 1..65535");
@@ -399,15 +528,34 @@ static int do_attach(void *o_, int argc, char **argv)
 			goto out;
 		}
 		if (!portal_info_get(ifname, portal, &pi)) {
-			kept = pi.prog && same_layout(pi.prog, prog);
+			/* The two paths lay out the data area and windows
+			 * differently (rcode_handler.c): only a handler on the
+			 * same path can take the maps over. */
+			ap.replaced_interp = pi.interp;
+			kept = pi.prog && same_layout(pi.prog, prog) &&
+			       pi.interp == interp;
 			portal_info_free(&pi);
 		}
 	}
 	l.query = us_since(t0);
 
-	/* 3. translate and load.  The data area and windows of a handler
-	 * replaced by one of the same layout are the same maps, so an
-	 * application that mapped a window keeps reading the live one. */
+	/* The interface's interpreter: the pinned one, or a new one for the
+	 * dispatcher's port (pinned in step 5).  A kernel without the JIT
+	 * refuses it here, before anything is pinned. */
+	if (interp) {
+		st = attach_open_interp(ifname, dopts.udp_port, &ap, &ip, &l.interp);
+		if (st)
+			goto out;
+		hopts.path = RCODE_PATH_INTERP;
+		hopts.interp = ip;
+		hopts.trace = o->trace;
+	}
+
+	/* 3. translate and load (interpreter path: compile, create the maps
+	 * and install the handler in the interpreter).  The data area and
+	 * windows of a handler replaced by one of the same layout on the
+	 * same path are the same maps, so an application that mapped a
+	 * window keeps reading the live one. */
 	hopts.udp_port = dopts.udp_port;
 	hopts.reuse_pin_dir = kept ? dir : NULL;
 	h = rcode_handler__new(prog, vi, &hopts);
@@ -428,7 +576,8 @@ static int do_attach(void *o_, int argc, char **argv)
 			st = report_rejection(file, diags_json(&d));
 		} else if (err == -EOPNOTSUPP) {
 			st = fail(EXIT_REJECTED, "attach: %s: rcode2bpf cannot "
-				  "translate this handler (see above)", file);
+				  "%s this handler (see above)", file,
+				  interp ? "compile" : "translate");
 		} else {
 			st = fail(EXIT_SYSTEM, "attach: %s: %s%s", file,
 				  strerror(-err), err == -EPERM ?
@@ -436,6 +585,8 @@ static int do_attach(void *o_, int argc, char **argv)
 		}
 		goto out;
 	}
+	if (interp)
+		ap.uops = rcode_handler__icode(h)->nuops;
 	code_fd = rcode_map_create(rcode_handler__prog(h));
 	if (code_fd < 0) {
 		st = fail(EXIT_SYSTEM, "attach: cannot store the R-code: %s",
@@ -463,8 +614,17 @@ static int do_attach(void *o_, int argc, char **argv)
 	 * message that reaches it finds its pins (stats) in place. */
 	t0 = mono_ns();
 	made_dir = !old_id && access(dir, F_OK);
+	if (interp && ap.interp_loaded) {
+		err = rcode_interp__pin(ip, ap.interp_dir);
+		made_interp = true;
+		if (err) {
+			st = fail(EXIT_SYSTEM, "attach: pinning the interpreter under "
+				  "%s: %s", ap.interp_dir, strerror(-err));
+			goto undo;
+		}
+	}
 	err = rcode_handler__pin(h, dir) ?: pin_fd(code_fd, dir, RCODE_PIN_NAME) ?:
-	      portal_dir_prune(dir, rcode_handler__prog(h));
+	      portal_dir_prune(dir, rcode_handler__prog(h), ap.path, ap.trace);
 	if (err) {
 		st = fail(EXIT_SYSTEM, "attach: pinning under %s: %s", dir,
 			  strerror(-err));
@@ -477,20 +637,28 @@ static int do_attach(void *o_, int argc, char **argv)
 			  why(err));
 		goto undo;
 	}
+	/* The interpreter no longer runs the handler this one replaced. */
+	if (!interp && ap.replaced_interp)
+		interp_release(ifname, portal, &ap);
 	l.total = us_since(tstart);
 	if (!bpf_obj_get_info_by_fd(rcode_handler__prog_fd(h), &pinfo, &plen))
 		prog_id = pinfo.id;
 	rcode_dispatch_query(ifname, &di);
 	attach_print(ifname, file, rcode_handler__prog(h), portal, prog_id, &di,
 		     attached_now, old_id, kept, dir, &l,
-		     rcode_handler__xlated(h)->ninsns, diags);
+		     rcode_handler__xlated(h)->ninsns, &ap, diags);
 	diags = NULL;
 	goto out;
 undo:
 	/* Leave the interface as it was: a new portal's pins go, and a
 	 * dispatcher attached only for this handler goes too. */
-	if (made_dir)
+	if (made_dir) {
 		portal_dir_remove(ifname, portal);
+		if (interp)
+			rcode_interp__uninstall(ip, portal);
+	}
+	if (made_interp && !interp_in_use(ifname))
+		interp_dir_remove(ifname);
 	/* The dispatcher may have come back to pins of earlier handlers
 	 * (after 'xdp-loader unload --all'); those keep it. */
 	if (attached_now && !old_id) {
@@ -504,6 +672,7 @@ out:
 		close(code_fd);
 	json_object_put(diags);
 	rcode_handler__close(h);
+	rcode_interp__close(ip);
 	rc_prog_free(prog);
 	rc_diags_free(&d);
 	free(vi);
@@ -514,7 +683,7 @@ const struct cmd_def cmd_attach = {
 	.name = "attach",
 	.args = "IFNAME FILE",
 	.min_args = 2, .max_args = 2,
-	.summary = "Install a handler on an interface (translated to eBPF, at XDP).",
+	.summary = "Install a handler on an interface (translated, or interpreted; at XDP).",
 	.description =
 	"FILE (R-code text or .rbin) is verified, translated to eBPF by\n"
 	"rcode2bpf and loaded; the kernel verifies it again.  The first attach\n"
@@ -530,10 +699,21 @@ const struct cmd_def cmd_attach = {
 	"The handler's objects are pinned under /sys/fs/bpf/rcode/IFNAME/portal-N/\n"
 	"(prog, state, stats, win-NAME, and rcode: the R-code, for 'stats').\n"
 	"The output gives the program id and how long each step took.\n"
+	"\n"
+	"--path interp runs the handler on the interface's in-kernel R-code\n"
+	"interpreter instead of translating it: one XDP program, loaded and\n"
+	"pinned under /sys/fs/bpf/rcode/IFNAME/interp/ by the first such attach,\n"
+	"runs every interpreted handler of the interface; installing one loads\n"
+	"no program (portal-N/ holds code instead of prog).  --trace selects the\n"
+	"tracing interpreter, which records what the handler executes (portal-N/\n"
+	"trace; see 'rloader trace').  The interpreter needs the BPF JIT.  A\n"
+	"replacement on the other path gets new, zeroed maps: the two paths lay\n"
+	"out the data area and windows differently.\n"
 	"\nExamples:\n"
 	"  rloader attach eth0 examples/echo.r\n"
 	"  rloader attach eth0 examples/counter.r --mode skb --port 7200\n"
-	"  rloader attach eth0 counter-v2.r --portal 1 --replace\n",
+	"  rloader attach eth0 counter-v2.r --portal 1 --replace\n"
+	"  rloader attach eth0 examples/echo.r --path interp --trace\n",
 	.opts = attach_optdefs,
 	.opts_size = sizeof(struct attach_opts),
 	.defaults = &attach_defaults,
@@ -560,6 +740,7 @@ static int do_detach(void *o_, int argc, char **argv)
 	struct rcode_dispatch_info di = { 0 };
 	struct json_object *jp = json_object_new_array();
 	unsigned int portals[RC_ABI_PORTALS], portal = 0;
+	bool dropped_interp = false;
 	int n, err, st = EXIT_OK;
 
 	(void)argc;
@@ -580,8 +761,21 @@ static int do_detach(void *o_, int argc, char **argv)
 		/* The portal first: from here on its messages are passed on,
 		 * and nothing runs that the pins no longer describe. */
 		err = pi.prog_id ? rcode_portal_clear(ifname, portal) : 0;
+		/* An interpreted handler's maps leave the interpreter's
+		 * arrays too; the interpreter goes when no handler is left
+		 * on it. */
+		if (!err && pi.interp) {
+			struct rcode_interp *ip;
+
+			if (!interp_open_pinned(ifname, &ip)) {
+				err = rcode_interp__uninstall(ip, portal);
+				rcode_interp__close(ip);
+			}
+		}
 		if (!err && pi.pinned)
 			err = portal_dir_remove(ifname, portal);
+		if (!err && pi.interp && !interp_in_use(ifname))
+			dropped_interp = !interp_dir_remove(ifname);
 		if (err) {
 			portal_info_free(&pi);
 			st = fail(EXIT_SYSTEM, "detach: %s portal %u: %s", ifname,
@@ -596,13 +790,20 @@ static int do_detach(void *o_, int argc, char **argv)
 			json_object_object_add(j, "handler", pi.name[0] ?
 					       json_object_new_string(pi.name) : NULL);
 			json_object_object_add(j, "prog_id", json_object_new_int64(pi.prog_id));
+			json_object_object_add(j, "path", json_object_new_string(
+					       portal_path_name(&pi)));
 			json_object_object_add(j, "dispatcher_detached",
 					       json_object_new_boolean(false));
+			json_object_object_add(j, "interp_removed",
+					       json_object_new_boolean(dropped_interp));
 			out_json(j);
 		} else {
-			printf("%s: detached handler %s from portal %u (prog id %u); "
-			       "the dispatcher stays\n", ifname,
-			       pi.name[0] ? pi.name : "?", portal, pi.prog_id);
+			printf("%s: detached handler %s from portal %u (prog id %u%s); "
+			       "the dispatcher stays%s\n", ifname,
+			       pi.name[0] ? pi.name : "?", portal, pi.prog_id,
+			       pi.interp ? ", the interpreter" : "",
+			       dropped_interp ? "; the interpreter, used by no "
+			       "other handler, is removed" : "");
 		}
 		portal_info_free(&pi);
 		goto out;
@@ -652,8 +853,11 @@ const struct cmd_def cmd_detach = {
 	"on from then on) and the handler's pins are removed; the dispatcher and\n"
 	"the other handlers stay.  Without it, the dispatcher is detached (other\n"
 	"XDP programs on the interface stay) and /sys/fs/bpf/rcode/IFNAME/ is\n"
-	"removed with every handler in it; this also cleans up after an\n"
-	"interface that is gone.  Exit status 3 if there was nothing to remove.\n"
+	"removed with every handler in it and the in-kernel interpreter; this\n"
+	"also cleans up after an interface that is gone.  A handler on the\n"
+	"interpreter path detached with --portal also leaves the interpreter,\n"
+	"whose pins go when no handler is left on it.  Exit status 3 if there\n"
+	"was nothing to remove.\n"
 	"\nExamples:\n"
 	"  rloader detach eth0 --portal 2\n"
 	"  rloader detach eth0\n",
@@ -701,7 +905,7 @@ static struct json_object *status_iface_json(const char *ifname,
 
 #define STATUS_RULE \
 	"-----------------------------------------------------------------" \
-	"---------------------------------"
+	"----------------------------------------------"
 
 /* One interface: its row, then one row per portal.  Returns the number
  * of handlers. */
@@ -749,6 +953,9 @@ static int status_one(const char *ifname, struct json_object *arr)
 			json_object_object_add(j, "handler", pi.name[0] ?
 					       json_object_new_string(pi.name) : NULL);
 			json_object_object_add(j, "prog_id", json_object_new_int64(pi.prog_id));
+			json_object_object_add(j, "path", json_object_new_string(
+					       portal_path_name(&pi)));
+			json_object_object_add(j, "trace", json_object_new_boolean(pi.traced));
 			json_object_object_add(j, "installed", json_object_new_boolean(pi.prog_id));
 			json_object_object_add(j, "pinned", json_object_new_boolean(pi.pinned));
 			json_object_object_add(j, "invocations", json_object_new_uint64(s->invocations));
@@ -761,9 +968,10 @@ static int status_one(const char *ifname, struct json_object *arr)
 			char id[16];
 
 			snprintf(id, sizeof(id), pi.prog_id ? "%u" : "-", pi.prog_id);
-			printf(" => %-12u %-16s %-10s %12" PRIu64 " %10" PRIu64 " %10"
-			       PRIu64 " %10" PRIu64 " %8" PRIu64 "%s\n", pi.portal,
-			       pi.name[0] ? pi.name : "?", id, (uint64_t)s->invocations,
+			printf(" => %-12u %-16s %-12s %-10s %12" PRIu64 " %10" PRIu64
+			       " %10" PRIu64 " %10" PRIu64 " %8" PRIu64 "%s\n", pi.portal,
+			       pi.name[0] ? pi.name : "?", portal_path_name(&pi), id,
+			       (uint64_t)s->invocations,
 			       (uint64_t)s->drop, (uint64_t)s->pass, (uint64_t)s->reply, faults_total(s),
 			       pi.prog_id ? "" : "  (pins only)");
 		}
@@ -790,9 +998,9 @@ static int do_status(void *o_, int argc, char **argv)
 	if (!arr) {
 		printf("%-16s %-7s %5s  %-10s %s\n", "Interface", "Mode", "Port",
 		       "Prog ID", "Dispatcher");
-		printf(" => %-12s %-16s %-10s %12s %10s %10s %10s %8s\n", "Portal",
-		       "Handler", "Prog ID", "Invocations", "Drop", "Pass",
-		       "Reply", "Faults");
+		printf(" => %-12s %-16s %-12s %-10s %12s %10s %10s %10s %8s\n",
+		       "Portal", "Handler", "Path", "Prog ID", "Invocations", "Drop",
+		       "Pass", "Reply", "Faults");
 		printf("%s\n", STATUS_RULE);
 	}
 	if (argc) {
@@ -840,9 +1048,12 @@ const struct cmd_def cmd_status = {
 	.description =
 	"A fixed table, as 'xdp-loader status' prints: per interface the XDP\n"
 	"mode, the R-message UDP port and the dispatcher's program id, then\n"
-	"(rows starting with =>) per portal the handler's name, program id,\n"
-	"invocations, actions taken (drop, pass, reply) and faults.  Without\n"
-	"IFNAME, every interface of this network namespace that rcode is on.\n"
+	"(rows starting with =>) per portal the handler's name, its path (xlate:\n"
+	"translated to eBPF; interp: on the in-kernel interpreter; interp+trace:\n"
+	"on the tracing interpreter), program id (an interpreted handler's is\n"
+	"the interpreter's), invocations, actions taken (drop, pass, reply) and\n"
+	"faults.  Without IFNAME, every interface of this network namespace\n"
+	"that rcode is on.\n"
 	"JSON: an array with one object per interface.\n"
 	"\nExamples:\n"
 	"  rloader status\n"
@@ -889,9 +1100,90 @@ static uint64_t dcounter(const struct rc_dispatch_stats *s, size_t i)
 	return *(const __u64 *)((const char *)s + dcounters[i].off);
 }
 
-static struct json_object *handler_stats_json(const struct portal_info *pi)
+/* A traced handler's trace from its pins; NULL if it has none (or it
+ * cannot be read). */
+static struct rc_trace *portal_trace(const char *ifname,
+				     const struct portal_info *pi)
+{
+	struct rc_trace *t;
+	char dir[PATH_MAX];
+
+	if (!pi->traced || portal_dir(ifname, pi->portal, dir, sizeof(dir)))
+		return NULL;
+	t = malloc(sizeof(*t));
+	if (t && pinned_trace_read(dir, t)) {
+		free(t);
+		t = NULL;
+	}
+	return t;
+}
+
+static __u32 fd_prog_id(int fd)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
+}
+
+/* The interface's in-kernel interpreter, if one is pinned: its own
+ * counters (struct rc_interp_stats, summed over CPUs).  JSON: the object,
+ * or NULL; plain: printed. */
+static struct json_object *interp_stats(const char *ifname, bool json)
+{
+	struct rcode_interp *ip;
+	struct rc_interp_stats s;
+	char dir[PATH_MAX];
+	__u32 id[2];
+	int err;
+
+	if (interp_open_pinned(ifname, &ip))
+		return NULL;
+	err = rcode_interp__read_stats(ip, &s);
+	id[0] = fd_prog_id(rcode_interp__prog_fd(ip, false));
+	id[1] = fd_prog_id(rcode_interp__prog_fd(ip, true));
+	rcode_interp__close(ip);
+	interp_dir(ifname, dir, sizeof(dir));
+	if (json) {
+		struct json_object *j = json_object_new_object();
+		struct json_object *jc = json_object_new_object();
+
+		json_object_object_add(j, "pin_dir", json_object_new_string(dir));
+		json_object_object_add(j, "prog_id", json_object_new_int64(id[0]));
+		json_object_object_add(j, "prog_trace_id", json_object_new_int64(id[1]));
+		if (!err) {
+			json_object_object_add(jc, "packets", json_object_new_uint64(s.packets));
+			json_object_object_add(jc, "dispatched", json_object_new_uint64(s.dispatched));
+			json_object_object_add(jc, "not_for_us", json_object_new_uint64(s.not_for_us));
+			json_object_object_add(jc, "no_handler", json_object_new_uint64(s.no_handler));
+		}
+		json_object_object_add(j, "counters", err ? NULL : jc);
+		if (err)
+			json_object_put(jc);
+		return j;
+	}
+	printf("\n%s: in-kernel interpreter, prog id %u (tracing: %u), pinned at "
+	       "%s\n", ifname, id[0], id[1], dir);
+	if (err) {
+		printf("  (its counters cannot be read: %s)\n", strerror(-err));
+		return NULL;
+	}
+	printf("  %-14s %12" PRIu64 "  every packet it saw (both programs)\n",
+	       "packets", (uint64_t)s.packets);
+	printf("  %-14s %12" PRIu64 "  ran a handler\n", "dispatched",
+	       (uint64_t)s.dispatched);
+	printf("  %-14s %12" PRIu64 "  not a well-formed R-message: passed on "
+	       "(the dispatcher sends none)\n", "not_for_us", (uint64_t)s.not_for_us);
+	printf("  %-14s %12" PRIu64 "  no handler installed on its portal: "
+	       "passed on\n", "no_handler", (uint64_t)s.no_handler);
+	return NULL;
+}
+
+static struct json_object *handler_stats_json(const char *ifname,
+					      const struct portal_info *pi)
 {
 	const struct rc_handler_stats *s = &pi->stats;
+	struct rc_trace *t = portal_trace(ifname, pi);
 	struct json_object *j = json_object_new_object();
 	struct json_object *ja = json_object_new_object();
 	struct json_object *jf = json_object_new_object();
@@ -902,6 +1194,9 @@ static struct json_object *handler_stats_json(const struct portal_info *pi)
 	json_object_object_add(j, "handler", pi->name[0] ?
 			       json_object_new_string(pi->name) : NULL);
 	json_object_object_add(j, "prog_id", json_object_new_int64(pi->prog_id));
+	json_object_object_add(j, "path", json_object_new_string(portal_path_name(pi)));
+	json_object_object_add(j, "trace", t ? trace_summary_json(pi->prog, t) : NULL);
+	free(t);
 	json_object_object_add(j, "invocations", json_object_new_uint64(s->invocations));
 	json_object_object_add(ja, "drop", json_object_new_uint64(s->drop));
 	json_object_object_add(ja, "pass", json_object_new_uint64(s->pass));
@@ -941,13 +1236,21 @@ static struct json_object *handler_stats_json(const struct portal_info *pi)
 	return j;
 }
 
-static void handler_stats_print(const struct portal_info *pi)
+static void handler_stats_print(const char *ifname, const struct portal_info *pi)
 {
 	const struct rc_handler_stats *s = &pi->stats;
+	struct rc_trace *t = portal_trace(ifname, pi);
 	bool any = false;
 
-	printf("\nportal %u: handler %s, prog id %u\n", pi->portal,
-	       pi->name[0] ? pi->name : "?", pi->prog_id);
+	printf("\nportal %u: handler %s, prog id %u, path %s\n", pi->portal,
+	       pi->name[0] ? pi->name : "?", pi->prog_id, portal_path_name(pi));
+	if (t) {
+		printf("  trace (the tracing interpreter; 'rloader trace %s %u' "
+		       "for the detail):\n", ifname, pi->portal);
+		trace_summary_print(pi->prog, t);
+		free(t);
+		printf("  statistics:\n");
+	}
 	if (!pi->have_stats) {
 		printf("  (no statistics pinned for this portal)\n");
 		return;
@@ -991,7 +1294,16 @@ static int do_stats(void *o_, int argc, char **argv)
 	uint64_t malformed;
 	int n, err, st = EXIT_OK;
 
-	(void)argc;
+	/* 'stats IFNAME PORTAL' is 'stats IFNAME --portal PORTAL'. */
+	if (argc == 2) {
+		uint64_t v;
+
+		if (!parse_u64(argv[1], &v) ||
+		    (o->portal != UINT64_MAX && o->portal != v))
+			return fail(EXIT_USAGE, "stats: PORTAL must be a number "
+				    "(and agree with --portal), not '%s'", argv[1]);
+		o->portal = v;
+	}
 	if (o->portal != UINT64_MAX && !parse_portal(o->portal, "stats", &portal, &st))
 		return st;
 	if (online_init("stats"))
@@ -1036,6 +1348,7 @@ static int do_stats(void *o_, int argc, char **argv)
 		json_object_object_add(jm, "portal", json_object_new_uint64(ds.bad_portal));
 		json_object_object_add(jd, "malformed", jm);
 		json_object_object_add(j, "dispatcher", jd);
+		json_object_object_add(j, "interp", interp_stats(ifname, true));
 		jh = json_object_new_array();
 		json_object_object_add(j, "handlers", jh);
 		jroot = j;	/* printed once the handlers are in */
@@ -1051,6 +1364,7 @@ static int do_stats(void *o_, int argc, char **argv)
 			       dcounter(&ds, i), dcounters[i].text);
 		printf("  %-14s %12" PRIu64 "  all malformed R-messages (passed on "
 		       "untouched)\n", "malformed", malformed);
+		interp_stats(ifname, false);
 	}
 	for (int i = 0; i < n; i++) {
 		struct portal_info pi;
@@ -1064,9 +1378,9 @@ static int do_stats(void *o_, int argc, char **argv)
 				    ifname, portals[i]);
 		}
 		if (jh)
-			json_object_array_add(jh, handler_stats_json(&pi));
+			json_object_array_add(jh, handler_stats_json(ifname, &pi));
 		else
-			handler_stats_print(&pi);
+			handler_stats_print(ifname, &pi);
 		portal_info_free(&pi);
 	}
 	if (jroot)
@@ -1078,8 +1392,8 @@ static int do_stats(void *o_, int argc, char **argv)
 
 const struct cmd_def cmd_stats = {
 	.name = "stats",
-	.args = "IFNAME",
-	.min_args = 1, .max_args = 1,
+	.args = "IFNAME [PORTAL]",
+	.min_args = 1, .max_args = 2,
 	.summary = "Show the dispatcher's counters and each handler's statistics.",
 	.description =
 	"The dispatcher counts every packet it saw, the R-messages it handed to\n"
@@ -1088,10 +1402,16 @@ const struct cmd_def cmd_stats = {
 	"on untouched.  Per handler: invocations, actions, faults by name and\n"
 	"code, budget aborts, and the last fault with its pc and the R-code\n"
 	"instruction there (read back from the handler's rcode pin).  Counters\n"
-	"are summed over CPUs and count from the attach.\n"
+	"are summed over CPUs and count from the attach.  Each handler's path\n"
+	"(xlate, interp, interp+trace); for a traced handler also its trace's\n"
+	"summary (runs, instructions, time per run, stack high-water mark,\n"
+	"reads and writes; 'rloader trace' has the detail).  Where handlers run\n"
+	"on the in-kernel interpreter, its own counters too.  PORTAL is the\n"
+	"same as --portal.\n"
 	"\nExamples:\n"
 	"  rloader stats eth0\n"
-	"  rloader -p stats eth0 --portal 2\n",
+	"  rloader -p stats eth0 --portal 2\n"
+	"  rloader stats eth0 2\n",
 	.opts = stats_optdefs,
 	.opts_size = sizeof(struct stats_opts),
 	.defaults = &stats_defaults,

@@ -35,9 +35,10 @@ int portal_dir(const char *ifname, unsigned int portal, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-/* Open dir/name if it is a map of this type and key size. */
-static int open_pinned_map(const char *dir, const char *name, __u32 type,
-			   struct bpf_map_info *info)
+/* Open dir/name if it is a map of this type and key size (and, if one,
+ * of one entry). */
+static int open_pinned_map_n(const char *dir, const char *name, __u32 type,
+			     struct bpf_map_info *info, bool one)
 {
 	__u32 len = sizeof(*info);
 	char path[PATH_MAX];
@@ -49,11 +50,17 @@ static int open_pinned_map(const char *dir, const char *name, __u32 type,
 		return -errno;
 	memset(info, 0, sizeof(*info));
 	if (bpf_obj_get_info_by_fd(fd, info, &len) || info->type != type ||
-	    info->key_size != sizeof(__u32) || info->max_entries != 1) {
+	    info->key_size != sizeof(__u32) || (one && info->max_entries != 1)) {
 		close(fd);
 		return -EINVAL;
 	}
 	return fd;
+}
+
+static int open_pinned_map(const char *dir, const char *name, __u32 type,
+			   struct bpf_map_info *info)
+{
+	return open_pinned_map_n(dir, name, type, info, true);
 }
 
 int rcode_map_create(const struct rc_prog *prog)
@@ -222,6 +229,12 @@ int portal_info_get(const char *ifname, unsigned int portal,
 	if (!pi->prog_id && !pi->pinned)
 		return -ENOENT;
 	if (pi->pinned) {
+		/* The interpreter path pins the handler's code, not a
+		 * program; a traced handler also its trace (rc_abi.h). */
+		snprintf(path, sizeof(path), "%s/%s", dir, PIN_CODE);
+		pi->interp = !access(path, F_OK);
+		snprintf(path, sizeof(path), "%s/%s", dir, PIN_TRACE);
+		pi->traced = pi->interp && !access(path, F_OK);
 		snprintf(path, sizeof(path), "%s/prog", dir);
 		pi->pinned_prog_id = prog_id_of(path);
 		snprintf(path, sizeof(path), "%s/stats", dir);
@@ -302,20 +315,31 @@ int portal_dir_remove(const char *ifname, unsigned int portal)
 	return err;
 }
 
-/* Is name one of the pins a handler with p's layout has? */
-static bool pin_expected(const struct rc_prog *p, const char *name)
+/* Is name one of the pins a handler with p's layout, on this path, has?
+ * (The interpreter path always has a data area: its arrays of maps need
+ * one shape for all, rcode_handler.c.) */
+static bool pin_expected(const struct rc_prog *p, enum rcode_path path,
+			 bool trace, const char *name)
 {
-	if (!strcmp(name, "prog") || !strcmp(name, "stats") ||
-	    !strcmp(name, RCODE_PIN_NAME))
+	bool interp = path == RCODE_PATH_INTERP;
+
+	if (!strcmp(name, "stats") || !strcmp(name, RCODE_PIN_NAME))
 		return true;
+	if (!strcmp(name, "prog"))
+		return !interp;
+	if (!strcmp(name, PIN_CODE))
+		return interp;
+	if (!strcmp(name, PIN_TRACE))
+		return interp && trace;
 	if (!strcmp(name, "state"))
-		return p->state_words > 0;
+		return interp || p->state_words > 0;
 	if (!strncmp(name, "win-", 4))
 		return rc_prog_window_index(p, name + 4) >= 0;
 	return false;
 }
 
-int portal_dir_prune(const char *dir, const struct rc_prog *p)
+int portal_dir_prune(const char *dir, const struct rc_prog *p,
+		     enum rcode_path rpath, bool trace)
 {
 	char path[PATH_MAX + 300];
 	struct dirent *e;
@@ -325,7 +349,7 @@ int portal_dir_prune(const char *dir, const struct rc_prog *p)
 	if (!dd)
 		return -errno;
 	while ((e = readdir(dd))) {
-		if (e->d_name[0] == '.' || pin_expected(p, e->d_name))
+		if (e->d_name[0] == '.' || pin_expected(p, rpath, trace, e->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (unlink(path) && errno != ENOENT && !err)
@@ -349,16 +373,20 @@ int window_mmap(const char *ifname, unsigned int portal, const char *name,
 	if (err)
 		return err;
 	snprintf(pin, sizeof(pin), "win-%s", name);
-	fd = open_pinned_map(dir, pin, BPF_MAP_TYPE_ARRAY, &mi);
+	fd = open_pinned_map_n(dir, pin, BPF_MAP_TYPE_ARRAY, &mi, false);
 	if (fd < 0)
 		return fd;
-	if (!(mi.map_flags & BPF_F_MMAPABLE) || mi.value_size % 8) {
+	/* A translated handler's window is one value of all its words; an
+	 * interpreted handler's has one word per entry (BPF_F_INNER_MAP). */
+	if (!(mi.map_flags & BPF_F_MMAPABLE) || mi.value_size % 8 ||
+	    (mi.max_entries != 1 && mi.value_size != 8)) {
 		close(fd);
 		return -EINVAL;
 	}
-	/* An mmapable array's one value starts the mapping; read-only is
-	 * all an observer needs, and all it should be able to do. */
-	*maplen = (mi.value_size + page - 1) / page * page;
+	/* An mmapable array's values start the mapping, one after the
+	 * other; read-only is all an observer needs, and all it should be
+	 * able to do. */
+	*maplen = ((size_t)mi.value_size * mi.max_entries + page - 1) / page * page;
 	m = mmap(NULL, *maplen, PROT_READ, MAP_SHARED, fd, 0);
 	err = m == MAP_FAILED ? -errno : 0;
 	close(fd);	/* the mapping holds the map */
@@ -366,6 +394,157 @@ int window_mmap(const char *ifname, unsigned int portal, const char *name,
 		return err;
 	*map = m;
 	*words = m;
-	*nwords = mi.value_size / 8;
+	*nwords = mi.value_size / 8 * mi.max_entries;
 	return 0;
+}
+
+/* ---- the in-kernel interpreter's pins ------------------------------------ */
+int interp_dir(const char *ifname, char *buf, size_t size)
+{
+	char dir[PATH_MAX];
+	int err, n;
+
+	err = rcode_dispatch_pin_dir(ifname, dir, sizeof(dir));
+	if (err)
+		return err;
+	n = snprintf(buf, size, "%s/%s", dir, INTERP_DIR_NAME);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int interp_open_pinned(const char *ifname, struct rcode_interp **ipp)
+{
+	RCODE_OPTS(rcode_interp_opts, io);
+	char dir[PATH_MAX], path[PATH_MAX + 16], why[256];
+	struct rcode_interp *ip;
+	int err;
+
+	*ipp = NULL;
+	err = interp_dir(ifname, dir, sizeof(dir));
+	if (err)
+		return err;
+	/* rcode_interp__open() loads a new interpreter when none is
+	 * pinned: only ever let it open one that is. */
+	snprintf(path, sizeof(path), "%s/prog", dir);
+	if (access(path, F_OK))
+		return -ENOENT;
+	io.pin_dir = dir;
+	ip = rcode_interp__open(&io, why, sizeof(why));
+	if (!ip)
+		return errno ? -errno : -EINVAL;
+	*ipp = ip;
+	return 0;
+}
+
+bool interp_in_use(const char *ifname)
+{
+	unsigned int portals[RC_ABI_PORTALS];
+	int n = portals_list(ifname, portals);
+
+	for (int i = 0; i < n; i++) {
+		char dir[PATH_MAX], path[PATH_MAX + 16];
+
+		if (portal_dir(ifname, portals[i], dir, sizeof(dir)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, PIN_CODE);
+		if (!access(path, F_OK))
+			return true;
+	}
+	return false;
+}
+
+int interp_dir_remove(const char *ifname)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 300];
+	struct dirent *e;
+	DIR *dd;
+	int err;
+
+	err = interp_dir(ifname, dir, sizeof(dir));
+	if (err)
+		return err;
+	dd = opendir(dir);
+	if (!dd)
+		return -errno;
+	err = 0;
+	while ((e = readdir(dd))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (unlink(path) && errno != ENOENT && !err)
+			err = -errno;
+	}
+	closedir(dd);
+	if (rmdir(dir) && !err)
+		err = -errno;
+	return err;
+}
+
+/* dir/name: a one-entry array of exactly this value size. */
+static int open_value_map(const char *dir, const char *name, __u32 value_size)
+{
+	struct bpf_map_info mi;
+	int fd = open_pinned_map(dir, name, BPF_MAP_TYPE_ARRAY, &mi);
+
+	if (fd >= 0 && mi.value_size != value_size) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+int pinned_trace_read(const char *dir, struct rc_trace *t)
+{
+	__u32 key = 0;
+	int fd = open_value_map(dir, PIN_TRACE, sizeof(*t)), err = 0;
+
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &key, t))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int pinned_trace_reset(const char *dir)
+{
+	struct rc_trace *zero = calloc(1, sizeof(*zero));
+	__u32 key = 0;
+	int fd, err = 0;
+
+	if (!zero)
+		return -ENOMEM;
+	fd = open_value_map(dir, PIN_TRACE, sizeof(*zero));
+	if (fd < 0) {
+		free(zero);
+		return fd;
+	}
+	if (bpf_map_update_elem(fd, &key, zero, BPF_EXIST))
+		err = -errno;
+	close(fd);
+	free(zero);
+	return err;
+}
+
+int pinned_icode_read(const char *dir, struct rc_icode *ic)
+{
+	__u32 key = 0;
+	int fd = open_value_map(dir, PIN_CODE, sizeof(*ic)), err = 0;
+
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &key, ic))
+		err = -errno;
+	else if (ic->magic != RC_IC_MAGIC)
+		err = -EINVAL;
+	close(fd);
+	return err;
+}
+
+const char *portal_path_name(const struct portal_info *pi)
+{
+	if (pi->interp)
+		return pi->traced ? "interp+trace" : "interp";
+	if (pi->prog_id || pi->pinned_prog_id)
+		return "xlate";
+	return "-";
 }

@@ -12,8 +12,8 @@
 
 static const struct cmd_def *const commands[] = {
 	&cmd_assemble, &cmd_disassemble, &cmd_verify, &cmd_run,
-	&cmd_attach, &cmd_detach, &cmd_status, &cmd_stats, &cmd_window,
-	&cmd_serve,
+	&cmd_attach, &cmd_detach, &cmd_status, &cmd_stats, &cmd_trace,
+	&cmd_window, &cmd_serve,
 	&cmd_help,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -37,17 +37,20 @@ static void print_usage(FILE *f)
 		"\nExit status:\n"
 		"  0  success\n"
 		"  1  a handler, binary or message was rejected (diagnostics say why);\n"
-		"     run --path xlate: the two paths disagree; window --until: the\n"
-		"     value was not reached\n"
+		"     run --path xlate|interp: the two paths disagree; window --until:\n"
+		"     the value was not reached\n"
 		"  2  bad command line, or a conflict a different one resolves\n"
 		"     (attach: the portal is taken and --replace is missing; the\n"
 		"     dispatcher runs in another mode or on another port)\n"
-		"  3  system error (I/O, permissions, the kernel, nothing to detach)\n"
+		"  3  system error (I/O, permissions, the kernel, nothing to detach,\n"
+		"     no such handler or window; trace: the handler is not traced)\n"
 		"  4  run: the handler faulted (the output shows the fault and pc)\n"
 		"\nExample session (as root):\n"
 		"  rloader attach eth0 examples/echo.r      # portal 2, native XDP\n"
 		"  rloader status                           # what runs where\n"
 		"  rloader stats eth0                       # counters, faults\n"
+		"  rloader attach eth0 examples/counter.r --path interp --trace\n"
+		"  rloader trace eth0 1                     # what it executed\n"
 		"  rloader detach eth0\n"
 		"\nSee 'rloader help opcodes' for the instruction set,\n"
 		"docs/rcode.md for the language and docs/rloader.md for this tool.\n");

@@ -45,6 +45,10 @@ int state_assign(const struct rc_prog *prog, uint64_t *state,
 int window_assign(const struct rc_prog *prog, uint64_t **windows,
 		  const char *spec, const char **err);
 
+/* The online verbs' start (cmd_online.c): library callbacks, and a clear
+ * error when RC_PIN_ROOT is not readable.  Returns an exit status. */
+int online_init(const char *verb);
+
 /* ---- shared by the verbs (cmd_offline.c) -------------------------------- */
 /* handler_load() with its diagnostics printed (or, with diags, returned as
  * JSON); returns an exit status. */
@@ -60,13 +64,14 @@ void words_print(const char *name, const uint64_t *w, uint32_t n);
 void fault_where(const struct rc_prog *prog, uint32_t pc, char *buf,
 		 size_t size);
 
-/* run --path xlate (run_xlate.c): run the translated program under
+/* run --path xlate|interp (run_xlate.c): run the translated program, or
+ * the handler on a private in-kernel interpreter (traced), under
  * BPF_PROG_TEST_RUN next to the reference interpreter on the same inputs.
  * Takes ownership of *progp (sets it to NULL).  state and windows hold
  * the initial words.  Returns an exit status. */
 int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
 	      const uint64_t *state, uint64_t *const *windows,
-	      uint64_t repeat, int ipver);
+	      uint64_t repeat, int ipver, enum rcode_path path);
 
 /* ---- bpffs: what an attached handler left behind (portal_pins.c) ---------
  *
@@ -78,6 +83,12 @@ int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
  * explain a fault pc.
  */
 #define RCODE_PIN_NAME	"rcode"
+/* The interpreter path (rc_abi.h): portal-<N>/code holds the handler's
+ * uops, portal-<N>/trace its trace when traced; the interface's
+ * interpreter is pinned under RC_PIN_ROOT/<ifname>/interp/. */
+#define PIN_CODE	"code"
+#define PIN_TRACE	"trace"
+#define INTERP_DIR_NAME	"interp"
 
 /* What one portal holds: the program in the portals map and the pins. */
 struct portal_info {
@@ -85,6 +96,8 @@ struct portal_info {
 	uint32_t prog_id;	/* in the portals map; 0: empty */
 	uint32_t pinned_prog_id;	/* of portal-N/prog; 0: not pinned */
 	bool pinned;		/* portal-N/ exists */
+	bool interp;		/* on the interpreter path (portal-N/code) */
+	bool traced;		/* ... and traced (portal-N/trace) */
 	char name[RC_NAME_MAX];	/* handler name, "" if unknown */
 	struct rc_prog *prog;	/* decoded portal-N/rcode, NULL if absent */
 	bool have_stats;
@@ -105,7 +118,32 @@ int rcode_map_create(const struct rc_prog *prog);
 int portal_dir_remove(const char *ifname, unsigned int portal);
 /* Remove the pins in dir that a handler of p's layout does not have: a
  * replaced handler's windows and data area. */
-int portal_dir_prune(const char *dir, const struct rc_prog *p);
+int portal_dir_prune(const char *dir, const struct rc_prog *p,
+		     enum rcode_path path, bool trace);
+/* "xlate", "interp", "interp+trace", or "-" (neither a program nor code). */
+const char *portal_path_name(const struct portal_info *pi);
+
+/* RC_PIN_ROOT/<ifname>/interp */
+int interp_dir(const char *ifname, char *buf, size_t size);
+/* The interface's pinned interpreter; -ENOENT if none is pinned (this
+ * never loads one). */
+int interp_open_pinned(const char *ifname, struct rcode_interp **ip);
+/* Does any portal of ifname hold a handler on the interpreter path? */
+bool interp_in_use(const char *ifname);
+/* Remove the interpreter's pins and their directory. */
+int interp_dir_remove(const char *ifname);
+/* A portal directory's trace and code maps (checked for their shapes):
+ * read, and zero the trace.  -ENOENT when there is no such pin. */
+int pinned_trace_read(const char *dir, struct rc_trace *t);
+int pinned_trace_reset(const char *dir);
+int pinned_icode_read(const char *dir, struct rc_icode *ic);
+
+/* ---- traces (cmd_trace.c) ------------------------------------------------ */
+/* What a trace says in a few lines (indented by two), or as JSON;
+ * p (may be NULL) names the windows. */
+void trace_summary_print(const struct rc_prog *p, const struct rc_trace *t);
+struct json_object *trace_summary_json(const struct rc_prog *p,
+				       const struct rc_trace *t);
 /* Sum a pinned per-CPU rc_handler_stats map (as
  * rcode_handler__read_stats() does for a loaded handler). */
 int pinned_stats_read(const char *path, struct rc_handler_stats *sum);
@@ -117,6 +155,6 @@ int window_mmap(const char *ifname, unsigned int portal, const char *name,
 
 extern const struct cmd_def cmd_assemble, cmd_disassemble, cmd_verify,
 	cmd_run, cmd_help, cmd_attach, cmd_detach, cmd_status, cmd_stats,
-	cmd_window, cmd_serve;
+	cmd_window, cmd_serve, cmd_trace;
 
 #endif

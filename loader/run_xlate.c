@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * run_xlate.c - rloader run --path xlate: the translated eBPF program and
- * the reference interpreter on the same inputs, side by side.
+ * run_xlate.c - rloader run --path xlate|interp: a kernel path (the
+ * translated eBPF program, or the handler on the in-kernel interpreter)
+ * and the reference interpreter on the same inputs, side by side.
  *
  * The reference defines what is right (docs/rcode.md), so every difference
- * is a rcode2bpf bug; this verb is how a user shows one.  The comparison is
- * the one selftests/test_priv_paths.c makes for every data-file case:
- * action, fault code and pc, the message that leaves (parsed back out of
- * the whole frame, whose lengths and checksums must hold), data area and
- * windows after every run.
+ * is a bug of the kernel path; this verb is how a user shows one.  The
+ * comparison is the one selftests/test_priv_paths.c makes for every
+ * data-file case: action, fault code and pc, the message that leaves
+ * (parsed back out of the whole frame, whose lengths and checksums must
+ * hold), data area and windows after every run.  The interpreter runs in
+ * its tracing form, privately loaded for this run, so the instructions it
+ * executed and its stack's high-water mark are compared too.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <bpf/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +37,9 @@ struct outcome {
 	uint32_t action;	/* enum rc_action; RC_ACT_NONE: not an action */
 	uint32_t xdp;		/* xlate: the XDP verdict */
 	uint32_t fault, fault_pc;
-	uint64_t insns;		/* ref only */
+	uint64_t insns;		/* ref, and interp (traced) */
+	uint64_t stack_max;	/* the same */
+	bool counted;		/* insns and stack_max hold (not on xlate) */
 	bool have_msg;		/* xlate: the frame parsed as an R-message */
 	struct rc_msg msg;
 	struct rcode_pkt_info frame;	/* xlate only */
@@ -62,26 +68,55 @@ static uint32_t action_of(uint32_t xdp)
 	}
 }
 
+/* The traced interpreter's record of one run: zeroed before it, read
+ * after it. */
+static struct rc_trace trace_buf;
+
+static int trace_zero(struct rcode_handler *h)
+{
+	__u32 key = 0;
+
+	memset(&trace_buf, 0, sizeof(trace_buf));
+	return bpf_map_update_elem(rcode_handler__trace_fd(h), &key, &trace_buf,
+				   BPF_ANY) ? -errno : 0;
+}
+
 /* One run of the loaded program.  Fills o from the verdict, the frame that
- * came back and the change in the statistics. */
+ * came back and the change in the statistics (and, on the interpreter,
+ * from the trace). */
 static int xlate_once(struct rcode_handler *h, const uint8_t *frame, int len,
 		      struct outcome *o, char *why, size_t whylen)
 {
 	static uint8_t out[FRAME_MAX];
 	struct rc_handler_stats before, after;
 	size_t out_len = sizeof(out);
+	bool traced = rcode_handler__trace_fd(h) >= 0;
 	int err;
 
 	memset(o, 0, sizeof(*o));
-	err = rcode_handler__read_stats(h, &before) ?:
+	err = traced ? trace_zero(h) : 0;
+	err = err ?: rcode_handler__read_stats(h, &before) ?:
 	      rcode_handler__test_run(h, frame, len, out, &out_len, &o->xdp, 1,
 				      NULL) ?:
 	      rcode_handler__read_stats(h, &after);
+	if (!err && traced)
+		err = rcode_handler__read_trace(h, &trace_buf);
 	if (err)
 		return err;
 	o->action = action_of(o->xdp);
 	if (after.invocations != before.invocations + 1)
 		snprintf(why, whylen, "the handler did not run on its message");
+	if (traced) {
+		o->counted = true;
+		o->insns = trace_buf.insns;
+		o->stack_max = trace_buf.stack_max;
+		if (trace_buf.runs != after.invocations - before.invocations)
+			snprintf(why, whylen, "the trace counts %llu runs, the "
+				 "statistics %llu",
+				 (unsigned long long)trace_buf.runs,
+				 (unsigned long long)(after.invocations -
+						      before.invocations));
+	}
 	for (int f = 1; f < RC_ABI_FAULTS; f++)
 		if (after.faults[f] != before.faults[f]) {
 			o->fault = f;
@@ -132,6 +167,10 @@ static void compare(struct cmp *c, const struct rc_prog *p,
 	if (r->fault != x->fault ||
 	    (r->fault && r->fault_pc != x->fault_pc))
 		differs(c, "fault");
+	if (x->counted && r->insns != x->insns)
+		differs(c, "insns");
+	if (x->counted && r->stack_max != x->stack_max)
+		differs(c, "stack_max");
 	if (!x->have_msg) {
 		differs(c, "frame");
 	} else {
@@ -225,12 +264,13 @@ static void fault_str(const struct rc_prog *p, const struct outcome *o,
 static void print_table(const struct rc_prog *p, const struct outcome *r,
 			const struct outcome *x, const uint64_t *rstate,
 			const uint64_t *xstate, uint64_t *const *rwin,
-			uint64_t *const *xwin)
+			uint64_t *const *xwin, bool interp)
 {
 	char a[128], b[128];
 	uint32_t off = 0;
 
-	printf("  %-14s %-30s %s\n", "", "ref (interpreter)", "xlate (eBPF)");
+	printf("  %-14s %-30s %s\n", "", "ref (interpreter)",
+	       interp ? "interp (in-kernel interpreter)" : "xlate (eBPF)");
 	snprintf(b, sizeof(b), "%s (%s)", x->action ? rc_action_name(x->action) :
 		 "none", xdp_name(x->xdp));
 	row_mark("action", rc_action_name(r->action), b, r->action != x->action);
@@ -261,7 +301,15 @@ static void print_table(const struct rc_prog *p, const struct outcome *r,
 		row_mark("frame", "-", b, !x->frame_ok);
 	}
 	snprintf(a, sizeof(a), "%" PRIu64, r->insns);
-	row_mark("instructions", a, "(not counted)", false);
+	if (x->counted) {
+		snprintf(b, sizeof(b), "%" PRIu64, x->insns);
+		row("instructions", a, b);
+		snprintf(a, sizeof(a), "%" PRIu64, r->stack_max);
+		snprintf(b, sizeof(b), "%" PRIu64, x->stack_max);
+		row("max stack", a, b);
+	} else {
+		row_mark("instructions", a, "(not counted)", false);
+	}
 	for (uint32_t i = 0; i < p->nsyms; off += p->syms[i++].words) {
 		char label[48];
 
@@ -283,6 +331,7 @@ static void print_table(const struct rc_prog *p, const struct outcome *r,
 static struct json_object *outcome_json(const struct rc_prog *p,
 					const struct outcome *o, bool xlate)
 {
+	/* xlate: either kernel path (the name is older than the second) */
 	struct json_object *j = json_object_new_object(), *f = NULL;
 
 	json_object_object_add(j, "action", o->action ?
@@ -307,8 +356,10 @@ static struct json_object *outcome_json(const struct rc_prog *p,
 		json_object_object_add(fr, "lengths_ok", json_object_new_boolean(o->frame.lengths_ok));
 		json_object_object_add(fr, "ok", json_object_new_boolean(o->frame_ok));
 		json_object_object_add(j, "frame", fr);
-	} else {
+	}
+	if (!xlate || o->counted) {
 		json_object_object_add(j, "insns", json_object_new_int64(o->insns));
+		json_object_object_add(j, "stack_max", json_object_new_int64(o->stack_max));
 	}
 	json_object_object_add(j, "message", o->have_msg || !xlate ?
 			       msg_json(&o->msg) : NULL);
@@ -338,9 +389,13 @@ static struct json_object *areas_json(const struct rc_prog *p,
 /* ---- the verb ---------------------------------------------------------- */
 int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
 	      const uint64_t *state0, uint64_t *const *windows0,
-	      uint64_t repeat, int ipver)
+	      uint64_t repeat, int ipver, enum rcode_path path)
 {
 	RCODE_OPTS(rcode_handler_opts, ho);
+	const bool interp = path == RCODE_PATH_INTERP;
+	const char *pname = interp ? "interp" : "xlate";
+	struct rcode_interp *ip = NULL;
+	uint64_t insns_total = 0;
 	const struct rc_prog *p = *progp;
 	struct rc_verinfo *vi = calloc(1, sizeof(*vi));
 	uint64_t *rstate = NULL, *xstate = NULL;
@@ -377,6 +432,24 @@ int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
 		st = fail(EXIT_REJECTED, "%s: does not verify", p->origin);
 		goto out;
 	}
+	if (interp) {
+		/* A private interpreter, gone with this process; the tracing
+		 * one, so its instruction counts can be compared. */
+		char why_[512] = "";
+
+		ip = rcode_interp__open(NULL, why_, sizeof(why_));
+		if (!ip) {
+			int e = errno;
+
+			st = fail(EXIT_SYSTEM, "%s: the in-kernel interpreter: %s%s",
+				  p->origin, why_[0] ? why_ : strerror(e),
+				  e == EPERM ? " (--path interp needs root)" : "");
+			goto out;
+		}
+		ho.path = RCODE_PATH_INTERP;
+		ho.interp = ip;
+		ho.trace = true;
+	}
 	h = rcode_handler__new(*progp, vi, &ho);
 	if (!h) {
 		st = fail(EXIT_SYSTEM, "cannot create the handler: %s", strerror(errno));
@@ -391,11 +464,14 @@ int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
 			if (json_output)
 				report_rejection(p->origin, diags_json(&d));
 			st = json_output ? EXIT_REJECTED :
-			     fail(EXIT_REJECTED, "%s: rcode2bpf cannot translate "
-				  "this handler (see above)", p->origin);
+			     fail(EXIT_REJECTED, "%s: rcode2bpf cannot %s "
+				  "this handler (see above)", p->origin,
+				  interp ? "compile" : "translate");
 		} else {
-			st = fail(EXIT_SYSTEM, "%s: loading the translated program: %s%s",
-				  p->origin, strerror(-err), err == -EPERM ?
+			st = fail(EXIT_SYSTEM, "%s: loading the %s: %s%s",
+				  p->origin, interp ? "handler into the interpreter" :
+				  "translated program", strerror(-err), err == -EPERM ?
+				  interp ? " (--path interp needs root)" :
 				  " (--path xlate needs root)" : "");
 		}
 		goto out;
@@ -420,10 +496,18 @@ int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
 	if (json_output) {
 		jruns = json_object_new_array();
 	} else {
-		printf("handler %s (portal %u, budget %u): the reference interpreter "
-		       "and the translated eBPF\n(BPF_PROG_TEST_RUN, IPv%d, %u eBPF "
-		       "instructions) on the same message\n", p->name, p->portal,
-		       p->budget, ipver, rcode_handler__xlated(h)->ninsns);
+		if (interp)
+			printf("handler %s (portal %u, budget %u): the reference "
+			       "interpreter and the in-kernel interpreter\n"
+			       "(BPF_PROG_TEST_RUN, IPv%d, %u uops, traced) on the "
+			       "same message\n", p->name, p->portal, p->budget,
+			       ipver, rcode_handler__icode(h)->nuops);
+		else
+			printf("handler %s (portal %u, budget %u): the reference "
+			       "interpreter and the translated eBPF\n"
+			       "(BPF_PROG_TEST_RUN, IPv%d, %u eBPF instructions) on "
+			       "the same message\n", p->name, p->portal, p->budget,
+			       ipver, rcode_handler__xlated(h)->ninsns);
 		msg_print("message", in);
 	}
 	for (uint64_t r = 0; r < repeat; r++) {
@@ -452,6 +536,8 @@ int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
 		ro.fault = res.fault;
 		ro.fault_pc = res.fault_pc;
 		ro.insns = res.insns;
+		ro.stack_max = res.stack_max;
+		insns_total += xo.insns;
 		faulted |= ro.fault || xo.fault;
 		compare(&c, p, &ro, &xo, rstate, xstate, rwin, xwin, t0, t1);
 		if (why[0])
@@ -461,22 +547,22 @@ int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
 			struct json_object *j = json_object_new_object();
 
 			json_object_object_add(j, "ref", outcome_json(p, &ro, false));
-			json_object_object_add(j, "xlate", outcome_json(p, &xo, true));
+			json_object_object_add(j, pname, outcome_json(p, &xo, true));
 			json_object_object_add(j, "agree", json_object_new_boolean(c.agree));
 			json_object_object_add(j, "differences", c.diffs);
 			json_object_array_add(jruns, j);
 			continue;
 		}
-		printf("run %" PRIu64 ": ref %s, xlate %s: %s\n", r + 1,
-		       rc_action_name(ro.action),
+		printf("run %" PRIu64 ": ref %s, %s %s: %s\n", r + 1,
+		       rc_action_name(ro.action), pname,
 		       xo.action ? rc_action_name(xo.action) : xdp_name(xo.xdp),
 		       c.agree ? "agree" : "DISAGREE");
 		if (why[0])
-			printf("  xlate: %s\n", why);
+			printf("  %s: %s\n", pname, why);
 		/* The whole picture for the last run and for every run that
 		 * went wrong; the others would only repeat it. */
 		if (!c.agree || r + 1 == repeat)
-			print_table(p, &ro, &xo, rstate, xstate, rwin, xwin);
+			print_table(p, &ro, &xo, rstate, xstate, rwin, xwin, interp);
 		json_object_put(c.diffs);
 	}
 	if (json_output) {
@@ -484,21 +570,29 @@ int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
 
 		jout = json_object_new_object();
 		json_object_array_add(paths, json_object_new_string("ref"));
-		json_object_array_add(paths, json_object_new_string("xlate"));
+		json_object_array_add(paths, json_object_new_string(pname));
 		json_object_object_add(jout, "handler", json_object_new_string(p->name));
 		json_object_object_add(jout, "portal", json_object_new_int(p->portal));
 		json_object_object_add(jout, "paths", paths);
 		json_object_object_add(jout, "ipv", json_object_new_int(ipver));
-		json_object_object_add(jout, "xlated_insns",
+		json_object_object_add(jout, "xlated_insns", interp ? NULL :
 				       json_object_new_int(rcode_handler__xlated(h)->ninsns));
+		json_object_object_add(jout, "uops", !interp ? NULL :
+				       json_object_new_int(rcode_handler__icode(h)->nuops));
+		json_object_object_add(jout, "insns_total", !interp ? NULL :
+				       json_object_new_uint64(insns_total));
 		json_object_object_add(jout, "input", msg_json(in));
 		json_object_object_add(jout, "runs", jruns);
 		jruns = NULL;
 		json_object_object_add(jout, "ref", areas_json(p, rstate, rwin));
-		json_object_object_add(jout, "xlate", areas_json(p, xstate, xwin));
+		json_object_object_add(jout, pname, areas_json(p, xstate, xwin));
 		json_object_object_add(jout, "agree", json_object_new_boolean(all_agree));
 		out_json(jout);
 	} else {
+		if (interp)
+			printf("interp: %" PRIu64 " instruction%s executed in %" PRIu64
+			       " run%s\n", insns_total, insns_total == 1 ? "" : "s",
+			       repeat, repeat == 1 ? "" : "s");
 		printf("agree: %s\n", all_agree ? "yes" : "no");
 	}
 	st = !all_agree ? EXIT_REJECTED : faulted ? EXIT_FAULT : EXIT_OK;
@@ -513,5 +607,6 @@ out:
 	free(vi);
 	rc_diags_free(&d);
 	rcode_handler__close(h);
+	rcode_interp__close(ip);
 	return st;
 }

@@ -15,7 +15,15 @@
 #   e. malformed R-messages reach the socket on the R port untouched and
 #      are counted by reason in 'rloader stats'
 #   f. all of it in --mode native and --mode skb
-# plus run --path xlate on the examples, and detach leaving nothing behind.
+#   g. the in-kernel interpreter (attach --path interp): echo's replies,
+#      the counter's window through mmap, handlers replaced across the two
+#      paths under traffic (xlate -> interp -> xlate) with nothing lost,
+#      the tracing interpreter (--trace) and 'rloader trace' counting
+#      exactly the messages sent and the instructions they executed, and
+#      detach taking the interpreter's pins with the last handler; without
+#      the JIT, the refusal (status 3, the reason, nothing left behind)
+# plus run --path xlate and --path interp on the examples, and detach
+# leaving nothing behind.
 #
 # Two things about veth that the set-up handles (docs/rloader.md):
 # - A frame sent with XDP_TX on one end reaches the other only if that end
@@ -158,6 +166,25 @@ for ex in echo counter gsum barrier; do
 			"$(jget "$tmp/x.json" 'd["agree"]')" true
 	done
 done
+
+# ---- run --path interp: the in-kernel interpreter agrees too --------------
+jit=$(cat /proc/sys/net/core/bpf_jit_enable 2>/dev/null || echo 1)
+if [ "$jit" != 0 ]; then
+	for ex in echo counter gsum barrier; do
+		for v in 4 6; do
+			"$rl" -j run "$top/examples/$ex.r" --path interp --ipv $v \
+				--payload u64:41 --tag 1 --repeat 3 >"$tmp/x.json" 2>"$tmp/x.err"
+			expect_eq "run --path interp $ex.r --ipv $v: agree, same instruction counts" \
+				"$(jget "$tmp/x.json" '(d["agree"], d["paths"], [r["ref"]["insns"] == r["interp"]["insns"] for r in d["runs"]], d["insns_total"] == sum(r["ref"]["insns"] for r in d["runs"]))')" \
+				'[true, ["ref", "interp"], [true, true, true], true]'
+		done
+	done
+else
+	"$rl" run "$top/examples/echo.r" --path interp >/dev/null 2>"$tmp/x.err"
+	expect_eq "run --path interp without the JIT: status 3" $? 3
+	expect_eq "run --path interp without the JIT: says why" \
+		"$(grep -c 'needs the BPF JIT' "$tmp/x.err")" 1
+fi
 
 # ---- a to f, once per mode -------------------------------------------------
 for mode in native skb; do
@@ -354,5 +381,177 @@ for mode in native skb; do
 	rlb detach "$vb" >/dev/null 2>&1
 	expect_eq "$m: detach with nothing attached: status 3" $? 3
 done
+
+# ---- g. the in-kernel interpreter ---------------------------------------------
+ipins=/sys/fs/bpf/rcode/"$vb"/interp
+if [ "$jit" = 0 ]; then
+	# Its handlers run as bpf_loop callbacks, which the kernel runs only
+	# JIT-compiled: attach must say so, and leave nothing behind.
+	rlb attach "$vb" "$top/examples/echo.r" --path interp >/dev/null 2>"$tmp/att.err"
+	expect_eq "g: attach --path interp without the JIT: status 3" $? 3
+	expect_eq "g: attach --path interp without the JIT: says why" \
+		"$(grep -c 'needs the BPF JIT' "$tmp/att.err")" 1
+	expect_eq "g: attach --path interp without the JIT: no pins, no program" \
+		"$([ -e /sys/fs/bpf/rcode/"$vb" ] && echo left || echo gone) $(ip -n "$nsb" link show "$vb" | grep -c ' xdp')" \
+		"gone 0"
+	[ "$nfail" -eq 0 ]
+	exit
+fi
+m=interp
+# a. echo on the interpreter: every message gets its reply
+if rlb -j attach "$vb" "$top/examples/echo.r" --path interp \
+	>"$tmp/att.json" 2>"$tmp/att.err"; then
+	expect_eq "$m: attach echo.r: path, portal, interpreter loaded and pinned" \
+		"$(jget "$tmp/att.json" '(d["path"], d["trace"], d["portal"], d["interp"]["loaded_now"], d["xlated_insns"], d["uops"] > 0)')" \
+		'["interp", false, 2, true, null, true]'
+	expect_eq "$m: attach echo.r: pins (code, not prog) and the interpreter's" \
+		"$(ls /sys/fs/bpf/rcode/"$vb"/portal-2 | tr '\n' ' ')| $(ls "$ipins" | tr '\n' ' ')" \
+		"code rcode state stats | code misc prog prog_trace state stats trace windows "
+else
+	fail "$m: attach echo.r --path interp: $(cat "$tmp/att.err")"
+fi
+for dst in $b4 $b6; do
+	send echo $dst -P 2 -n 50 -w 500 >"$tmp/echo.out" 2>&1
+	expect_eq "$m: a: echo to $dst: replies" "$(kv "$tmp/echo.out" replies)" 50
+	expect_eq "$m: a: echo to $dst: first word incremented" \
+		"$(kv "$tmp/echo.out" incremented)" 50
+	expect_eq "$m: a: echo to $dst: tagged by the handler" \
+		"$(kv "$tmp/echo.out" tag.$tag_echo)" 50
+done
+rlb -j stats "$vb" 2 >"$tmp/stats.json" 2>&1
+expect_eq "$m: a: stats: path, invocations, replies" \
+	"$(jget "$tmp/stats.json" '(lambda h: (h["path"], h["invocations"], h["actions"]["reply"], h["trace"]))(d["handlers"][0])')" \
+	'["interp", 100, 100, null]'
+expect_eq "$m: a: stats: the interpreter ran them" \
+	"$(jget "$tmp/stats.json" 'd["interp"]["counters"]["dispatched"]')" 100
+rlb -j status "$vb" >"$tmp/st.json" 2>&1
+expect_eq "$m: a: status: path and prog id (the interpreter's)" \
+	"$(jget "$tmp/st.json" '[(p["path"], p["prog_id"]) for p in d[0]["portals"]]')" \
+	"[[\"interp\", $(jget "$tmp/att.json" 'd["prog_id"]')]]"
+
+# b. the counter on the interpreter: its window through mmap
+rlb attach "$vb" "$top/examples/counter.r" --path interp >"$tmp/att.out" 2>&1 ||
+	fail "$m: attach counter.r: $(cat "$tmp/att.out")"
+n=300
+rlb -j window dump "$vb" hits --interval 5 --count 2000 \
+	--until hits+0=$n >"$tmp/win.json" 2>"$tmp/win.err" &
+wpid=$!
+sleep 0.2
+send send $b4 -P 1 -n $n -i 1000 --tag 7 >"$tmp/send.out" 2>&1
+wait $wpid
+expect_eq "$m: b: window reader stopped at the count" $? 0
+expect_eq "$m: b: window hits == [messages sent, last tag]" \
+	"$(jget "$tmp/win.json" 'd["values"]')" "[$(kv "$tmp/send.out" sent), 7]"
+expect_eq "$m: b: the reader saw it climb (several samples)" \
+	"$(jget "$tmp/win.json" 'len(d["samples"]) >= 2')" true
+rlb -j stats "$vb" --portal 1 >"$tmp/stats.json" 2>&1
+expect_eq "$m: b: stats: counter dropped every message" \
+	"$(jget "$tmp/stats.json" 'd["handlers"][0]["actions"]["drop"]')" $n
+bpftool map dump pinned /sys/fs/bpf/rcode/"$vb"/portal-1/state >"$tmp/bt.json" 2>&1
+expect_eq "$m: b: bpftool shows the data area by name (total)" \
+	"$(jget "$tmp/bt.json" 'd[0]["value"]["total"]')" $n
+# Replaced on the same path by the same layout: the maps carry over.
+rlb -j attach "$vb" "$top/examples/counter.r" --path interp --replace \
+	>"$tmp/att.json" 2>&1
+expect_eq "$m: b: counter replaced on the interpreter keeps its data" \
+	"$(jget "$tmp/att.json" '(d["data"], d["replaced_path"])')" '["kept", "interp"]'
+rlb -j window dump "$vb" hits >"$tmp/win.json" 2>&1
+expect_eq "$m: b: ... the window still counts $n" "$(jget "$tmp/win.json" 'd["values"][0]')" $n
+
+# c. replaced across the paths under traffic: interp -> xlate -> interp
+# -> xlate, every message answered by one of them
+send echo $b4 -P 2 -n 1500 -i 2000 -w 1000 >"$tmp/repl.out" 2>&1 &
+spid=$!
+sleep 0.4
+rlb -j attach "$vb" "$tmp/echo2.r" --portal 2 --replace --path xlate >"$tmp/r1.json" 2>&1
+sleep 0.4
+rlb -j attach "$vb" "$top/examples/echo.r" --replace --path interp >"$tmp/r2.json" 2>&1
+sleep 0.4
+rlb -j attach "$vb" "$tmp/echo2.r" --portal 2 --replace >"$tmp/r3.json" 2>&1
+wait $spid
+expect_eq "$m: c: the replacements: interp->xlate, xlate->interp, interp->xlate" \
+	"$(jget "$tmp/r1.json" '(d["replaced_path"], d["path"])') $(jget "$tmp/r2.json" '(d["replaced_path"], d["path"])') $(jget "$tmp/r3.json" '(d["replaced_path"], d["path"])')" \
+	'["interp", "xlate"] ["xlate", "interp"] ["interp", "xlate"]'
+old=$(kv "$tmp/repl.out" tag.$tag_echo)
+new=$(kv "$tmp/repl.out" tag.$tag_echo2)
+expect_eq "$m: c: every message answered across the replaces" \
+	"$(kv "$tmp/repl.out" replies)" 1500
+expect_eq "$m: c: echo + echo2 answered all ($old + $new)" $(( ${old:-0} + ${new:-0} )) 1500
+expect_eq "$m: c: both handlers answered some" \
+	"$([ "${old:-0}" -gt 0 ] && [ "${new:-0}" -gt 0 ] && echo yes)" yes
+expect_eq "$m: c: portal 2's pins are the translated handler's" \
+	"$(ls /sys/fs/bpf/rcode/"$vb"/portal-2 | tr '\n' ' ')" "prog rcode stats "
+# The counter to the translated path: same layout, but new maps.
+rlb -j attach "$vb" "$top/examples/counter.r" --replace >"$tmp/att.json" 2>&1
+expect_eq "$m: c: counter moved to xlate starts from zero (data new)" \
+	"$(jget "$tmp/att.json" '(d["data"], d["path"], d["interp"]["removed"])')" '["new", "xlate", true]'
+expect_eq "$m: c: no interpreted handler left: the interpreter's pins are gone" \
+	"$([ -e "$ipins" ] && echo left || echo gone)" gone
+send send $b4 -P 1 -n 5 --tag 9 >/dev/null 2>&1
+rlb -j window dump "$vb" hits --interval 10 --count 300 --until hits+0=5 \
+	>"$tmp/win.json" 2>&1
+expect_eq "$m: c: ... and counts in a new window" "$(jget "$tmp/win.json" 'd["values"]')" "[5, 9]"
+
+# d. the tracing interpreter: runs and instructions, exactly
+rlb -j attach "$vb" "$top/examples/echo.r" --path interp --trace --replace \
+	>"$tmp/att.json" 2>&1
+expect_eq "$m: d: attach --trace: interpreter loaded again, traced" \
+	"$(jget "$tmp/att.json" '(d["path"], d["trace"], d["interp"]["loaded_now"])')" \
+	'["interp", true, true]'
+nt=40
+send echo $b4 -P 2 -n $nt -w 500 >"$tmp/echo.out" 2>&1
+expect_eq "$m: d: traced echo replies" "$(kv "$tmp/echo.out" replies)" $nt
+rlb -j trace "$vb" 2 >"$tmp/tr.json" 2>"$tmp/tr.err"
+expect_eq "$m: d: trace: runs == messages sent, insns == runs * 11" \
+	"$(jget "$tmp/tr.json" '(d["path"], d["summary"]["runs"], d["summary"]["insns"], d["summary"]["insns_max"], d["summary"]["insns_per_run"])')" \
+	"[\"interp+trace\", $nt, $((nt * 11)), 11, 11.0]"
+expect_eq "$m: d: trace: each of the 11 instructions ran once per message" \
+	"$(jget "$tmp/tr.json" "[i['count'] for i in d['annotate']] == [$nt] * 11")" true
+expect_eq "$m: d: trace: the histogram holds every run, the stack 2 deep" \
+	"$(jget "$tmp/tr.json" '(sum(b["runs"] for b in d["histogram"]), d["summary"]["stack_max"], d["summary"]["ns_max"] > 0)')" \
+	"[$nt, 2, true]"
+expect_eq "$m: d: trace: message reads and writes (ldh, ldp64, stp64, sth)" \
+	"$(jget "$tmp/tr.json" '(d["summary"]["message"]["reads"], d["summary"]["message"]["writes"])')" \
+	"[$((nt * 2)), $((nt * 2))]"
+"$rl" trace --help >/dev/null 2>&1
+rlb trace "$vb" 2 >"$tmp/tr.txt" 2>&1
+expect_eq "$m: d: trace (plain): annotated R-code" \
+	"$(grep -c "^ *$nt .* reply" "$tmp/tr.txt")" 1
+rlb -j stats "$vb" 2 >"$tmp/stats.json" 2>&1
+expect_eq "$m: d: stats: the trace summary" \
+	"$(jget "$tmp/stats.json" '(d["handlers"][0]["path"], d["handlers"][0]["trace"]["runs"], d["handlers"][0]["trace"]["insns"])')" \
+	"[\"interp+trace\", $nt, $((nt * 11))]"
+rlb -j status "$vb" >"$tmp/st.json" 2>&1
+expect_eq "$m: d: status: paths" \
+	"$(jget "$tmp/st.json" '[(p["portal"], p["path"], p["trace"]) for p in d[0]["portals"]]')" \
+	'[[1, "xlate", false], [2, "interp+trace", true]]'
+rlb -j trace "$vb" 2 --reset >/dev/null 2>&1
+rlb -j trace "$vb" 2 >"$tmp/tr.json" 2>&1
+expect_eq "$m: d: trace --reset zeroes it" \
+	"$(jget "$tmp/tr.json" '(d["summary"]["runs"], d["summary"]["insns"], sum(i["count"] for i in d["annotate"]))')" \
+	"[0, 0, 0]"
+rlb trace "$vb" 1 >/dev/null 2>"$tmp/tr.err"
+expect_eq "$m: d: trace of a translated handler: status 3" $? 3
+expect_eq "$m: d: ... and says how to trace it" "$(grep -c -- '--trace' "$tmp/tr.err")" 1
+
+# e. detach: one handler leaves the interpreter, the last takes it along
+rlb attach "$vb" "$top/examples/gsum.r" --path interp >/dev/null 2>&1
+rlb detach "$vb" --portal 2 >/dev/null 2>&1
+expect_eq "$m: e: detach --portal 2" $? 0
+expect_eq "$m: e: the interpreter stays for gsum" \
+	"$([ -e "$ipins/prog" ] && echo kept || echo gone)" kept
+rlb -j stats "$vb" >"$tmp/stats.json" 2>&1
+expect_eq "$m: e: stats: the handlers left and their paths" \
+	"$(jget "$tmp/stats.json" '[(h["portal"], h["path"]) for h in d["handlers"]]')" \
+	'[[1, "xlate"], [7, "interp"]]'
+
+rlb detach "$vb" --portal 7 >/dev/null 2>&1
+expect_eq "$m: e: the last interpreted handler detached: interpreter's pins gone" \
+	"$([ -e "$ipins" ] && echo left || echo gone)" gone
+rlb attach "$vb" "$top/examples/echo.r" --path interp --trace >/dev/null 2>&1
+rlb detach "$vb" >/dev/null 2>&1
+expect_eq "$m: e: detach everything" $? 0
+expect_eq "$m: e: detach removed the pins, interpreter included" \
+	"$([ -e /sys/fs/bpf/rcode/"$vb" ] && echo left || echo gone)" gone
 
 [ "$nfail" -eq 0 ]

@@ -118,6 +118,9 @@ status "bad number" 2 "$rl" run examples/echo.r --tag seven
 status "bad --path" 2 "$rl" run examples/echo.r --path jit
 status "bad --ipv" 2 "$rl" run examples/echo.r --ipv 5
 status "--clock with --path xlate" 2 "$rl" run examples/echo.r --path xlate --clock 5
+status "--clock with --path interp" 2 "$rl" run examples/echo.r --path interp --clock 5
+expect_eq "--clock with --path interp: says why" \
+	"$(grep -c 'in-kernel interpreter reads the kernel' "$tmp/err")" 1
 status "bad --payload" 2 "$rl" run examples/echo.r --payload u8:300
 status "missing file" 3 "$rl" verify "$tmp/nonexistent.r"
 status "missing file, JSON" 3 "$rl" -j verify "$tmp/nonexistent.r"
@@ -145,6 +148,25 @@ status "attach: missing FILE" 2 "$rl" attach lo
 status "attach: bad --mode" 2 "$rl" attach lo examples/echo.r --mode hw
 status "attach: --portal out of range" 2 "$rl" attach lo examples/echo.r --portal 256
 status "attach: a rejected handler" 1 "$rl" attach lo "$tmp/broken.r"
+status "attach: unknown --path" 2 "$rl" attach lo examples/echo.r --path jit
+status "attach: --trace on the translated path (the default)" 2 \
+	"$rl" attach lo examples/echo.r --trace
+expect_eq "attach: --trace without --path interp: says why" \
+	"$(grep -c -- '--trace needs --path interp' "$tmp/err")" 1
+status "attach: --trace with --path xlate" 2 "$rl" attach lo examples/echo.r \
+	--path xlate --trace
+status "attach -j: --trace with --path xlate" 2 "$rl" -j attach lo \
+	examples/echo.r --path xlate --trace
+expect_eq "attach -j: --trace with --path xlate: a JSON error" \
+	"$(jget "$tmp/out" '"--path interp" in d["error"]')" true
+status "attach: --trace before a rejected handler is still a usage error" 2 \
+	"$rl" attach lo "$tmp/broken.r" --trace
+status "trace: missing PORTAL" 2 "$rl" trace lo
+status "trace: PORTAL out of range" 2 "$rl" trace lo 256
+status "trace: PORTAL not a number" 2 "$rl" trace lo two
+status "trace: unknown option" 2 "$rl" trace lo 2 --bogus
+status "stats: PORTAL not a number" 2 "$rl" stats lo two
+status "stats: PORTAL and --portal disagree" 2 "$rl" stats lo 2 --portal 3
 status "detach: --portal out of range" 2 "$rl" detach lo --portal 300
 status "window: three words not 'dump'" 2 "$rl" window show lo hits
 status "window: --until without --interval" 2 "$rl" window dump lo hits --until 0=1
@@ -159,10 +181,11 @@ verb_opts() {
 	disassemble) echo "--output --pc --hex" ;;
 	verify) echo "--quiet" ;;
 	run) echo "--msg --payload --src --dst --portal --tag --seq --state --window --clock --repeat --path --ipv" ;;
-	attach) echo "--portal --mode --port --replace" ;;
+	attach) echo "--portal --mode --port --replace --path --trace" ;;
 	detach) echo "--portal" ;;
 	status) echo "" ;;
 	stats) echo "--portal" ;;
+	trace) echo "--reset" ;;
 	window) echo "--portal --interval --count --until" ;;
 	serve) echo "--port --count --duration --state --window --native --ipv4" ;;
 	help) echo "" ;;
@@ -172,7 +195,7 @@ verb_opts() {
 status "rloader --help" 0 "$rl" --help
 verbs=$(sed -n '/^Commands/,/^$/s/^  \([a-z]*\) .*/\1/p' "$tmp/out")
 expect_eq "rloader --help lists the verbs" "$(echo $verbs)" \
-	"assemble disassemble verify run attach detach status stats window serve help"
+	"assemble disassemble verify run attach detach status stats trace window serve help"
 for v in $verbs; do
 	opts=$(verb_opts "$v")
 	if [ "$opts" = UNKNOWN ]; then
@@ -208,6 +231,8 @@ status "prefix 'statu'" 0 "$rl" statu --help
 status "ambiguous prefix 'd' (disassemble, detach)" 2 "$rl" d examples/echo.r
 status "ambiguous prefix 'stat' (status, stats)" 2 "$rl" stat
 status "exact name wins over prefix" 0 "$rl" stats --help
+status "prefix 't' is trace" 0 "$rl" t --help
+expect_eq "prefix 't' is trace: its help" "$(grep -c '^usage: rloader .*trace .*IFNAME PORTAL' "$tmp/out")" 1
 
 # ---- run on the examples ---------------------------------------------------------
 status "run gsum --repeat 3" 0 "$rl" run examples/gsum.r --payload u64:5 --repeat 3
