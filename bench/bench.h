@@ -37,6 +37,37 @@
 int rcode_bench_load_xlate(const char *path, int *prog_fd);
 
 /*
+ * The in-kernel interpreter (one per process, loaded on first use, for
+ * R-messages on UDP port 'port', 0: the default).  NULL with errno set
+ * after saying why on stderr (e.g. no BPF JIT).
+ */
+struct rcode_interp;
+struct rcode_handler;
+struct rcode_interp *bench_interp(uint16_t port);
+
+/*
+ * Install the R-code handler at 'path' in that interpreter, on its
+ * portal; *prog_fd is the interpreter's program (the tracing one if
+ * 'trace'), which runs it for messages on that portal.  *hp, if not NULL,
+ * gets the handler object (to re-install or close it); otherwise it lives
+ * until the process exits.  Returns 0 or a negative errno.
+ */
+int rcode_bench_load_interp(const char *path, uint16_t port, bool trace,
+			    int *prog_fd, struct rcode_handler **hp);
+
+/*
+ * R-code instructions executed per run, exactly as the tracing
+ * interpreter counts them, of the handler at 'path' on 'frame' run
+ * 'runs' times after 'warm' runs (handlers with state settle into their
+ * steady state first, as under a benchmark's repeat).  The traced copy
+ * has its own maps; afterwards 'restore' (if not NULL) is installed on
+ * its portal again.
+ */
+int bench_interp_insns(const char *path, const uint8_t *frame, size_t len,
+		       unsigned int warm, unsigned int runs,
+		       struct rcode_handler *restore, double *per_run);
+
+/*
  * Load an object embedded from bpf/ (e.g. "echo.bpf.o") and return the fd
  * of its first program.  port, if not 0, replaces the R-message port in
  * .rodata (the const volatile rc_port) before the load.  The object stays
@@ -50,6 +81,14 @@ int bench_load_file(const char *path, uint16_t port, int *prog_fd);
 /* Assemble and verify an R-code text file; *out is the program.  Prints
  * the diagnostics and returns -EINVAL when it does not verify. */
 int bench_load_rcode(const char *path, struct rc_prog **out);
+
+/* R-code instructions the reference interpreter (rc_run) executes on
+ * msg: in the first run (*first, if not NULL), and per run over 'runs'
+ * runs after 'warm' (state kept, each run on what the previous one left
+ * of the message, as under BPF_PROG_TEST_RUN's repeat). */
+int bench_ref_insns(const struct rc_prog *prog, const struct rc_msg *msg,
+		    unsigned int warm, unsigned int runs, double *first,
+		    double *per_run);
 
 /* The two ends of a frame.  Addresses in network order. */
 struct bench_ends {

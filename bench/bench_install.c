@@ -9,6 +9,18 @@
  * Every stage is timed with CLOCK_MONOTONIC over --rounds installs, the
  * two paths interleaved; medians are reported.  Writes a markdown table
  * (--md) and JSON (--json, through json-c).
+ *
+ * The installs start from warm caches (an untimed parse and verify
+ * first, as clang, run just before, evicts them), the two R-code paths
+ * in alternating order.  The in-kernel interpreter path takes turns with
+ * them: parse and verify,
+ * then rcode_handler__load on the interpreter path, whose own clock
+ * (rcode_handler__install_ns) covers compiling to uops, creating the maps
+ * and the code map, and installing them on the portal: no program is
+ * loaded.  The interpreter itself is loaded once per process (both of its
+ * programs, rcode_interp__open); that one-time cost is measured on its
+ * own, --interp-loads times, as rcode_interp__load_ns (bpf_object__load)
+ * and the whole open.
  */
 #include <errno.h>
 #include <json.h>
@@ -47,11 +59,81 @@ static double median_us(uint64_t *v, int n)
 }
 
 enum { S_PARSE, S_XLATE, S_LOAD, S_ATTACH, S_RTOTAL,
-       S_CLANG, S_LIBBPF, S_CATTACH, S_CTOTAL, S__N };
+       S_CLANG, S_LIBBPF, S_CATTACH, S_CTOTAL,
+       S_IPARSE, S_IINSTALL, S_ITOTAL, S__N };
 static const char *const stage_names[S__N] = {
 	"parse_verify", "translate", "kernel_load", "attach", "total",
 	"clang", "libbpf_load", "attach", "total",
+	"parse_verify", "install", "total",
 };
+static const char *const stage_path[S__N] = {
+	"rcode", "rcode", "rcode", "rcode", "rcode",
+	"c", "c", "c", "c",
+	"interp", "interp", "interp",
+};
+
+/*
+ * An untimed parse and verify: the installs are timed from warm caches.
+ * Right after a clang run (the C path's) the first of them would
+ * otherwise also pay for refilling the caches clang evicted, some
+ * hundreds of us, whichever path came first.
+ */
+static int warm_up(const char *path, const char *text)
+{
+	struct rc_verinfo *vi = calloc(1, sizeof(*vi));
+	struct rc_prog *prog = rc_prog_new();
+	struct rc_diags d;
+	int err;
+
+	rc_diags_init(&d);
+	err = vi && prog ? rc_asm(path, text, prog, &d) ?:
+			   rc_verify(prog, vi, &d) : -ENOMEM;
+	rc_diags_free(&d);
+	rc_prog_free(prog);
+	free(vi);
+	return err;
+}
+
+/* One install on the interpreter path; times in t[]. */
+static int install_interp(const char *path, const char *text,
+			  struct rcode_interp *ip, uint64_t *t)
+{
+	struct rcode_handler_opts ho = { .sz = sizeof(ho),
+					 .path = RCODE_PATH_INTERP,
+					 .interp = ip };
+	struct rc_verinfo *vi = calloc(1, sizeof(*vi));
+	struct rc_prog *prog = rc_prog_new();
+	struct rcode_handler *h;
+	struct rc_diags d;
+	uint64_t t0 = now_ns(), t1;
+	unsigned int portal;
+	int err;
+
+	rc_diags_init(&d);
+	err = rc_asm(path, text, prog, &d) ?: rc_verify(prog, vi, &d);
+	t1 = now_ns();
+	if (err) {
+		rc_diags_print(&d, stderr);
+		rc_prog_free(prog);
+		goto out;
+	}
+	portal = prog->portal;
+	h = rcode_handler__new(prog, vi, &ho);
+	err = h ? rcode_handler__load(h, &d) : -errno;
+	t[S_ITOTAL] = now_ns() - t0;
+	if (err)
+		rc_diags_print(&d, stderr);
+	else {
+		t[S_IPARSE] = t1 - t0;
+		t[S_IINSTALL] = rcode_handler__install_ns(h);
+	}
+	rcode_interp__uninstall(ip, portal);
+	rcode_handler__close(h);
+out:
+	rc_diags_free(&d);
+	free(vi);
+	return err;
+}
 
 /* One R-code install; times in t[]; returns 0 or -errno. */
 static int install_rcode(const char *path, const char *text, int portals_fd,
@@ -166,7 +248,10 @@ int main(int argc, char **argv)
 	const char *md = NULL, *json = NULL;
 	struct json_object *jall = json_object_new_array();
 	static uint64_t t[4][S__N][ROUNDS_MAX];
-	int rounds = 30, portals_fd;
+	static uint64_t iload[ROUNDS_MAX], iopen[ROUNDS_MAX];
+	int rounds = 30, iloads = 10, portals_fd;
+	struct rcode_interp *ip;
+	char why[256];
 	FILE *f;
 
 	for (int i = 1; i < argc; i++) {
@@ -176,15 +261,38 @@ int main(int argc, char **argv)
 			md = argv[++i];
 		else if (!strcmp(argv[i], "--json") && i + 1 < argc)
 			json = argv[++i];
+		else if (!strcmp(argv[i], "--interp-loads") && i + 1 < argc)
+			iloads = atoi(argv[++i]);
 		else {
 			fprintf(stderr, "usage: bench_install [--rounds N] "
-				"[--md FILE] [--json FILE]\n");
+				"[--interp-loads N] [--md FILE] "
+				"[--json FILE]\n");
 			return 2;
 		}
 	}
 	if (rounds < 3 || rounds > ROUNDS_MAX)
 		rounds = 30;
+	if (iloads < 1 || iloads > ROUNDS_MAX)
+		iloads = 10;
 	libbpf_set_print(NULL);
+	/* The interpreter's one-time load, then the one the handlers use. */
+	for (int r = 0; r < iloads; r++) {
+		uint64_t t0 = now_ns();
+
+		ip = rcode_interp__open(NULL, why, sizeof(why));
+		iopen[r] = now_ns() - t0;
+		if (!ip) {
+			fprintf(stderr, "bench_install: interpreter: %s\n", why);
+			return 1;
+		}
+		iload[r] = rcode_interp__load_ns(ip);
+		rcode_interp__close(ip);
+	}
+	ip = rcode_interp__open(NULL, why, sizeof(why));
+	if (!ip) {
+		fprintf(stderr, "bench_install: interpreter: %s\n", why);
+		return 1;
+	}
 	/* A portal table like the dispatcher's: attaching is an update. */
 	portals_fd = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "bench_portals",
 				    4, 4, 1, NULL);
@@ -205,7 +313,16 @@ int main(int argc, char **argv)
 			uint64_t v[S__N] = { 0 };
 
 			text = slurp(path);
-			err = text ? install_rcode(path, text, portals_fd, v) : -ENOENT;
+			err = text ? warm_up(path, text) : -ENOENT;
+			/* The two R-code paths in alternating order, each
+			 * from warm caches (not right after clang). */
+			if (r % 2) {
+				err = err ?: install_interp(path, text, ip, v);
+				err = err ?: install_rcode(path, text, portals_fd, v);
+			} else {
+				err = err ?: install_rcode(path, text, portals_fd, v);
+				err = err ?: install_interp(path, text, ip, v);
+			}
 			err = err ?: install_c(src, obj, portals_fd, v);
 			for (int s = 0; s < S__N; s++)
 				t[e][s][r] = v[s];
@@ -222,17 +339,18 @@ int main(int argc, char **argv)
 	if (!f)
 		return 1;
 	fprintf(f, "## Install latency\n\n"
-		"Median over %d installs of each example, the two ways taking "
+		"Median over %d installs of each example, the three ways taking "
 		"turns.  R-code: parse and verify, translate (with creating the "
 		"maps and loading their BTF), kernel load (bpf_prog_load), attach "
 		"(the portal-table update that puts it behind the dispatcher).  C: "
 		"clang -O2 compiling bpf/ref/NAME.bpf.c, libbpf opening and loading "
-		"the object (maps included), the same attach.  In µs.\n\n", rounds);
+		"the object (maps included), the same attach.  The R-code installs "
+		"start from warm caches (an untimed parse of the handler first, as "
+		"the clang run before evicts them).  In µs.\n\n", rounds);
 	fprintf(f, "| handler | parse+verify | translate | kernel load | attach | "
 		"**R-code total** | clang | libbpf load | attach | **C total** | C ÷ R-code |\n"
 		"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
 	for (int e = 0; e < 4; e++) {
-		struct json_object *j = json_object_new_object();
 		double m[S__N];
 
 		for (int s = 0; s < S__N; s++)
@@ -241,18 +359,55 @@ int main(int argc, char **argv)
 			"| %.0f | **%.0f** | %.0f |\n", names[e], m[S_PARSE], m[S_XLATE],
 			m[S_LOAD], m[S_ATTACH], m[S_RTOTAL], m[S_CLANG], m[S_LIBBPF],
 			m[S_CATTACH], m[S_CTOTAL], m[S_CTOTAL] / m[S_RTOTAL]);
+	}
+	fprintf(f, "\nThe in-kernel interpreter path, the same installs taking "
+		"turns with the two above: parse and verify, then install "
+		"(rcode_handler__install_ns: compile to uops, create the maps and "
+		"the code map, put them in the interpreter's tables for the portal; "
+		"no program is loaded).  In µs.\n\n"
+		"| handler | parse+verify | install | **interpreter total** | "
+		"translated total ÷ interpreter total |\n"
+		"| --- | ---: | ---: | ---: | ---: |\n");
+	for (int e = 0; e < 4; e++) {
+		struct json_object *j = json_object_new_object();
+		double m[S__N];
+
+		for (int s = 0; s < S__N; s++)
+			m[s] = median_us(t[e][s], rounds);
+		fprintf(f, "| %s | %.0f | %.0f | **%.0f** | %.1f |\n", names[e],
+			m[S_IPARSE], m[S_IINSTALL], m[S_ITOTAL],
+			m[S_RTOTAL] / m[S_ITOTAL]);
 		json_object_object_add(j, "handler", json_object_new_string(names[e]));
 		for (int s = 0; s < S__N; s++) {
 			char key[40];
 
-			snprintf(key, sizeof(key), "%s_%s_us", s < S_CLANG ? "rcode" : "c",
+			snprintf(key, sizeof(key), "%s_%s_us", stage_path[s],
 				 stage_names[s]);
 			json_object_object_add(j, key, json_object_new_double(m[s]));
 		}
 		json_object_array_add(jall, j);
 	}
+	{
+		double l = median_us(iload, iloads), o = median_us(iopen, iloads);
+		struct json_object *j = json_object_new_object();
+
+		fprintf(f, "\nThe interpreter's own load, once per interface "
+			"(or per process; pinned, it is reused): %.0f µs in "
+			"bpf_object__load for its two programs "
+			"(rcode_interp__load_ns), %.0f µs for the whole "
+			"rcode_interp__open; median of %d loads.\n", l, o, iloads);
+		json_object_object_add(j, "handler",
+				       json_object_new_string("(interpreter)"));
+		json_object_object_add(j, "interp_load_us",
+				       json_object_new_double(l));
+		json_object_object_add(j, "interp_open_us",
+				       json_object_new_double(o));
+		json_object_object_add(j, "loads", json_object_new_int(iloads));
+		json_object_array_add(jall, j);
+	}
 	if (f != stdout)
 		fclose(f);
+	rcode_interp__close(ip);
 	if (json && json_object_to_file_ext(json, jall, JSON_C_TO_STRING_PRETTY)) {
 		fprintf(stderr, "bench_install: cannot write %s\n", json);
 		return 1;

@@ -4,18 +4,31 @@
  * BPF_PROG_TEST_RUN, compared within one run.
  *
  *   bench_prog [options] [floor] [c:NAME]... [xlate:FILE.r]...
+ *              [interp:FILE.r]...
  *
  * Candidates: 'floor' (bpf/ref/xdp_pass.bpf.c, the cost of running any XDP
  * program at all), 'c:NAME' (the C baseline bpf/ref/NAME.bpf.c, measured on
  * a message for examples/NAME.r), 'xlate:FILE.r' (the translated handler,
- * via rcode_bench_load_xlate()) and 'obj:FILE.bpf.o,FILE.r' (an object
- * file, e.g. a variant of a baseline, on a message for FILE.r).  Without
- * any: floor, c:counter, c:echo, c:gsum, c:barrier, plus
- * xlate:examples/NAME.r for each when the translator hook loads handlers.
- * A candidate that implements the same handler as an earlier one (the
- * translation after its C baseline) is also reported as a ratio to it.
+ * via rcode_bench_load_xlate()), 'interp:FILE.r' (the handler installed in
+ * the in-kernel interpreter, whose program runs it) and
+ * 'obj:FILE.bpf.o,FILE.r' (an object file, e.g. a variant of a baseline,
+ * on a message for FILE.r).  Without any: floor, and for each of counter,
+ * echo, gsum and barrier c:NAME, xlate:examples/NAME.r (when the
+ * translator hook loads handlers) and interp:examples/NAME.r (when the
+ * interpreter loads).  A candidate that implements the same handler as an
+ * earlier one (the translation after its C baseline) is also reported as
+ * a ratio to it, and the interpreter also as a ratio to the translation.
  *
- * Every round runs each candidate once for --repeat runs, in an order that
+ * Executed R-code instructions per run are counted exactly for every
+ * handler: by the tracing interpreter on the candidates' frame in the
+ * same steady state (bench_interp_insns()), cross-checked with the
+ * reference interpreter (rc_run) run on the same message the same way;
+ * ns per instruction is then ns/run over that count (the whole run: the
+ * XDP entry, packet checks and the verdict included).
+ *
+ * Every round runs each candidate once for --repeat runs (fewer for a
+ * candidate whose call would take more than --call-ms, measured in the
+ * warm-up round), in an order that
  * rotates from round to round (A B C, B C A, ...), so slow drifts of the
  * machine hit all candidates alike; ratios are taken within a round.  The
  * time per run is the thread's CPU time over the syscall divided by the
@@ -50,12 +63,13 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 #include "bench.h"
+#include "rcode_handler.h"
 
 #define MAX_CANDS	32
 
 struct cand {
 	char label[64];		/* as shown: "C echo" */
-	char kind[8];		/* "floor", "c", "xlate" */
+	char kind[8];		/* "floor", "c", "xlate", "interp" */
 	char handler[RC_NAME_MAX];	/* "echo"; "" for the floor */
 	int prog_fd;
 	uint8_t frame[BENCH_FRAME_MAX];
@@ -63,8 +77,14 @@ struct cand {
 	uint32_t action;	/* XDP action of the first run */
 	int base;		/* candidate of the same handler measured
 				 * first (the C baseline), or -1 */
+	int xbase;		/* interp: the translation of its handler */
+	unsigned int repeat;	/* runs per test-run call */
+	char rpath[512];	/* the R-code handler its frame is for */
+	struct rcode_handler *h;	/* interp: the installed handler */
+	double insns;		/* R-code instructions per run (traced) */
+	double ref_insns, ref_first;	/* rc_run's count, steady and first */
 	/* Per round. */
-	double *cpu, *kern, *wall, *ratio, *net, *vs_base;
+	double *cpu, *kern, *wall, *ratio, *net, *vs_base, *vs_xlate;
 };
 
 static struct cand cands[MAX_CANDS];
@@ -73,7 +93,7 @@ static int ncands;
 static struct {
 	unsigned int repeat;
 	unsigned int min_rounds, max_rounds;
-	double max_time, target;
+	double max_time, target, call_ms;
 	bool ipv6;
 	int cpu;
 	const char *json;
@@ -84,6 +104,7 @@ static struct {
 	.max_rounds = 301,
 	.max_time = 180,
 	.target = 0.01,
+	.call_ms = 30,
 	.cpu = -2,	/* the last online CPU */
 	.examples = "examples",
 };
@@ -118,6 +139,10 @@ static int cand_frame(struct cand *c, const char *rpath)
 	if (!c->handler[0])
 		snprintf(c->handler, sizeof(c->handler), "%s", prog->name);
 	bench_msg(&m, prog, 0, 5);
+	snprintf(c->rpath, sizeof(c->rpath), "%s", rpath);
+	if (c->kind[0] != 'f' &&
+	    bench_ref_insns(prog, &m, 1000, 3000, &c->ref_first, &c->ref_insns))
+		fprintf(stderr, "bench_prog: %s: rc_run failed\n", rpath);
 	bench_ends_default(&e, opt.ipv6);
 	c->frame_len = bench_frame(c->frame, sizeof(c->frame), &m, &e);
 	rc_prog_free(prog);
@@ -137,6 +162,8 @@ static int add_cand(const char *spec)
 	}
 	memset(c, 0, sizeof(*c));
 	c->base = -1;
+	c->xbase = -1;
+	c->repeat = opt.repeat;
 	if (!strcmp(spec, "floor")) {
 		snprintf(c->label, sizeof(c->label), "floor (XDP_PASS)");
 		snprintf(c->kind, sizeof(c->kind), "floor");
@@ -179,6 +206,19 @@ static int add_cand(const char *spec)
 			snprintf(c->label, sizeof(c->label),
 				 "R-code %s (translated)", h);
 		}
+	} else if (!strncmp(spec, "interp:", 7)) {
+		snprintf(c->kind, sizeof(c->kind), "interp");
+		err = rcode_bench_load_interp(spec + 7, 0, false, &c->prog_fd,
+					      &c->h);
+		if (!err)
+			err = cand_frame(c, spec + 7);
+		if (!err) {
+			char h[RC_NAME_MAX];
+
+			memcpy(h, c->handler, sizeof(h));
+			snprintf(c->label, sizeof(c->label),
+				 "R-code %s (interpreter)", h);
+		}
 	} else {
 		fprintf(stderr, "bench_prog: unknown candidate '%s'\n", spec);
 		return -EINVAL;
@@ -187,8 +227,11 @@ static int add_cand(const char *spec)
 		return err;
 	for (int i = 0; i < ncands; i++)
 		if (c->handler[0] && !strcmp(cands[i].handler, c->handler)) {
-			c->base = i;
-			break;
+			if (c->base < 0)
+				c->base = i;
+			if (!strcmp(cands[i].kind, "xlate") &&
+			    !strcmp(c->kind, "interp"))
+				c->xbase = i;
 		}
 	ncands++;
 	return 0;
@@ -292,6 +335,8 @@ static bool stable(unsigned int rounds, double *worst)
 			p = fmax(p, precision_of(c->ratio, rounds));
 		if (c->base >= 0)
 			p = fmax(p, precision_of(c->vs_base, rounds));
+		if (c->xbase >= 0)
+			p = fmax(p, precision_of(c->vs_xlate, rounds));
 		*worst = fmax(*worst, p);
 	}
 	return *worst <= opt.target;
@@ -368,6 +413,20 @@ static int write_json(unsigned int rounds, bool ok, double worst,
 				       json_object_new_string(c->handler));
 		json_object_object_add(p, "last_action", json_object_new_string(
 			xdp_action_name(c->action)));
+		json_object_object_add(p, "repeat",
+				       json_object_new_int64(c->repeat));
+		if (c->insns > 0) {
+			double ns = median_of(c->cpu, rounds);
+
+			json_object_object_add(p, "insns_per_run",
+					       json_object_new_double(c->insns));
+			json_object_object_add(p, "ref_insns_per_run",
+					       json_object_new_double(c->ref_insns));
+			json_object_object_add(p, "ref_insns_first_run",
+					       json_object_new_double(c->ref_first));
+			json_object_object_add(p, "ns_per_insn",
+					       json_object_new_double(ns / c->insns));
+		}
 		json_object_object_add(p, "ns_per_run",
 				       summary_json(c->cpu, rounds));
 		json_object_object_add(p, "kernel_ns_per_run",
@@ -386,6 +445,12 @@ static int write_json(unsigned int rounds, bool ok, double worst,
 			json_object_object_add(p, "ratio_to_baseline",
 					       summary_json(c->vs_base, rounds));
 		}
+		if (c->xbase >= 0) {
+			json_object_object_add(p, "translation",
+				json_object_new_string(cands[c->xbase].label));
+			json_object_object_add(p, "ratio_to_translation",
+					       summary_json(c->vs_xlate, rounds));
+		}
 		json_object_object_add(p, "rounds_ns_per_run",
 				       array_json(c->cpu, rounds));
 		json_object_array_add(progs, p);
@@ -403,9 +468,9 @@ static int write_json(unsigned int rounds, bool ok, double worst,
 
 static void print_table(unsigned int rounds, bool ok, double worst)
 {
-	printf("%-32s %6s %9s %7s %7s %9s %7s %7s %8s %7s\n", "program",
-	       "last", "ns/run", "+-95%", "IQR", "kernel", "wall",
-	       "x floor", "+-95%", "x C");
+	printf("%-32s %6s %9s %7s %7s %9s %7s %7s %8s %7s %7s %7s %7s\n",
+	       "program", "last", "ns/run", "+-95%", "IQR", "kernel", "wall",
+	       "x floor", "+-95%", "x C", "x xlat", "insns", "ns/ins");
 	for (int i = 0; i < ncands; i++) {
 		struct cand *c = &cands[i];
 
@@ -420,11 +485,16 @@ static void print_table(unsigned int rounds, bool ok, double worst)
 			       100 * precision_of(c->ratio, rounds));
 		else
 			printf(" %7s %7s", "", "");
-		if (c->base >= 0)
-			printf(" %9.3f", median_of(c->vs_base, rounds));
+		printf(" %9.3f", c->base >= 0 ? median_of(c->vs_base, rounds) :
+							 0.0);
+		printf(" %7.3f", c->xbase >= 0 ?
+				 median_of(c->vs_xlate, rounds) : 0.0);
+		if (c->insns > 0)
+			printf(" %7.1f %7.3f", c->insns,
+			       median_of(c->cpu, rounds) / c->insns);
 		printf("\n");
 	}
-	printf("%u rounds of %u runs each; medians known to +-%.1f%% (95%% "
+	printf("%u rounds of up to %u runs each; medians known to +-%.1f%% (95%% "
 	       "confidence; target %.1f%%): %s\n", rounds, opt.repeat,
 	       100 * worst, 100 * opt.target, ok ? "stable" : "NOT stable");
 }
@@ -433,8 +503,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: bench_prog [options] [floor] [c:NAME]... [xlate:FILE.r]...\n"
-"                  [obj:FILE.bpf.o,FILE.r]...\n"
+"                  [interp:FILE.r]... [obj:FILE.bpf.o,FILE.r]...\n"
 "  --repeat N          runs per test-run call (default 2000000)\n"
+"  --call-ms MS        fewer runs for a candidate whose call would take\n"
+"                      longer than MS (default 30)\n"
 "  --min-rounds N      rounds before judging stability (default 15)\n"
 "  --max-rounds N      give up after N rounds (default 301)\n"
 "  --max-time SECS     give up after SECS seconds (default 180)\n"
@@ -454,22 +526,25 @@ static int add_defaults(void)
 					      "barrier" };
 	char spec[512];
 	int fd, err;
-	bool xl;
+	bool xl, in;
 
 	/* Probe the hook once; until it works it says why on stderr. */
 	snprintf(spec, sizeof(spec), "%s/counter.r", opt.examples);
 	xl = !rcode_bench_load_xlate(spec, &fd);
+	in = bench_interp(0) != NULL;
 	if ((err = add_cand("floor")))
 		return err;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(spec, sizeof(spec), "c:%s", names[i]);
 		if ((err = add_cand(spec)))
 			return err;
-		if (!xl)
-			continue;
 		snprintf(spec, sizeof(spec), "xlate:%s/%s.r", opt.examples,
 			 names[i]);
-		if ((err = add_cand(spec)))
+		if (xl && (err = add_cand(spec)))
+			return err;
+		snprintf(spec, sizeof(spec), "interp:%s/%s.r", opt.examples,
+			 names[i]);
+		if (in && (err = add_cand(spec)))
 			return err;
 	}
 	return 0;
@@ -494,10 +569,11 @@ static void pin(void)
 
 int main(int argc, char **argv)
 {
-	enum { O_REPEAT = 256, O_MIN, O_MAX, O_TIME, O_TARGET, O_IPV6, O_CPU,
+	enum { O_REPEAT = 256, O_CALL, O_MIN, O_MAX, O_TIME, O_TARGET, O_IPV6, O_CPU,
 	       O_EX, O_XLATE, O_AVAIL, O_JSON, O_HELP };
 	static const struct option lo[] = {
 		{ "repeat", required_argument, NULL, O_REPEAT },
+		{ "call-ms", required_argument, NULL, O_CALL },
 		{ "min-rounds", required_argument, NULL, O_MIN },
 		{ "max-rounds", required_argument, NULL, O_MAX },
 		{ "max-time", required_argument, NULL, O_TIME },
@@ -520,6 +596,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case O_REPEAT: opt.repeat = strtoul(optarg, NULL, 0); break;
+		case O_CALL: opt.call_ms = strtod(optarg, NULL); break;
 		case O_MIN: opt.min_rounds = strtoul(optarg, NULL, 0); break;
 		case O_MAX: opt.max_rounds = strtoul(optarg, NULL, 0); break;
 		case O_TIME: opt.max_time = strtod(optarg, NULL); break;
@@ -576,11 +653,45 @@ int main(int argc, char **argv)
 		cd->ratio = calloc(opt.max_rounds, sizeof(double));
 		cd->net = calloc(opt.max_rounds, sizeof(double));
 		cd->vs_base = calloc(opt.max_rounds, sizeof(double));
+		cd->vs_xlate = calloc(opt.max_rounds, sizeof(double));
 		if (!cd->cpu || !cd->kern || !cd->wall || !cd->ratio ||
-		    !cd->net || !cd->vs_base)
+		    !cd->net || !cd->vs_base || !cd->vs_xlate)
 			return 1;
 	}
 	pin();
+
+	/* Instructions per run, one count per handler (the frames of its
+	 * candidates are the same bytes), in the state the repeated runs
+	 * settle into. */
+	for (int k = 0; k < ncands; k++) {
+		struct cand *cd = &cands[k];
+		struct rcode_handler *restore = NULL;
+
+		if (!cd->handler[0] || !cd->rpath[0])
+			continue;
+		if (cd->base >= 0 && cands[cd->base].insns > 0) {
+			cd->insns = cands[cd->base].insns;
+			continue;
+		}
+		if (!bench_interp(0)) {
+			cd->insns = cd->ref_insns;	/* no tracer here */
+			continue;
+		}
+		for (int j = 0; j < ncands; j++)
+			if (cands[j].h && !strcmp(cands[j].handler,
+						  cd->handler))
+				restore = cands[j].h;
+		if (bench_interp_insns(cd->rpath, cd->frame, cd->frame_len,
+				       1000, 3000, restore, &cd->insns)) {
+			fprintf(stderr, "bench_prog: %s: cannot count "
+				"instructions\n", cd->label);
+			cd->insns = 0;
+		} else if (cd->insns != cd->ref_insns)
+			fprintf(stderr, "bench_prog: %s: the tracing "
+				"interpreter counts %.2f instructions a run, "
+				"the reference %.2f\n", cd->label, cd->insns,
+				cd->ref_insns);
+	}
 
 	/* One round to warm caches, JIT images and branch predictors. */
 	for (int k = 0; k < ncands; k++) {
@@ -592,6 +703,9 @@ int main(int argc, char **argv)
 				cands[k].label, strerror(-err));
 			return 1;
 		}
+		/* x: ns per run; keep a call within --call-ms. */
+		if (x > 0 && opt.repeat * x > opt.call_ms * 1e6)
+			cands[k].repeat = fmax(1000, opt.call_ms * 1e6 / x);
 	}
 
 	start = bench_now();
@@ -601,7 +715,7 @@ int main(int argc, char **argv)
 		for (int j = 0; j < ncands; j++) {
 			struct cand *cd = &cands[(j + rounds) % ncands];
 
-			err = measure(cd, opt.repeat, &cd->cpu[rounds],
+			err = measure(cd, cd->repeat, &cd->cpu[rounds],
 				      &cd->kern[rounds], &cd->wall[rounds]);
 			if (err) {
 				fprintf(stderr, "bench_prog: test run of %s: "
@@ -621,6 +735,9 @@ int main(int argc, char **argv)
 			if (cd->base >= 0)
 				cd->vs_base[rounds] = cd->cpu[rounds] /
 					cands[cd->base].cpu[rounds];
+			if (cd->xbase >= 0)
+				cd->vs_xlate[rounds] = cd->cpu[rounds] /
+					cands[cd->xbase].cpu[rounds];
 		}
 		rounds++;
 		if (rounds >= opt.min_rounds && (ok = stable(rounds, &worst)))

@@ -22,6 +22,8 @@
  *   user-r:FILE.r  the same with the handler FILE.r on the reference
  *           interpreter (what `rloader serve` does)
  *   xlate:FILE.r  the translated handler, attached like xdp
+ *   interp:FILE.r  the in-kernel interpreter's program, attached like xdp,
+ *           with FILE.r installed in it on its portal (2 for echo.r)
  *
  * A user-level server is a child process forked in namespace B when its
  * turn comes and ended when another server's does, so that only one of
@@ -72,7 +74,8 @@
 
 struct server {
 	char label[64];
-	char kind[8];		/* "xdp", "udp", "user-c", "user-r", "xlate" */
+	char kind[8];		/* "xdp", "udp", "user-c", "user-r", "xlate",
+				 * "interp" */
 	int prog_fd;		/* XDP kinds */
 	struct rc_prog *rprog;	/* user-c, user-r: the handler (its layout) */
 	double *rtt;		/* microseconds, every kept sample */
@@ -649,6 +652,12 @@ static int add_server(const char *spec)
 			 "R-code echo (translated) at XDP");
 		snprintf(s->kind, sizeof(s->kind), "xlate");
 		err = rcode_bench_load_xlate(spec + 6, &s->prog_fd);
+	} else if (!strncmp(spec, "interp:", 7)) {
+		snprintf(s->label, sizeof(s->label),
+			 "R-code echo (interpreter) at XDP");
+		snprintf(s->kind, sizeof(s->kind), "interp");
+		err = rcode_bench_load_interp(spec + 7, opt.port, false,
+					      &s->prog_fd, NULL);
 	} else {
 		fprintf(stderr, "bench_rtt: unknown server '%s'\n", spec);
 		return -EINVAL;
@@ -667,7 +676,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: bench_rtt --client-ns A --server-ns B --client-if IFA --server-if IFB\n"
 "                 --server-addr ADDR [options] [xdp] [udp] [user-c]\n"
-"                 [user-r:FILE.r] [xlate:FILE.r]\n"
+"                 [user-r:FILE.r] [xlate:FILE.r] [interp:FILE.r]\n"
 "  --port N            R-message UDP port (default 7117)\n"
 "  --count N           messages per server and round (default 5000)\n"
 "  --warmup N          messages discarded after each switch (default 100)\n"
@@ -682,7 +691,8 @@ static void usage(FILE *f)
 "  --json FILE         results as JSON\n"
 "  --samples DIR       write DIR/rtt_<server>.dat (CDF for gnuplot)\n"
 "Servers default to: xdp udp user-c user-r:examples/echo.r, and\n"
-"xlate:examples/echo.r when the translator hook loads handlers.\n");
+"xlate:examples/echo.r when the translator hook loads handlers, and\n"
+"interp:examples/echo.r when the in-kernel interpreter loads.\n");
 }
 
 int main(int argc, char **argv)
@@ -798,6 +808,8 @@ int main(int argc, char **argv)
 		/* Once the hook loads handlers, the translation joins. */
 		if (!err && !rcode_bench_load_xlate("examples/echo.r", &fd))
 			err = add_server("xlate:examples/echo.r");
+		if (!err && bench_interp(opt.port))
+			err = add_server("interp:examples/echo.r");
 	}
 	if (err)
 		return 1;

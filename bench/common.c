@@ -271,3 +271,39 @@ double bench_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
+
+/* ---- the reference interpreter ----------------------------------------- */
+
+int bench_ref_insns(const struct rc_prog *prog, const struct rc_msg *msg,
+		    unsigned int warm, unsigned int runs, double *first,
+		    double *per_run)
+{
+	uint64_t *state = calloc(RC_STATE_MAX, sizeof(uint64_t));
+	uint64_t *win[RC_WINDOWS_MAX] = { NULL }, sum = 0;
+	struct rc_env env = { .state = state };
+	struct rc_result res;
+	struct rc_msg m = *msg;
+	int err = state ? 0 : -ENOMEM;
+
+	for (uint32_t k = 0; !err && k < prog->nwindows; k++) {
+		win[k] = calloc(prog->windows[k].words, sizeof(uint64_t));
+		env.windows[k] = win[k];
+		if (!win[k])
+			err = -ENOMEM;
+	}
+	/* The same message again and again, as the kernel paths see it
+	 * under BPF_PROG_TEST_RUN: a reply comes back as the next message. */
+	for (unsigned int i = 0; !err && i < warm + runs; i++) {
+		err = rc_run(prog, &m, &env, &res);
+		if (i == 0 && first)
+			*first = res.insns;
+		if (i >= warm)
+			sum += res.insns;
+	}
+	if (!err && runs)
+		*per_run = (double)sum / runs;
+	for (uint32_t k = 0; k < RC_WINDOWS_MAX; k++)
+		free(win[k]);
+	free(state);
+	return err;
+}

@@ -2,8 +2,8 @@
 #
 # plot.gp - the benchmark plots, called by bench/run.sh:
 #   gnuplot -e "data='DIR'; out='bench/results'" bench/plot.gp
-# reads DIR/prog.dat (bench_report) and DIR/rtt_*.dat (bench_rtt) and
-# writes out/prog.png and out/rtt.png.
+# reads DIR/prog.dat and DIR/spin.dat (bench_report) and DIR/rtt_*.dat
+# (bench_rtt) and writes out/prog.png, out/spin.png and out/rtt.png.
 
 set terminal pngcairo size 960,540 font "sans,10"
 set grid ytics lc rgb "#dddddd"
@@ -20,10 +20,43 @@ set xtics rotate by 30 right noenhanced
 set linetype 1 lc rgb "#999999"
 set linetype 2 lc rgb "#4477aa"
 set linetype 3 lc rgb "#ee7733"
+set linetype 4 lc rgb "#228833"
 unset key
 plot data.'/prog.dat' using 0:2:7:xtic(1) with boxes lc variable, \
      '' using 0:2:3:4 with yerrorbars lc rgb "black" pt 0, \
      '' using 0:($2):(sprintf("%.1f", $2)) with labels offset 0,1
+
+# ---- cost against executed instructions (bench_spin) ----------------------
+# spin.dat: N, ns per message of xlate interp ref native (cols 2-5), and
+# with delivery, in us, xlate interp user-r user-c (cols 6-9); -1: none.
+if (system('test -s '.data.'/spin.dat && echo y') eq "y") {
+	set output out.'/spin.png'
+	unset yrange
+	set xtics norotate enhanced
+	set style fill empty
+	set key top left noenhanced
+	set logscale xy
+	set grid xtics ytics lc rgb "#dddddd"
+	set xlabel "R-code instructions executed per message (N)"
+	set multiplot layout 1,2 title "Cost of a message against the instructions its handler executes"
+	set title "handler alone (CPU time per message)"
+	set ylabel "ns per message"
+	v(c) = column(c) > 0 ? column(c) : 1/0
+	plot data.'/spin.dat' using 1:(v(2)) with linespoints lw 2 lc rgb "#ee7733" title "translated (XDP)", \
+	     '' using 1:(v(3)) with linespoints lw 2 lc rgb "#228833" title "in-kernel interpreter (XDP)", \
+	     '' using 1:(v(4)) with linespoints lw 2 lc rgb "#aa3377" title "user level: reference interpreter", \
+	     '' using 1:(v(5)) with linespoints lw 2 lc rgb "#4477aa" title "user level: native C"
+	set title "with delivery (echo round trip p50 on the path)"
+	set ylabel "us per message"
+	plot data.'/spin.dat' using 1:(v(6)) with linespoints lw 2 lc rgb "#ee7733" title "translated at XDP", \
+	     '' using 1:(v(7)) with linespoints lw 2 lc rgb "#228833" title "interpreter at XDP", \
+	     '' using 1:(v(8)) with linespoints lw 2 lc rgb "#aa3377" title "user-r (rcode_serve, rc_run)", \
+	     '' using 1:(v(9)) with linespoints lw 2 lc rgb "#4477aa" title "user-c (rcode_serve, C)"
+	unset multiplot
+	unset logscale
+	unset grid
+	set grid ytics lc rgb "#dddddd"
+}
 
 # ---- round trips: distribution and tail ------------------------------------
 files = system('ls '.data.'/rtt_*.dat 2>/dev/null')

@@ -5,13 +5,19 @@
 #   results.md    tables, with the machine they were measured on
 #   results.json  the same, with every round (bench_prog's and bench_rtt's
 #                 JSON under "prog" and "rtt", the machine under "machine")
-#   prog.png      ns per run of each XDP program (bench_prog)
+#   prog.png      ns per run of each XDP program (bench_prog): hand-written
+#                 C, translated R-code, the in-kernel interpreter
+#   spin.png      cost per message against executed R-code instructions,
+#                 every path, and where the user level catches up
+#                 (bench_spin, with bench_rtt's round trips)
 #   rtt.png       round-trip time distributions (bench_rtt via rtt.sh)
+#   install.json  install latency by stage (bench_install)
 #
 # Needs root (BPF, network namespaces).  Each benchmark repeats its rounds
 # until its medians are known to the target precision or a time limit
 # passes, and says which in the tables.  Extra options go to the programs
-# through BENCH_PROG_ARGS and BENCH_RTT_ARGS (e.g. BENCH_PROG_ARGS=--ipv6);
+# through BENCH_PROG_ARGS, BENCH_SPIN_ARGS, BENCH_INSTALL_ARGS and
+# BENCH_RTT_ARGS (e.g. BENCH_PROG_ARGS=--ipv6);
 # RTT_CLIENT_MODE and RTT_CLIENT_TX_CSUM are read by rtt.sh.
 set -eu
 
@@ -24,7 +30,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench: needs root (BPF_PROG_TEST_RUN, XDP, network namespaces)" >&2
 	exit 2
 fi
-for b in bench_prog bench_rtt bench_report bench_install; do
+for b in bench_prog bench_spin bench_rtt bench_report bench_install; do
 	[ -x "$build/bench/$b" ] || {
 		echo "bench: $build/bench/$b is missing: make bench" >&2
 		exit 2
@@ -40,14 +46,20 @@ mkdir -p "$out"
 echo "== XDP programs under BPF_PROG_TEST_RUN"
 # shellcheck disable=SC2086	# word splitting of the extra options is wanted
 "$build/bench/bench_prog" --json "$tmp/prog.json" ${BENCH_PROG_ARGS:-}
+echo "== cost against executed instructions"
+# shellcheck disable=SC2086
+"$build/bench/bench_spin" --json "$tmp/spin.json" ${BENCH_SPIN_ARGS:-}
 echo "== install latency"
-"$build/bench/bench_install" --md "$tmp/install.md" --json "$out/install.json"
+# shellcheck disable=SC2086
+"$build/bench/bench_install" --md "$tmp/install.md" \
+	--json "$out/install.json" ${BENCH_INSTALL_ARGS:-}
 echo "== round trip over veth"
 # shellcheck disable=SC2086
 sh bench/rtt.sh "$build" "$tmp" ${BENCH_RTT_ARGS:-}
 
 "$build/bench/bench_report" --out "$out" --data "$tmp" \
-	--prog "$tmp/prog.json" --rtt "$tmp/rtt.json" \
+	--prog "$tmp/prog.json" --rtt "$tmp/rtt.json" --spin "$tmp/spin.json" \
+	--install "$out/install.json" \
 	--clang "$(clang --version 2>/dev/null | head -n 1)" \
 	--note "$(cat <<'NOTE'
 ### How XDP_TX reaches the client on a veth
@@ -74,4 +86,4 @@ NOTE
 )"
 { echo; cat "$tmp/install.md"; } >>"$out/results.md"
 gnuplot -e "data='$tmp'; out='$out'" bench/plot.gp
-echo "bench: results in $out/: results.md results.json install.json prog.png rtt.png"
+echo "bench: results in $out/: results.md results.json install.json prog.png spin.png rtt.png"
