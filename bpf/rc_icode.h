@@ -55,7 +55,7 @@
 #define RC_IC_MAX	8192		/* uops in a code map, power of two */
 #define RC_IC_SINGLE	4096		/* where the single stream starts */
 #ifndef RC_IC_CHUNK
-#define RC_IC_CHUNK	32		/* uops per bpf_loop callback run */
+#define RC_IC_CHUNK	64		/* uops per bpf_loop callback run */
 #endif
 
 /*
