@@ -378,22 +378,6 @@ static void save_verifier_log(struct rcode_handler *h, struct rc_diags *d,
 	free(log);
 }
 
-/* The kernel's interpreter (bpf_jit_enable=0) refuses bpf_loop
- * callbacks; the translator then keeps loops inline.  A kernel built with
- * BPF_JIT_ALWAYS_ON has no such file setting and always JITs. */
-static bool jit_enabled(void)
-{
-	FILE *f = fopen("/proc/sys/net/core/bpf_jit_enable", "r");
-	int v = 1;
-
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = 1;
-		fclose(f);
-	}
-	return v != 0;
-}
-
 static int load_interp(struct rcode_handler *h, struct rc_diags *d);
 
 int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d)
@@ -402,7 +386,7 @@ int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d)
 	struct bpf_func_info fi[2];
 	struct rc_xlate_plan plan;
 	struct rc_xlate_opts xo = { .sz = sizeof(xo), .udp_port = h->opts.udp_port,
-				    .no_callbacks = h->opts.inline_loops || !jit_enabled() };
+				    .no_callbacks = h->opts.inline_loops || !rcode_jit_enabled() };
 	char name[BPF_OBJ_NAME_LEN];
 	uint64_t t0;
 	int err;

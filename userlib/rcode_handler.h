@@ -115,6 +115,11 @@ int rcode_handler__test_run(struct rcode_handler *h, const void *pkt,
 void rcode_handler__close(struct rcode_handler *h);
 
 /* ---- the in-kernel interpreter (userlib/rcode_interp.c) ------------------ */
+/* Does this kernel JIT-compile BPF?  Without the JIT it refuses bpf_loop
+ * callbacks: translated loops stay inline and the interpreter cannot run.
+ * Probed with a tiny program, so it works in any network namespace. */
+bool rcode_jit_enabled(void);
+
 struct rcode_interp_opts {
 	size_t sz;
 	__u16 udp_port;		/* 0: RC_ABI_DEFAULT_PORT */

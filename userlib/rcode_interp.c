@@ -225,17 +225,31 @@ out:
 	return err;
 }
 
-static bool jit_on(void)
+/*
+ * Does the kernel JIT-compile BPF programs?  Asked of the kernel itself:
+ * load the smallest program and see whether it got machine code.  The
+ * sysctl net.core.bpf_jit_enable says the same, but only in the initial
+ * network namespace; in any other, /proc/sys/net/core has no such file.
+ */
+bool rcode_jit_enabled(void)
 {
-	FILE *f = fopen("/proc/sys/net/core/bpf_jit_enable", "r");
-	int v = 1;
+	static const struct bpf_insn prog[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+	bool on = true;
+	int fd;
 
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = 1;
-		fclose(f);
-	}
-	return v != 0;
+	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "rc_jit_probe", "Dual BSD/GPL",
+			   prog, 2, NULL);
+	if (fd < 0)
+		return true;	/* cannot tell: let the real load decide */
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		on = info.jited_prog_len > 0;
+	close(fd);
+	return on;
 }
 
 struct rcode_interp *rcode_interp__open(const struct rcode_interp_opts *opts,
@@ -262,7 +276,7 @@ struct rcode_interp *rcode_interp__open(const struct rcode_interp_opts *opts,
 			goto done;
 		}
 	}
-	if (!jit_on()) {
+	if (!rcode_jit_enabled()) {
 		/* The kernel's own interpreter refuses bpf_loop callbacks,
 		 * which every run of this interpreter is made of. */
 		snprintf(err, errsize, "the in-kernel R-code interpreter needs "
