@@ -128,6 +128,13 @@ struct bench_summary {
 void bench_summarize(double *v, size_t n, struct bench_summary *s);
 /* Interquartile range relative to the median: how much samples vary. */
 double bench_rel_iqr(const struct bench_summary *s);
+/* The summary of v[0..n) as JSON: median, quartiles, min, max, 95%
+ * confidence interval and the relative spreads (v is not changed). */
+struct json_object;
+struct json_object *bench_summary_json(const double *v, size_t n);
+/* Run on one CPU: cpu, or the last one for -2, or leave it for -1.
+ * Returns the CPU pinned to, or -1 (with a message naming 'who'). */
+int bench_pin_cpu(int cpu, const char *who);
 /* Half the confidence interval relative to the median: how well the
  * median is known.  Repeating until this is small is "until stable". */
 double bench_rel_ci(const struct bench_summary *s);

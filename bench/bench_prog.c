@@ -342,31 +342,6 @@ static bool stable(unsigned int rounds, double *worst)
 	return *worst <= opt.target;
 }
 
-static struct json_object *summary_json(const double *v, size_t n)
-{
-	struct json_object *o = json_object_new_object();
-	struct bench_summary s;
-	double *t = malloc(n * sizeof(*t));
-
-	if (!t)
-		return o;
-	memcpy(t, v, n * sizeof(*t));
-	bench_summarize(t, n, &s);
-	free(t);
-	json_object_object_add(o, "median", json_object_new_double(s.median));
-	json_object_object_add(o, "p25", json_object_new_double(s.p25));
-	json_object_object_add(o, "p75", json_object_new_double(s.p75));
-	json_object_object_add(o, "min", json_object_new_double(s.min));
-	json_object_object_add(o, "max", json_object_new_double(s.max));
-	json_object_object_add(o, "rel_iqr",
-			       json_object_new_double(bench_rel_iqr(&s)));
-	json_object_object_add(o, "ci95_lo", json_object_new_double(s.ci_lo));
-	json_object_object_add(o, "ci95_hi", json_object_new_double(s.ci_hi));
-	json_object_object_add(o, "rel_ci95",
-			       json_object_new_double(bench_rel_ci(&s)));
-	return o;
-}
-
 static struct json_object *array_json(const double *v, size_t n)
 {
 	struct json_object *a = json_object_new_array();
@@ -428,28 +403,28 @@ static int write_json(unsigned int rounds, bool ok, double worst,
 					       json_object_new_double(ns / c->insns));
 		}
 		json_object_object_add(p, "ns_per_run",
-				       summary_json(c->cpu, rounds));
+				       bench_summary_json(c->cpu, rounds));
 		json_object_object_add(p, "kernel_ns_per_run",
-				       summary_json(c->kern, rounds));
+				       bench_summary_json(c->kern, rounds));
 		json_object_object_add(p, "wall_ns_per_run",
-				       summary_json(c->wall, rounds));
+				       bench_summary_json(c->wall, rounds));
 		if (strcmp(c->kind, "floor")) {
 			json_object_object_add(p, "ratio_to_floor",
-					       summary_json(c->ratio, rounds));
+					       bench_summary_json(c->ratio, rounds));
 			json_object_object_add(p, "ns_above_floor",
-					       summary_json(c->net, rounds));
+					       bench_summary_json(c->net, rounds));
 		}
 		if (c->base >= 0) {
 			json_object_object_add(p, "baseline", json_object_new_string(
 				cands[c->base].label));
 			json_object_object_add(p, "ratio_to_baseline",
-					       summary_json(c->vs_base, rounds));
+					       bench_summary_json(c->vs_base, rounds));
 		}
 		if (c->xbase >= 0) {
 			json_object_object_add(p, "translation",
 				json_object_new_string(cands[c->xbase].label));
 			json_object_object_add(p, "ratio_to_translation",
-					       summary_json(c->vs_xlate, rounds));
+					       bench_summary_json(c->vs_xlate, rounds));
 		}
 		json_object_object_add(p, "rounds_ns_per_run",
 				       array_json(c->cpu, rounds));
@@ -550,23 +525,6 @@ static int add_defaults(void)
 	return 0;
 }
 
-static void pin(void)
-{
-	cpu_set_t set;
-
-	if (opt.cpu == -2)
-		opt.cpu = sysconf(_SC_NPROCESSORS_ONLN) - 1;
-	if (opt.cpu < 0)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(opt.cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set)) {
-		fprintf(stderr, "bench_prog: cannot pin to CPU %d: %s\n",
-			opt.cpu, strerror(errno));
-		opt.cpu = -1;
-	}
-}
-
 int main(int argc, char **argv)
 {
 	enum { O_REPEAT = 256, O_CALL, O_MIN, O_MAX, O_TIME, O_TARGET, O_IPV6, O_CPU,
@@ -658,7 +616,7 @@ int main(int argc, char **argv)
 		    !cd->net || !cd->vs_base || !cd->vs_xlate)
 			return 1;
 	}
-	pin();
+	opt.cpu = bench_pin_cpu(opt.cpu, "bench_prog");
 
 	/* Instructions per run, one count per handler (the frames of its
 	 * candidates are the same bytes), in the state the repeated runs

@@ -237,24 +237,6 @@ static bool stable(unsigned int rounds, double *worst)
 	return *worst <= opt.target;
 }
 
-static struct json_object *summary_json(const double *v, size_t n)
-{
-	struct json_object *o = json_object_new_object();
-	struct bench_summary s;
-
-	summary_of(v, n, &s);
-	json_object_object_add(o, "median", json_object_new_double(s.median));
-	json_object_object_add(o, "p25", json_object_new_double(s.p25));
-	json_object_object_add(o, "p75", json_object_new_double(s.p75));
-	json_object_object_add(o, "ci95_lo", json_object_new_double(s.ci_lo));
-	json_object_object_add(o, "ci95_hi", json_object_new_double(s.ci_hi));
-	json_object_object_add(o, "rel_ci95",
-			       json_object_new_double(bench_rel_ci(&s)));
-	json_object_object_add(o, "rel_iqr",
-			       json_object_new_double(bench_rel_iqr(&s)));
-	return o;
-}
-
 static double median_of(const double *v, size_t n)
 {
 	struct bench_summary s;
@@ -311,7 +293,7 @@ static int write_json(unsigned int rounds, bool ok, double worst,
 
 			if (!have[pa])
 				continue;
-			q = summary_json(p->ns[pa], rounds);
+			q = bench_summary_json(p->ns[pa], rounds);
 			json_object_object_add(q, "repeat",
 				json_object_new_int64(p->repeat[pa]));
 			json_object_object_add(q, "ns_per_insn",
@@ -331,9 +313,9 @@ static int write_json(unsigned int rounds, bool ok, double worst,
 		if (!have[pa])
 			continue;
 		json_object_object_add(o, "slope_ns_per_insn",
-				       summary_json(slope[pa], rounds));
+				       bench_summary_json(slope[pa], rounds));
 		json_object_object_add(o, "intercept_ns",
-				       summary_json(icept[pa], rounds));
+				       bench_summary_json(icept[pa], rounds));
 		json_object_object_add(fits, path_name[pa], o);
 	}
 	json_object_object_add(root, "fits", fits);
@@ -378,23 +360,6 @@ static void print_table(unsigned int rounds, bool ok, double worst)
 	printf("%u rounds; medians known to +-%.1f%% (95%% confidence; "
 	       "target %.1f%%): %s\n", rounds, 100 * worst, 100 * opt.target,
 	       ok ? "stable" : "NOT stable");
-}
-
-static void pin(void)
-{
-	cpu_set_t set;
-
-	if (opt.cpu == -2)
-		opt.cpu = sysconf(_SC_NPROCESSORS_ONLN) - 1;
-	if (opt.cpu < 0)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(opt.cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set)) {
-		fprintf(stderr, "bench_spin: cannot pin to CPU %d: %s\n",
-			opt.cpu, strerror(errno));
-		opt.cpu = -1;
-	}
 }
 
 static int add_point(uint64_t k, struct rcode_handler *ih)
@@ -545,7 +510,7 @@ int main(int argc, char **argv)
 		if (!slope[pa] || !icept[pa])
 			return 1;
 	}
-	pin();
+	opt.cpu = bench_pin_cpu(opt.cpu, "bench_spin");
 
 	/* Warm up, and size every measurement to about --call-ms: first
 	 * from the whole time of a call (which overestimates a fast path's

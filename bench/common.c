@@ -2,8 +2,12 @@
 /*
  * common.c - loading, frames and statistics for the benchmarks (bench.h).
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
+#include <unistd.h>
+#include <json-c/json.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -262,6 +266,49 @@ double bench_rel_iqr(const struct bench_summary *s)
 double bench_rel_ci(const struct bench_summary *s)
 {
 	return s->median > 0 ? (s->ci_hi - s->ci_lo) / 2 / s->median : 1;
+}
+
+struct json_object *bench_summary_json(const double *v, size_t n)
+{
+	struct json_object *o = json_object_new_object();
+	struct bench_summary s;
+	double *t = malloc((n + 1) * sizeof(*t));
+
+	if (!t)
+		return o;
+	memcpy(t, v, n * sizeof(*t));
+	bench_summarize(t, n, &s);
+	free(t);
+	json_object_object_add(o, "median", json_object_new_double(s.median));
+	json_object_object_add(o, "p25", json_object_new_double(s.p25));
+	json_object_object_add(o, "p75", json_object_new_double(s.p75));
+	json_object_object_add(o, "min", json_object_new_double(s.min));
+	json_object_object_add(o, "max", json_object_new_double(s.max));
+	json_object_object_add(o, "rel_iqr",
+			       json_object_new_double(bench_rel_iqr(&s)));
+	json_object_object_add(o, "ci95_lo", json_object_new_double(s.ci_lo));
+	json_object_object_add(o, "ci95_hi", json_object_new_double(s.ci_hi));
+	json_object_object_add(o, "rel_ci95",
+			       json_object_new_double(bench_rel_ci(&s)));
+	return o;
+}
+
+int bench_pin_cpu(int cpu, const char *who)
+{
+	cpu_set_t set;
+
+	if (cpu == -2)
+		cpu = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+	if (cpu < 0)
+		return -1;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		fprintf(stderr, "%s: cannot pin to CPU %d: %s\n", who, cpu,
+			strerror(errno));
+		return -1;
+	}
+	return cpu;
 }
 
 double bench_now(void)
