@@ -874,15 +874,6 @@ struct status_opts {
 
 static const struct opt_def status_optdefs[] = { END_OPTS };
 
-static uint64_t faults_total(const struct rc_handler_stats *s)
-{
-	uint64_t n = 0;
-
-	for (int f = 1; f < RC_ABI_FAULTS; f++)
-		n += s->faults[f];
-	return n;
-}
-
 static struct json_object *status_iface_json(const char *ifname,
 					     const struct rcode_dispatch_info *di,
 					     bool exists)
@@ -962,7 +953,7 @@ static int status_one(const char *ifname, struct json_object *arr)
 			json_object_object_add(j, "drop", json_object_new_uint64(s->drop));
 			json_object_object_add(j, "pass", json_object_new_uint64(s->pass));
 			json_object_object_add(j, "reply", json_object_new_uint64(s->reply));
-			json_object_object_add(j, "faults", json_object_new_uint64(faults_total(s)));
+			json_object_object_add(j, "faults", json_object_new_uint64(stats_faults(s)));
 			json_object_array_add(jp, j);
 		} else {
 			char id[16];
@@ -972,7 +963,7 @@ static int status_one(const char *ifname, struct json_object *arr)
 			       " %10" PRIu64 " %10" PRIu64 " %8" PRIu64 "%s\n", pi.portal,
 			       pi.name[0] ? pi.name : "?", portal_path_name(&pi), id,
 			       (uint64_t)s->invocations,
-			       (uint64_t)s->drop, (uint64_t)s->pass, (uint64_t)s->reply, faults_total(s),
+			       (uint64_t)s->drop, (uint64_t)s->pass, (uint64_t)s->reply, stats_faults(s),
 			       pi.prog_id ? "" : "  (pins only)");
 		}
 		portal_info_free(&pi);
@@ -1185,10 +1176,7 @@ static struct json_object *handler_stats_json(const char *ifname,
 	const struct rc_handler_stats *s = &pi->stats;
 	struct rc_trace *t = portal_trace(ifname, pi);
 	struct json_object *j = json_object_new_object();
-	struct json_object *ja = json_object_new_object();
-	struct json_object *jf = json_object_new_object();
-	struct json_object *jc = json_object_new_array();
-	struct json_object *lf = NULL;
+	struct json_object *lf;
 
 	json_object_object_add(j, "portal", json_object_new_int(pi->portal));
 	json_object_object_add(j, "handler", pi->name[0] ?
@@ -1197,42 +1185,10 @@ static struct json_object *handler_stats_json(const char *ifname,
 	json_object_object_add(j, "path", json_object_new_string(portal_path_name(pi)));
 	json_object_object_add(j, "trace", t ? trace_summary_json(pi->prog, t) : NULL);
 	free(t);
-	json_object_object_add(j, "invocations", json_object_new_uint64(s->invocations));
-	json_object_object_add(ja, "drop", json_object_new_uint64(s->drop));
-	json_object_object_add(ja, "pass", json_object_new_uint64(s->pass));
-	json_object_object_add(ja, "reply", json_object_new_uint64(s->reply));
-	json_object_object_add(j, "actions", ja);
-	for (int f = 1; f < RC_ABI_FAULTS; f++) {
-		struct json_object *e = json_object_new_object();
-
-		json_object_object_add(e, "code", json_object_new_int(f));
-		json_object_object_add(e, "name", json_object_new_string(rc_fault_name(f)));
-		json_object_object_add(e, "count", json_object_new_uint64(s->faults[f]));
-		json_object_array_add(jc, e);
-	}
-	json_object_object_add(jf, "total", json_object_new_uint64(faults_total(s)));
-	json_object_object_add(jf, "by_code", jc);
-	json_object_object_add(j, "faults", jf);
-	json_object_object_add(j, "budget_aborts", json_object_new_uint64(s->budget_aborts));
-	json_object_object_add(j, "not_for_us", json_object_new_uint64(s->not_for_us));
-	if (s->last_fault_ns) {
-		lf = json_object_new_object();
-		json_object_object_add(lf, "code", json_object_new_int64(s->last_fault_code));
-		json_object_object_add(lf, "name", json_object_new_string(
-			rc_fault_name(s->last_fault_code) ?: "?"));
-		json_object_object_add(lf, "pc", json_object_new_int64(s->last_fault_pc));
-		if (pi->prog && s->last_fault_pc < pi->prog->ninsns) {
-			char insn[96];
-
-			rc_insn_format(pi->prog, s->last_fault_pc, insn, sizeof(insn));
-			json_object_object_add(lf, "insn", json_object_new_string(insn));
-		} else {
-			json_object_object_add(lf, "insn", NULL);
-		}
+	lf = stats_json_add(j, pi->prog, s);
+	if (lf)
 		json_object_object_add(lf, "age_ns", json_object_new_uint64(
 			mono_ns() - s->last_fault_ns));
-	}
-	json_object_object_add(j, "last_fault", lf);
 	return j;
 }
 
@@ -1240,7 +1196,6 @@ static void handler_stats_print(const char *ifname, const struct portal_info *pi
 {
 	const struct rc_handler_stats *s = &pi->stats;
 	struct rc_trace *t = portal_trace(ifname, pi);
-	bool any = false;
 
 	printf("\nportal %u: handler %s, prog id %u, path %s\n", pi->portal,
 	       pi->name[0] ? pi->name : "?", pi->prog_id, portal_path_name(pi));
@@ -1255,20 +1210,8 @@ static void handler_stats_print(const char *ifname, const struct portal_info *pi
 		printf("  (no statistics pinned for this portal)\n");
 		return;
 	}
-	printf("  %-14s %" PRIu64 "\n", "invocations", (uint64_t)s->invocations);
-	printf("  %-14s drop %" PRIu64 ", pass %" PRIu64 ", reply %" PRIu64 "\n",
-	       "actions", (uint64_t)s->drop, (uint64_t)s->pass, (uint64_t)s->reply);
-	printf("  %-14s %" PRIu64, "faults", faults_total(s));
-	for (int f = 1; f < RC_ABI_FAULTS; f++)
-		if (s->faults[f]) {
-			printf("%s%s (%d) %" PRIu64, any ? ", " : ": ",
-			       rc_fault_name(f), f, (uint64_t)s->faults[f]);
-			any = true;
-		}
-	putchar('\n');
-	printf("  %-14s %" PRIu64 "\n", "budget aborts", (uint64_t)s->budget_aborts);
-	printf("  %-14s %" PRIu64 "  (not R-messages for this portal; the "
-	       "dispatcher sends none)\n", "not for us", (uint64_t)s->not_for_us);
+	stats_counts_print(s, "not R-messages for this portal; the dispatcher "
+			   "sends none");
 	if (s->last_fault_ns) {
 		char insn[96] = "?";
 

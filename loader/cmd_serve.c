@@ -59,15 +59,6 @@ static double mono_s(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static uint64_t faults_sum(const struct rc_handler_stats *s)
-{
-	uint64_t n = 0;
-
-	for (int f = 1; f < RC_ABI_FAULTS; f++)
-		n += s->faults[f];
-	return n;
-}
-
 /* Does the file's layout hold what the native handler writes? */
 static bool native_fits(const struct rcode_native *n, const struct rc_prog *p)
 {
@@ -84,67 +75,23 @@ static struct json_object *stats_json(const struct rc_prog *prog,
 				      const struct rc_handler_stats *s)
 {
 	struct json_object *j = json_object_new_object();
-	struct json_object *ja = json_object_new_object();
-	struct json_object *jf = json_object_new_object();
-	struct json_object *jc = json_object_new_array();
-	struct json_object *lf = NULL;
+	struct json_object *lf = stats_json_add(j, prog, s);
 
-	json_object_object_add(j, "invocations", json_object_new_uint64(s->invocations));
-	json_object_object_add(ja, "drop", json_object_new_uint64(s->drop));
-	json_object_object_add(ja, "pass", json_object_new_uint64(s->pass));
-	json_object_object_add(ja, "reply", json_object_new_uint64(s->reply));
-	json_object_object_add(j, "actions", ja);
-	for (int f = 1; f < RC_ABI_FAULTS; f++) {
-		struct json_object *e = json_object_new_object();
+	if (lf) {
+		char where[256] = "";
 
-		json_object_object_add(e, "code", json_object_new_int(f));
-		json_object_object_add(e, "name", json_object_new_string(rc_fault_name(f)));
-		json_object_object_add(e, "count", json_object_new_uint64(s->faults[f]));
-		json_object_array_add(jc, e);
-	}
-	json_object_object_add(jf, "total", json_object_new_uint64(faults_sum(s)));
-	json_object_object_add(jf, "by_code", jc);
-	json_object_object_add(j, "faults", jf);
-	json_object_object_add(j, "budget_aborts", json_object_new_uint64(s->budget_aborts));
-	json_object_object_add(j, "not_for_us", json_object_new_uint64(s->not_for_us));
-	if (s->last_fault_ns) {
-		char insn[96] = "", where[256] = "";
-
-		lf = json_object_new_object();
-		json_object_object_add(lf, "code", json_object_new_int64(s->last_fault_code));
-		json_object_object_add(lf, "name", json_object_new_string(
-			rc_fault_name(s->last_fault_code) ?: "?"));
-		json_object_object_add(lf, "pc", json_object_new_int64(s->last_fault_pc));
-		if (s->last_fault_pc < prog->ninsns) {
-			rc_insn_format(prog, s->last_fault_pc, insn, sizeof(insn));
+		if (s->last_fault_pc < prog->ninsns)
 			fault_where(prog, s->last_fault_pc, where, sizeof(where));
-		}
-		json_object_object_add(lf, "insn", insn[0] ? json_object_new_string(insn) : NULL);
-		json_object_object_add(lf, "where", where[0] ? json_object_new_string(where) : NULL);
+		json_object_object_add(lf, "where", where[0] ?
+				       json_object_new_string(where) : NULL);
 	}
-	json_object_object_add(j, "last_fault", lf);
 	return j;
 }
 
 static void stats_print(const struct rc_prog *prog,
 			const struct rc_handler_stats *s)
 {
-	bool any = false;
-
-	printf("  %-14s %" PRIu64 "\n", "invocations", (uint64_t)s->invocations);
-	printf("  %-14s drop %" PRIu64 ", pass %" PRIu64 ", reply %" PRIu64 "\n",
-	       "actions", (uint64_t)s->drop, (uint64_t)s->pass, (uint64_t)s->reply);
-	printf("  %-14s %" PRIu64, "faults", faults_sum(s));
-	for (int f = 1; f < RC_ABI_FAULTS; f++)
-		if (s->faults[f]) {
-			printf("%s%s (%d) %" PRIu64, any ? ", " : ": ",
-			       rc_fault_name(f), f, (uint64_t)s->faults[f]);
-			any = true;
-		}
-	putchar('\n');
-	printf("  %-14s %" PRIu64 "\n", "budget aborts", (uint64_t)s->budget_aborts);
-	printf("  %-14s %" PRIu64 "  (not R-messages, or for another portal)\n",
-	       "not for us", (uint64_t)s->not_for_us);
+	stats_counts_print(s, "not R-messages, or for another portal");
 	if (s->last_fault_ns) {
 		char where[256] = "?";
 

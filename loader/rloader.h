@@ -60,6 +60,16 @@ struct json_object *msg_json(const struct rc_msg *m);
 void msg_print(const char *label, const struct rc_msg *m);
 struct json_object *words_json(const uint64_t *w, uint32_t n);
 void words_print(const char *name, const uint64_t *w, uint32_t n);
+/* A handler's statistics: the sum of its faults; the counters added to j
+ * as JSON, with "last_fault" {code, name, pc, insn} (prog may be NULL),
+ * which is returned for the caller to add to (NULL: no fault); the
+ * counters as text, up to and with "not for us" and its note. */
+uint64_t stats_faults(const struct rc_handler_stats *s);
+struct json_object *stats_json_add(struct json_object *j,
+				   const struct rc_prog *prog,
+				   const struct rc_handler_stats *s);
+void stats_counts_print(const struct rc_handler_stats *s,
+			const char *not_for_us_note);
 /* "file.r:LINE:COL: insn" where the source is known, else "insn". */
 void fault_where(const struct rc_prog *prog, uint32_t pc, char *buf,
 		 size_t size);
