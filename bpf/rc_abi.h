@@ -47,7 +47,9 @@ struct rc_wire_hdr {
 #define RC_WOFF_SEQ	20
 
 /* ---- per-handler statistics (a per-CPU array with one entry) ------------ */
-#define RC_ABI_FAULTS	8	/* fault codes 0..7, see enum rc_fault */
+#define RC_ABI_FAULTS	16	/* room for fault codes 0..15 (enum rc_fault
+				 * uses 0..8); a power of two, emitted code
+				 * masks with RC_ABI_FAULTS - 1 */
 
 struct rc_handler_stats {
 	__u64 invocations;	/* messages the handler ran on */
@@ -62,6 +64,11 @@ struct rc_handler_stats {
 	__u64 not_for_us;	/* packets the handler saw that were not well-formed
 				 * R-messages (passed untouched); behind the
 				 * dispatcher none arrive */
+	__u64 forward;		/* action forward: sent on to another rank */
+	__u64 sends;		/* copies sent with send */
+	__u64 send_errors;	/* forward/send the kernel refused (lost) */
+	__u64 upcalls;		/* upcall records written */
+	__u64 upcall_lost;	/* upcalls dropped: the ring was full */
 };
 
 /* ---- dispatcher statistics (a per-CPU array with one entry) ------------- */
@@ -85,6 +92,48 @@ struct rc_interp_stats {
 	__u64 no_handler;	/* no handler installed on its portal: passed */
 };
 
+/* ---- the rank table (docs/collectives.md) -------------------------------
+ * One per interface, shared by its handlers: an array indexed by rank.
+ * forward and send look the destination up here; an entry without
+ * RC_RANK_F_PRESENT, or with RC_RANK_F_SELF, or of another address family
+ * than the message that is being handled, faults `rank`. */
+#define RC_ABI_RANKS_MAX	1024
+
+#define RC_RANK_F_PRESENT	0x1
+#define RC_RANK_F_IPV6		0x2	/* addr is IPv6, else IPv4 in addr[0..3] */
+#define RC_RANK_F_MAC		0x4	/* mac is known; else bpf_fib_lookup() */
+#define RC_RANK_F_SELF		0x8	/* this node */
+
+struct rc_rank {
+	__u8 addr[16];		/* network byte order */
+	__u32 flags;		/* RC_RANK_F_* */
+	__u32 self;		/* this node's rank, in every entry: the src
+				 * of a message sent from here */
+	__u32 ifindex;		/* egress; 0: the interface it arrived on */
+	__be16 port;		/* the rank's R-message UDP port */
+	__u8 mac[6];		/* next hop's MAC when RC_RANK_F_MAC */
+};
+
+/* What a sent message looks like on the wire: Ethernet source = the
+ * arriving frame's destination (or the fib's smac), destination = mac;
+ * IP source = the address it arrived at, destination = addr, TTL / hop
+ * limit 64; UDP source port = the port it arrived at, destination =
+ * port; R header src = self, dst = rank; checksums recomputed. */
+
+/* ---- up-calls: a BPF ring buffer per handler ------------------------------
+ * upcall v appends one record; the application sleeps in epoll on the
+ * ring (userlib rcode_handler__upcall_fd) until one arrives. */
+#define RC_ABI_UPCALL_RING	(64 * 1024)	/* bytes, a power of two */
+
+struct rc_upcall {
+	__u64 value;		/* what the handler pushed */
+	__u64 ns;		/* bpf_ktime_get_ns() when it was written */
+	__u32 portal;		/* the message's header fields then */
+	__u32 src;
+	__u32 tag;
+	__u32 seq;
+};
+
 /* ---- pinning layout under bpffs ------------------------------------------
  *   /sys/fs/bpf/rcode/<ifname>/portals          prog array, portal -> handler
  *   /sys/fs/bpf/rcode/<ifname>/dispatch_stats   struct rc_dispatch_stats
@@ -94,6 +143,14 @@ struct rc_interp_stats {
  *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/win-<name>  mmapable window
  *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/rcode  the handler's .rbin, frozen
  *                                                 (for status, stats, replace)
+ *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/upcalls  ring buffer of struct
+ *                                                 rc_upcall, if it upcalls
+ *   /sys/fs/bpf/rcode/<ifname>/ranks             the rank table
+ * Handlers that need TC (send) are not behind the dispatcher: their
+ * program is attached at TC ingress by itself, checks its own portal, and
+ *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/link   its tcx link (Linux >= 6.6)
+ * or, on older kernels, a cls_bpf filter on the clsact qdisc with handle
+ * RC_ABI_TC_HANDLE_BASE + N, priority RC_ABI_TC_PRIO.
  * Handlers on the interpreter path (docs/interp.md) have no prog pin but
  *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/code   its uops (struct rc_icode)
  *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/trace  struct rc_trace, if traced
@@ -102,5 +159,7 @@ struct rc_interp_stats {
  *                                      windows,trace,misc}
  */
 #define RC_PIN_ROOT	"/sys/fs/bpf/rcode"
+#define RC_ABI_TC_HANDLE_BASE	0x7c00
+#define RC_ABI_TC_PRIO		0x7c	/* cls_bpf fallback */
 
 #endif /* RC_ABI_H */

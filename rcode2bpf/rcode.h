@@ -51,6 +51,7 @@ enum rc_operand {
 #define RC_F_ACTION	0x08	/* ends the handler */
 #define RC_F_FAULTS	0x10	/* may fault at run time */
 #define RC_F_RESERVED	0x20	/* encoding reserved for a later version */
+#define RC_F_NEEDS_TC	0x40	/* only a TC program can do it (send: clones) */
 
 enum rc_opcode {
 #define RC_OP(name, code, opnd, pops, pushes, flags, width, pic) \
@@ -109,6 +110,8 @@ enum rc_fault {
 	RC_FAULT_BUDGET = 5,		/* instruction budget exhausted */
 	RC_FAULT_LENGTH = 6,		/* resize beyond RC_PAYLOAD_MAX */
 	RC_FAULT_ILLEGAL = 7,		/* unverified code: bad instruction */
+	RC_FAULT_RANK = 8,		/* forward/send: no such rank, this node,
+					 * other address family, no route */
 	RC_FAULT__COUNT
 };
 const char *rc_fault_name(unsigned int fault);	/* "div_zero", ... */
@@ -121,7 +124,7 @@ enum rc_action {
 	RC_ACT_DROP = 1,	/* consume: the application never sees it */
 	RC_ACT_PASS = 2,	/* deliver to the application (edited) */
 	RC_ACT_REPLY = 3,	/* send the edited message back */
-	RC_ACT_FORWARD = 4,	/* reserved */
+	RC_ACT_FORWARD = 4,	/* sent on to rank (rc_result.rank) */
 	RC_ACT__COUNT
 };
 const char *rc_action_name(unsigned int action);	/* "drop", ... */
@@ -278,11 +281,47 @@ int rc_msg_to_wire(const struct rc_msg *msg, void *buf, size_t size);
 int rc_msg_from_wire(const void *buf, size_t len, struct rc_msg *msg,
 		     const char **why);
 
+/* What forward and send may reach (docs/rcode.md 6.13).  A rank r is
+ * reachable when r < nranks, present[r] (NULL: all present) and r != self;
+ * anything else faults `rank`.  Address families and routes are the
+ * kernel paths' business: the reference treats every present rank as
+ * reachable, so tests give the kernel paths a table where that is true. */
+struct rc_ranks {
+	uint32_t nranks;	/* 0: no rank table, every forward/send faults */
+	uint32_t self;		/* this node's rank: src of what it sends */
+	const uint8_t *present;	/* nranks flags, or NULL */
+};
+
+/* One side effect of a run, in the order the handler made them. */
+enum rc_effect_kind {
+	RC_EFFECT_SEND = 1,	/* send: a copy went to rank */
+	RC_EFFECT_UPCALL = 2,	/* upcall: value, with the header as it was */
+};
+
+struct rc_effect {
+	uint32_t kind;		/* enum rc_effect_kind */
+	uint32_t rank;		/* SEND: destination */
+	uint64_t value;		/* UPCALL: the value */
+	struct rc_hdr hdr;	/* the header then (SEND: as sent, src = self,
+				 * dst = rank) */
+	uint16_t len;		/* SEND: payload bytes then */
+	uint8_t *payload;	/* SEND: copy, if the caller gave payload
+				 * buffers (rc_env.effect_payloads), else NULL */
+};
+
 /* What a handler may touch besides its message. */
 struct rc_env {
 	uint64_t *state;			/* prog->state_words words */
 	uint64_t *windows[RC_WINDOWS_MAX];	/* prog->windows[i].words */
 	uint64_t clock_ns;			/* value 'clock' pushes */
+	const struct rc_ranks *ranks;		/* NULL: no rank table */
+	/* Where the run logs its sends and upcalls (may be NULL / 0): the
+	 * first effects_max of them; rc_result counts them all.  With
+	 * effect_payloads (effects_max buffers of RC_PAYLOAD_MAX bytes) a
+	 * send's payload is copied too. */
+	struct rc_effect *effects;
+	uint32_t effects_max;
+	uint8_t (*effect_payloads)[RC_PAYLOAD_MAX];
 };
 
 struct rc_result {
@@ -291,6 +330,10 @@ struct rc_result {
 	uint32_t fault_pc;	/* pc of the faulting instruction */
 	uint64_t insns;		/* instructions executed */
 	uint32_t stack_max;	/* operand-stack high-water mark */
+	uint32_t rank;		/* RC_ACT_FORWARD: where it went */
+	uint32_t nsends;	/* sends made (they stay made after a fault) */
+	uint32_t nupcalls;	/* upcalls made (likewise) */
+	uint32_t neffects;	/* min(nsends + nupcalls, effects_max) logged */
 };
 
 /* Run a verified program.  msg is edited in place; on a fault it is

@@ -24,7 +24,7 @@
 
 _Static_assert(RCODE_SERVE_WINDOWS == RC_WINDOWS_MAX,
 	       "librcode.h's window count is the language's");
-_Static_assert(RC_ABI_FAULTS == RC_FAULT__COUNT, "one fault table");
+_Static_assert(RC_FAULT__COUNT <= RC_ABI_FAULTS, "fault codes fit the stats");
 
 #define SERVE_BATCH	32
 /* One byte more than the largest R-message: a longer datagram is seen
