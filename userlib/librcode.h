@@ -171,6 +171,21 @@ struct bpf_object;
 int rcode_object_set_rodata_u16(struct bpf_object *obj, const char *var,
 				__u16 value);
 
+/* ==== ranks: where the members of a job are (docs/collectives.md) =========
+ *
+ * One entry of a rank table as userspace holds it (the kernel's form is
+ * struct rc_rank in rc_abi.h).  A hosts file lists one rank per line:
+ * `RANK ADDRESS [PORT|-] [MAC|-]`.
+ */
+struct rcode_rank_addr {
+	__u32 rank;
+	int family;		/* AF_INET or AF_INET6 */
+	__u8 addr[16];		/* network order; IPv4 in addr[0..3] */
+	__u16 port;		/* host order; 0: the job's UDP port */
+	bool has_mac;		/* mac is the next hop's; else looked up */
+	__u8 mac[6];
+};
+
 /* ==== the user-level path: handlers in a process ===========================
  *
  * The baseline the kernel path is measured against: a UDP socket on the
