@@ -54,8 +54,9 @@ EMBED_OBJ	:= $(BUILD)/bpf/embedded.o
 LOADER_OBJS	:= $(LOADER_SRCS:%.c=$(BUILD)/%.o)
 TESTLIB_OBJS	:= $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS	:= $(TEST_SRCS:%.c=$(BUILD)/%)
-# Standalone tools the shell tests and the demo run (traffic senders):
-# each selftests/tools/*.c is one program, linked with the toolchain only.
+# Standalone tools the shell tests and the demo run (traffic senders,
+# collectives' members): each selftests/tools/*.c is one program, linked
+# with the libraries.
 TOOL_SRCS	:= $(sort $(wildcard selftests/tools/*.c))
 TOOL_BINS	:= $(TOOL_SRCS:%.c=$(BUILD)/%)
 
@@ -103,8 +104,10 @@ $(RLOADER): $(LOADER_OBJS) $(LIBS)
 $(BUILD)/selftests/test_%: $(BUILD)/selftests/test_%.o $(TESTLIB_OBJS) $(LIBS)
 	$(CC) $(LDSAN) -o $@ $< $(TESTLIB_OBJS) $(LIBS) $(LDLIBS)
 
-$(BUILD)/selftests/tools/%: $(BUILD)/selftests/tools/%.o $(LIBRCODE2BPF)
-	$(CC) $(LDSAN) -o $@ $< $(LIBRCODE2BPF)
+$(TOOL_SRCS:%.c=$(BUILD)/%.o): $(BUILD)/bpf/embedded.h
+
+$(BUILD)/selftests/tools/%: $(BUILD)/selftests/tools/%.o $(LIBS)
+	$(CC) $(LDSAN) -o $@ $< $(LIBS) $(LDLIBS) -lm -lpthread
 
 # The sanitizer build lives beside the normal one so both stay current.
 test: all
