@@ -14,7 +14,9 @@
 # library), a new loader/*.c joins rloader, a new selftests/test_*.c becomes
 # a test program, and a new bpf/*.bpf.c or bpf/ref/*.bpf.c becomes a BPF
 # object under $(BUILD)/bpf/ that is also embedded into the userspace
-# binaries (see bpf/embed.sh), so rloader needs no object files at run time.
+# binaries (see bpf/embed.sh), so rloader needs no object files at run time;
+# a userlib/*.r (a handler the library installs itself) is embedded into
+# librcode as text (userlib/embed-text.sh).
 
 BUILD	?= build
 PREFIX	?= /usr/local
@@ -51,6 +53,9 @@ LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/%.o)
 ULIB_OBJS	:= $(ULIB_SRCS:%.c=$(BUILD)/%.o)
 BPF_OBJS	:= $(BPF_SRCS:%.bpf.c=$(BUILD)/%.bpf.o)
 EMBED_OBJ	:= $(BUILD)/bpf/embedded.o
+# R-code handlers the library installs by itself (userlib/*.r), as text
+ULIB_R		:= $(sort $(wildcard userlib/*.r))
+RTEXT_OBJ	:= $(BUILD)/userlib/rtext.o
 LOADER_OBJS	:= $(LOADER_SRCS:%.c=$(BUILD)/%.o)
 TESTLIB_OBJS	:= $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS	:= $(TEST_SRCS:%.c=$(BUILD)/%)
@@ -90,11 +95,17 @@ $(BUILD)/bpf/embedded.h: $(BUILD)/bpf/embedded.c ;
 $(EMBED_OBJ): $(BUILD)/bpf/embedded.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+$(BUILD)/userlib/rtext.c: $(ULIB_R) userlib/embed-text.sh
+	sh userlib/embed-text.sh $@ $(ULIB_R)
+
+$(RTEXT_OBJ): $(BUILD)/userlib/rtext.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
 $(LIBRCODE2BPF): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(LIBRCODE): $(ULIB_OBJS) $(EMBED_OBJ)
+$(LIBRCODE): $(ULIB_OBJS) $(EMBED_OBJ) $(RTEXT_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
