@@ -12,6 +12,12 @@
  *    words), barriers and broadcasts from varying roots, each arriving
  *    at its own moment, and every result must be exact; no node may
  *    finish an operation before every node has joined it;
+ * 2b. the same with userlib/coll.r on the reference interpreter as every
+ *    node's handler (the application's side stays the C one, as in the
+ *    kernel mode), and in lock step with the C handler: for every
+ *    message both must send the same messages (destination, tag, seq,
+ *    words) and leave the same window; every result publication
+ *    up-calls its seq; no run faults, none comes near the budget;
  * 3. communicators in the user-level mode over loopback, one thread per
  *    rank: allreduce of long vectors (chunks), barriers, broadcasts,
  *    the statistics;
@@ -29,9 +35,12 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include "librcode.h"
+#include "rc_diag.h"
 #include "rc_test.h"
+#include "rcode.h"
 #include "rcode_coll.h"
 #include "rcode_comm_internal.h"
+#include "rcode_internal.h"
 
 static uint64_t mix(uint64_t x)
 {
@@ -102,6 +111,10 @@ struct sim_op {
 };
 
 struct sim {
+	const struct rc_prog *prog;	/* coll.r as the handler, or NULL: C */
+	bool lockstep;			/* and check it against the C one */
+	unsigned long mismatches, upcalls, publications, max_insns;
+	char first_mismatch[200];
 	unsigned int n;
 	struct sim_node node[SIM_MAX];
 	struct sim_op ops[SIM_OPS];
@@ -142,9 +155,12 @@ static uint64_t input(const struct sim *s, unsigned int rank, unsigned int op,
 }
 
 static void sim_init(struct sim *s, unsigned int n, uint64_t seed,
-		     unsigned int dup_pct, unsigned int drop_pct)
+		     unsigned int dup_pct, unsigned int drop_pct,
+		     const struct rc_prog *prog)
 {
 	memset(s, 0, sizeof(*s));
+	s->prog = prog;
+	s->lockstep = prog != NULL;
 	s->n = n;
 	s->seed = s->rng = seed;
 	s->dup_pct = dup_pct;
@@ -234,6 +250,130 @@ static bool app_step(struct sim *s, unsigned int i)
 	return true;
 }
 
+/* ---- coll.r as the handler ---- */
+#define EFFECTS_MAX	4
+
+static struct smsg cout[8];	/* what the C handler sent, in lock step */
+static unsigned int ncout;
+
+static int c_capture(void *ctx, uint32_t dst, uint32_t tag, uint32_t seq,
+		     const uint64_t *w, unsigned int nwords)
+{
+	struct sim_node *nd = ctx;
+
+	if (ncout < 8) {
+		cout[ncout] = (struct smsg){ nd->rank, dst, tag, seq, nwords };
+		memcpy(cout[ncout].w, w, nwords * 8);
+	}
+	ncout++;
+	return 0;
+}
+
+static void sim_mismatch(struct sim *s, const struct smsg *m, const char *why)
+{
+	if (!s->mismatches++)
+		snprintf(s->first_mismatch, sizeof(s->first_mismatch),
+			 "rank %u, message from %u tag 0x%x seq %u: %s", m->dst,
+			 m->src, m->tag, m->seq, why);
+}
+
+/* An R-message as the handler got it, or made it, into the queue. */
+static void enqueue_msg(struct sim *s, uint32_t src, uint32_t dst,
+			const struct rc_hdr *h, const uint8_t *payload,
+			struct smsg *out)
+{
+	*out = (struct smsg){ src, dst, h->tag, h->seq, h->len / 8 };
+	memcpy(out->w, payload, h->len & ~7u);
+	if (h->len % 8)
+		sim_wrong(s, "a message of %u bytes from rank %u (seq %u)",
+			  h->len, src, h->seq);
+}
+
+static enum coll_action run_r(struct sim *s, const struct smsg *m)
+{
+	struct sim_node *nd = &s->node[m->dst];
+	static struct rc_effect eff[EFFECTS_MAX];
+	static uint8_t payloads[EFFECTS_MAX][RC_PAYLOAD_MAX];
+	uint64_t state[COLL_STATE_WORDS] = { [COLL_ST_SELF] = m->dst,
+					     [COLL_ST_NRANKS] = s->n };
+	struct rc_ranks ranks = { .nranks = s->n, .self = m->dst };
+	struct rc_env env = { .state = state, .windows = { nd->win },
+			      .ranks = &ranks, .effects = eff,
+			      .effects_max = EFFECTS_MAX,
+			      .effect_payloads = payloads };
+	static uint64_t before[COLL_WINDOW_WORDS];
+	struct smsg made[EFFECTS_MAX + 1];
+	unsigned int nmade = 0;
+	struct rc_result res;
+	struct rc_msg msg = { .hdr = { .version = RC_WIRE_VERSION,
+				       .portal = RCODE_COLL_PORTAL,
+				       .len = m->nwords * 8, .src = m->src,
+				       .dst = m->dst, .tag = m->tag,
+				       .seq = m->seq } };
+	enum coll_action c_act = COLL_ACT_DROP;
+
+	memcpy(msg.payload, m->w, m->nwords * 8);
+	if (s->lockstep) {
+		/* the C handler on a copy of the window first */
+		struct coll_core cc = { before, m->dst, s->n, c_capture, nd };
+
+		memcpy(before, nd->win, sizeof(before));
+		ncout = 0;
+		c_act = coll_handle(&cc, m->src, m->tag, m->seq, m->w,
+				    m->nwords * 8);
+	}
+	rc_run(s->prog, &msg, &env, &res);
+	if (res.insns > s->max_insns)
+		s->max_insns = res.insns;
+	if (res.fault) {
+		char why[80];
+
+		snprintf(why, sizeof(why), "coll.r faulted %s at pc %u",
+			 rc_fault_name(res.fault), res.fault_pc);
+		sim_mismatch(s, m, why);
+		return COLL_ACT_PASS;
+	}
+	for (unsigned int i = 0; i < res.neffects; i++) {
+		if (eff[i].kind == RC_EFFECT_UPCALL) {
+			s->upcalls++;
+			if (eff[i].value != m->seq)
+				sim_mismatch(s, m, "up-call of another seq");
+			continue;
+		}
+		enqueue_msg(s, m->dst, eff[i].rank, &eff[i].hdr, eff[i].payload,
+			    &made[nmade++]);
+	}
+	if (res.neffects != res.nsends + res.nupcalls)
+		sim_mismatch(s, m, "more effects than the log holds");
+	if (res.action == RC_ACT_FORWARD)
+		enqueue_msg(s, m->dst, res.rank, &msg.hdr, msg.payload,
+			    &made[nmade++]);
+	else if (res.action == RC_ACT_REPLY)
+		enqueue_msg(s, m->dst, msg.hdr.dst, &msg.hdr, msg.payload,
+			    &made[nmade++]);
+	if (s->lockstep) {
+		if ((res.action == RC_ACT_PASS) != (c_act == COLL_ACT_PASS))
+			sim_mismatch(s, m, "coll.r and C disagree on passing it");
+		if (nmade != ncout)
+			sim_mismatch(s, m, "coll.r and C send different numbers of messages");
+		for (unsigned int i = 0; i < nmade && i < ncout; i++)
+			if (made[i].dst != cout[i].dst || made[i].tag != cout[i].tag ||
+			    made[i].seq != cout[i].seq ||
+			    made[i].nwords != cout[i].nwords ||
+			    memcmp(made[i].w, cout[i].w, made[i].nwords * 8))
+				sim_mismatch(s, m, "coll.r and C send different messages");
+		if (memcmp(before, nd->win, sizeof(before)))
+			sim_mismatch(s, m, "coll.r and C leave different windows");
+	}
+	for (unsigned int i = 0; i < nmade; i++) {
+		struct sim_node *sender = &s->node[m->dst];
+
+		sim_send(sender, made[i].dst, made[i].tag, made[i].seq,
+			 made[i].w, made[i].nwords);
+	}
+	return res.action == RC_ACT_PASS ? COLL_ACT_PASS : COLL_ACT_DROP;
+}
+
 static void deliver(struct sim *s, size_t at)
 {
 	struct smsg m = s->q[at];
@@ -254,8 +394,9 @@ static void deliver(struct sim *s, size_t at)
 			  m.seq);
 		return;
 	}
-	if (coll_handle(&s->node[m.dst].core, m.src, m.tag, m.seq, m.w,
-			m.nwords * 8) != COLL_ACT_DROP)
+	if ((s->prog ? run_r(s, &m) :
+	     coll_handle(&s->node[m.dst].core, m.src, m.tag, m.seq, m.w,
+			 m.nwords * 8)) != COLL_ACT_DROP)
 		sim_wrong(s, "rank %u passed a message from %u (seq %u)", m.dst,
 			  m.src, m.seq);
 }
@@ -305,17 +446,18 @@ static bool sim_run(struct sim *s)
 }
 
 static void test_sim(unsigned int n, uint64_t seed, unsigned int dup_pct,
-		     unsigned int drop_pct)
+		     unsigned int drop_pct, const struct rc_prog *prog)
 {
 	struct sim *s = calloc(1, sizeof(*s));
 	char what[160];
 	bool ok;
 
-	sim_init(s, n, seed, dup_pct, drop_pct);
+	sim_init(s, n, seed, dup_pct, drop_pct, prog);
 	ok = sim_run(s);
 	snprintf(what, sizeof(what),
-		 "sim n=%u seed=%llu dup=%u%% loss=%u%%: %u ops exact on every node",
-		 n, (unsigned long long)seed, dup_pct, drop_pct, SIM_OPS);
+		 "%s n=%u seed=%llu dup=%u%% loss=%u%%: %u ops exact on every node",
+		 prog ? "coll.r" : "sim", n, (unsigned long long)seed, dup_pct,
+		 drop_pct, SIM_OPS);
 	if (!ok)
 		TEST_FAIL(what, "stuck (ops done per node: %u..., %lu rounds of retries)",
 			  s->node[0].op, s->rounds);
@@ -325,6 +467,30 @@ static void test_sim(unsigned int n, uint64_t seed, unsigned int dup_pct,
 		TEST_PASS(what);
 	printf("# delivered %lu, lost %lu, duplicated %lu, retries %lu\n",
 	       s->delivered, s->dropped, s->duplicated, s->retries);
+	if (prog) {
+		unsigned long pubs = 0;
+
+		snprintf(what, sizeof(what),
+			 "coll.r n=%u seed=%llu: in lock step with the C handler",
+			 n, (unsigned long long)seed);
+		if (s->mismatches)
+			TEST_FAIL(what, "%lu mismatches, first: %s", s->mismatches,
+				  s->first_mismatch);
+		else
+			TEST_PASS(what);
+		/* every node but the root learns each result from a DOWN
+		 * (or an answer); the root completes it in the handler
+		 * only when a child's UP came last */
+		pubs = s->upcalls;
+		if (n > 1 && !ASSERT_TRUE(pubs >= (unsigned long)(n - 1) * SIM_OPS,
+					  "coll.r: an up-call for every result published"))
+			printf("# %lu up-calls for %u ops on %u nodes\n", pubs,
+			       SIM_OPS, n);
+		printf("# coll.r: at most %lu instructions a message\n",
+		       s->max_insns);
+		ASSERT_TRUE(s->max_insns < 8192 / 2,
+			    "coll.r: every run within half its budget");
+	}
 	if (!drop_pct && !dup_pct)
 		ASSERT_EQ(s->retries, 0, "sim: no loss, no retries");
 	free(s->q);
@@ -558,17 +724,51 @@ static void test_hosts(void)
 	hosts_case("0\n", -1, "1:2: error: missing address", "hosts: missing address");
 }
 
+/* coll.r as librcode carries it, assembled and verified. */
+static struct rc_prog *coll_prog(void)
+{
+	const char *text = rc_text_find("coll.r");
+	struct rc_prog *prog = rc_prog_new();
+	struct rc_diags d;
+	int err;
+
+	if (!ASSERT_TRUE(text && prog, "coll.r is embedded in librcode"))
+		return NULL;
+	rc_diags_init(&d);
+	err = rc_asm("coll.r", text, prog, &d) ?: rc_verify(prog, NULL, &d);
+	if (err)
+		rc_diags_print(&d, stdout);
+	rc_diags_free(&d);
+	if (!ASSERT_EQ(err, 0, "coll.r assembles and verifies")) {
+		rc_prog_free(prog);
+		return NULL;
+	}
+	ASSERT_EQ(prog->portal, RCODE_COLL_PORTAL, "coll.r: portal RCODE_COLL_PORTAL");
+	ASSERT_TRUE(prog->state_words == COLL_STATE_WORDS && prog->nwindows == 1 &&
+		    prog->windows[0].words == COLL_WINDOW_WORDS,
+		    "coll.r: data area and window as rcode_coll.h lays them out");
+	return prog;
+}
+
 int main(void)
 {
 	static const unsigned int sizes[] = { 1, 2, 3, 4, 5, 7, 8, 13, 16 };
+	struct rc_prog *prog;
 
 	test_tree();
 	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		test_sim(sizes[i], 1 + i, 0, 0);
-		test_sim(sizes[i], 100 + i, 20, 0);
-		test_sim(sizes[i], 200 + i, 0, 10);
-		test_sim(sizes[i], 300 + i, 10, 10);
+		test_sim(sizes[i], 1 + i, 0, 0, NULL);
+		test_sim(sizes[i], 100 + i, 20, 0, NULL);
+		test_sim(sizes[i], 200 + i, 0, 10, NULL);
+		test_sim(sizes[i], 300 + i, 10, 10, NULL);
 	}
+	prog = coll_prog();
+	for (unsigned int i = 0; prog && i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		test_sim(sizes[i], 400 + i, 0, 0, prog);
+		test_sim(sizes[i], 500 + i, 20, 0, prog);
+		test_sim(sizes[i], 600 + i, 10, 10, prog);
+	}
+	rc_prog_free(prog);
 	test_timeout();
 	test_loopback();
 	test_hosts();

@@ -25,9 +25,10 @@
 ; while the application writes its own contribution: whoever brings
 ; `done` to children + 1 completes the step, and every claim and count is
 ; an atomic xaddw.  Locals:
-;   0 tag   1 kind   2 op   3 K   4 root   5 N   6 self   7 vr
-;   8 children   9 seq   10 slot base   11 child j   12 i
-;   13 value   14 where the words come from   15 where the message goes
+;   0 tag   1 kind, then a slot word   2 op   3 K   4 root   5 N
+;   6 self, then a payload offset   7 vr   8 children   9 seq
+;   10 slot base   11 child j   13 claim   14 where the words are in
+;   the slot   15 where the message goes
 
 .handler coll
 .portal 192
@@ -54,6 +55,8 @@
 .const S_PARTIAL_SEQ 3
 .const S_CLAIM 4
 .const S_CONTRIB 8
+.const S_CONTRIB1 40            ; child 1's words
+.const S_CONTRIB2 72            ; child 2's words
 .const S_PARTIAL 104
 .const S_RESULT 136
 .const SLOT_WORDS 168
@@ -209,31 +212,31 @@ up_len: ne
         jnz unclaim
         ldl 13
         jnz dup
+        ldl 10                  ; contribution j = the payload: local 1
+        ldl 11                  ; walks the slot (base + 32j + i), local 6
+        push K_MAX              ; the payload (8i)
+        mul
+        add
+        stl 1
         push 0
-        stl 12
-copy_in:                        ; contribution j = the payload
-        ldl 12
+        stl 6
+copy_in:
+        ldl 6
         ldh len
-        push 3
-        shr
         geu
         jnz copied_in
-        ldl 10
-        ldl 11
-        push K_MAX
-        mul
-        add
-        ldl 12
-        add
-        ldl 12
-        push 8
-        mul
+        ldl 1
+        ldl 6
         ldpx64 0
         stwx coll+S_CONTRIB
-        ldl 12
+        ldl 1
         push 1
         add
-        stl 12
+        stl 1
+        ldl 6
+        push 8
+        add
+        stl 6
         jmp copy_in
 copied_in:
         ldl 10                  ; count it after its words are in
@@ -268,126 +271,17 @@ stale:  push 1
         jmp answer
 
 ; ---- complete: every contribution is in; combine them word by word -----------
+; One loop per op, so that the op is decided once: word i of contributor
+; 0 combined with children 1 and 2 (those that exist), into the window
+; (the partial, or at the root the result) and into the message, which
+; then goes on as it is: UP to the parent, or at the root DOWN.  Local 1
+; walks the slot's words (base + i), local 6 the payload's bytes (8i).
 complete:
         push S_PARTIAL          ; into the partial, or at the root the result
         ldl 7
         jnz out_set
         pop
-        push S_RESULT
-out_set:
-        stl 14
-        push 0
-        stl 12
-comb_word:
-        ldl 12
-        ldl 3
-        geu
-        jnz combined
-        ldl 10
-        ldl 12
-        add
-        ldwx coll+S_CONTRIB     ; this node's own word
-        stl 13
-        ldl 2
-        push OP_BCAST
-        eq
-        jnz comb_store          ; a broadcast: the root's words as they are
-        push 1
-        stl 11
-comb_child:
-        ldl 11
-        ldl 8
-        gtu
-        jnz comb_store
-        ldl 10
-        ldl 11
-        push K_MAX
-        mul
-        add
-        ldl 12
-        add
-        ldwx coll+S_CONTRIB
-        stl 15                  ; child j's word
-        ldl 2
-        jz op_sum
-        ldl 2
-        push 1
-        eq
-        jnz op_min
-        ldl 2
-        push 2
-        eq
-        jnz op_max
-        ldl 2
-        push 3
-        eq
-        jnz op_band
-        ldl 13                  ; 4: bor
-        ldl 15
-        or
-        jmp op_done
-op_sum: ldl 13
-        ldl 15
-        add
-        jmp op_done
-op_min: ldl 13
-        ldl 15
-        ltu
-        jnz op_keep
-        ldl 15
-        jmp op_done
-op_max: ldl 13
-        ldl 15
-        gtu
-        jnz op_keep
-        ldl 15
-        jmp op_done
-op_band:
-        ldl 13
-        ldl 15
-        and
-        jmp op_done
-op_keep:
-        ldl 13
-op_done:
-        stl 13
-        ldl 11
-        push 1
-        add
-        stl 11
-        jmp comb_child
-comb_store:
-        ldl 10
-        ldl 14
-        add
-        ldl 12
-        add
-        ldl 13
-        stwx coll+0
-        ldl 12
-        push 1
-        add
-        stl 12
-        jmp comb_word
-combined:
-        push 0                  ; a full barrier: the words before their seq
-        xaddw coll+W_LAYOUT
-        pop
-        ldl 7
-        jz root_done
-        ldl 10                  ; not the root: keep the partial for
-        ldl 9                   ; retries, and send it UP
-        stwx coll+S_PARTIAL_SEQ
-        push TO_PARENT
-        stl 15
-        jmp send_up
-root_done:
-        ldl 10                  ; the root: publish, wake the application,
-        ldl 9                   ; and send the result DOWN
-        stwx coll+S_RESULT_SEQ
-        ldl 9
-        upcall
-        ldl 0
+        ldl 0                   ; the root's message goes DOWN with K words
         push KIND_MASK
         and
         push DOWN
@@ -398,10 +292,286 @@ root_done:
         mul
         resize
         push S_RESULT
+out_set:
         stl 14
-        push TO_CHILDREN
-        stl 15
-        jmp fill
+        ldl 10
+        stl 1
+        push 0
+        stl 6
+        ldl 2
+        jz sum_word
+        ldl 2
+        push 1
+        eq
+        jnz min_word
+        ldl 2
+        push 2
+        eq
+        jnz max_word
+        ldl 2
+        push 3
+        eq
+        jnz band_word
+        ldl 2
+        push 4
+        eq
+        jnz bor_word
+        ldl 7                   ; a broadcast: only the root has words, its own
+        jnz combined
+bcast_word:
+        ldl 6
+        ldh len
+        geu
+        jnz combined
+        ldl 1
+        ldwx coll+S_CONTRIB
+        jmp bcast_store
+sum_word:
+        ldl 6
+        ldh len
+        geu
+        jnz combined
+        ldl 1
+        ldwx coll+S_CONTRIB
+        ldl 8
+        jz sum_store
+        ldl 1
+        ldwx coll+S_CONTRIB1
+        add
+        ldl 8
+        push 1
+        eq
+        jnz sum_store
+        ldl 1
+        ldwx coll+S_CONTRIB2
+        add
+sum_store:
+        dup
+        ldl 1
+        ldl 14
+        add
+        swap
+        stwx coll+0
+        ldl 6
+        swap
+        stpx64 0
+        ldl 1
+        push 1
+        add
+        stl 1
+        ldl 6
+        push 8
+        add
+        stl 6
+        jmp sum_word
+min_word:
+        ldl 6
+        ldh len
+        geu
+        jnz combined
+        ldl 1
+        ldwx coll+S_CONTRIB
+        ldl 8
+        jz min_store
+        ldl 1
+        ldwx coll+S_CONTRIB1
+        over
+        over
+        gtu
+        jz min_1
+        swap
+min_1:  pop
+        ldl 8
+        push 1
+        eq
+        jnz min_store
+        ldl 1
+        ldwx coll+S_CONTRIB2
+        over
+        over
+        gtu
+        jz min_2
+        swap
+min_2:  pop
+min_store:
+        dup
+        ldl 1
+        ldl 14
+        add
+        swap
+        stwx coll+0
+        ldl 6
+        swap
+        stpx64 0
+        ldl 1
+        push 1
+        add
+        stl 1
+        ldl 6
+        push 8
+        add
+        stl 6
+        jmp min_word
+max_word:
+        ldl 6
+        ldh len
+        geu
+        jnz combined
+        ldl 1
+        ldwx coll+S_CONTRIB
+        ldl 8
+        jz max_store
+        ldl 1
+        ldwx coll+S_CONTRIB1
+        over
+        over
+        ltu
+        jz max_1
+        swap
+max_1:  pop
+        ldl 8
+        push 1
+        eq
+        jnz max_store
+        ldl 1
+        ldwx coll+S_CONTRIB2
+        over
+        over
+        ltu
+        jz max_2
+        swap
+max_2:  pop
+max_store:
+        dup
+        ldl 1
+        ldl 14
+        add
+        swap
+        stwx coll+0
+        ldl 6
+        swap
+        stpx64 0
+        ldl 1
+        push 1
+        add
+        stl 1
+        ldl 6
+        push 8
+        add
+        stl 6
+        jmp max_word
+band_word:
+        ldl 6
+        ldh len
+        geu
+        jnz combined
+        ldl 1
+        ldwx coll+S_CONTRIB
+        ldl 8
+        jz band_store
+        ldl 1
+        ldwx coll+S_CONTRIB1
+        and
+        ldl 8
+        push 1
+        eq
+        jnz band_store
+        ldl 1
+        ldwx coll+S_CONTRIB2
+        and
+band_store:
+        dup
+        ldl 1
+        ldl 14
+        add
+        swap
+        stwx coll+0
+        ldl 6
+        swap
+        stpx64 0
+        ldl 1
+        push 1
+        add
+        stl 1
+        ldl 6
+        push 8
+        add
+        stl 6
+        jmp band_word
+bor_word:
+        ldl 6
+        ldh len
+        geu
+        jnz combined
+        ldl 1
+        ldwx coll+S_CONTRIB
+        ldl 8
+        jz bor_store
+        ldl 1
+        ldwx coll+S_CONTRIB1
+        or
+        ldl 8
+        push 1
+        eq
+        jnz bor_store
+        ldl 1
+        ldwx coll+S_CONTRIB2
+        or
+bor_store:
+        dup
+        ldl 1
+        ldl 14
+        add
+        swap
+        stwx coll+0
+        ldl 6
+        swap
+        stpx64 0
+        ldl 1
+        push 1
+        add
+        stl 1
+        ldl 6
+        push 8
+        add
+        stl 6
+        jmp bor_word
+bcast_store:
+        dup
+        ldl 1
+        ldl 14
+        add
+        swap
+        stwx coll+0
+        ldl 6
+        swap
+        stpx64 0
+        ldl 1
+        push 1
+        add
+        stl 1
+        ldl 6
+        push 8
+        add
+        stl 6
+        jmp bcast_word
+combined:
+        push 0                  ; a full barrier: the words before their seq
+        xaddw coll+W_LAYOUT
+        pop
+        ldl 7
+        jz root_done
+        ldl 10                  ; not the root: keep the partial for
+        ldl 9                   ; retries, and send it UP (the message
+        stwx coll+S_PARTIAL_SEQ ; is an UP with the partial already)
+        jmp to_parent
+root_done:
+        ldl 10                  ; the root: publish, wake the application,
+        ldl 9                   ; and send the result DOWN
+        stwx coll+S_RESULT_SEQ
+        ldl 9
+        upcall
+        jmp to_children
 
 ; ---- DOWN: the result, from the parent -------------------------------------------
 down:   ldh len
@@ -420,25 +590,27 @@ down:   ldh len
         ldl 9
         eq
         jnz consumed            ; a duplicate: the result is here already
+        ldl 10
+        stl 1
         push 0
-        stl 12
+        stl 6
 down_copy:
-        ldl 12
-        ldl 3
+        ldl 6
+        ldh len
         geu
         jnz down_copied
-        ldl 10
-        ldl 12
-        add
-        ldl 12
-        push 8
-        mul
+        ldl 1
+        ldl 6
         ldpx64 0
         stwx coll+S_RESULT
-        ldl 12
+        ldl 1
         push 1
         add
-        stl 12
+        stl 1
+        ldl 6
+        push 8
+        add
+        stl 6
         jmp down_copy
 down_copied:
         push 0                  ; the words before their seq
@@ -531,30 +703,30 @@ up_sized:
         stl 14
         ; fall through
 
-; ---- fill: payload word i = slot word (local 14) + i, then go (local 15) ---------------
-fill:   push 0
-        stl 12
-fill_word:
-        ldl 12
-        ldh len
-        push 3
-        shr
-        geu
-        jnz filled
-        ldl 12
-        push 8
-        mul
-        ldl 10
+; ---- fill: payload word i = slot word (local 14) + i, then go (local 15) ------
+fill:   ldl 10
         ldl 14
         add
-        ldl 12
-        add
+        stl 1
+        push 0
+        stl 6
+fill_word:
+        ldl 6
+        ldh len
+        geu
+        jnz filled
+        ldl 6
+        ldl 1
         ldwx coll+0
         stpx64 0
-        ldl 12
+        ldl 1
         push 1
         add
-        stl 12
+        stl 1
+        ldl 6
+        push 8
+        add
+        stl 6
         jmp fill_word
 filled: ldl 15
         push TO_PARENT

@@ -76,7 +76,8 @@ static void complete(struct coll_core *c, uint64_t *s, uint32_t seq,
 	unsigned int nch = coll_children(c->n, vr);
 	uint64_t *out = vr ? &s[COLL_S_PARTIAL] : &s[COLL_S_RESULT];
 
-	for (unsigned int i = 0; i < k; i++) {
+	/* a broadcast's partial is nothing: only the root has words */
+	for (unsigned int i = 0; i < k && (!vr || op != COLL_OP_BCAST); i++) {
 		uint64_t v = LOAD(&s[COLL_S_CONTRIB + i]);
 
 		if (op != COLL_OP_BCAST)
