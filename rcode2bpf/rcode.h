@@ -250,6 +250,8 @@ struct rc_verinfo {
 	bool reachable[RC_CODE_MAX];
 	uint32_t max_depth;
 	bool has_loop;		/* some backward jump is reachable */
+	bool needs_tc;
+	uint32_t tc_pc;
 };
 
 /* Judge a program.  Returns 0 if accepted, -EINVAL if rejected (errors in
