@@ -36,6 +36,7 @@ struct rcode_handler {
 	/* the interpreter path */
 	struct rc_icode *ic;
 	int code_fd, trace_fd;
+	int ring_fd;		/* its up-call ring, if it upcalls */
 	uint64_t install_ns;
 	const char *install_failed;	/* which map, for the message */
 };
@@ -77,6 +78,7 @@ struct rcode_handler *rcode_handler__new(struct rc_prog *prog,
 	h->prog_fd = -1;
 	h->code_fd = -1;
 	h->trace_fd = -1;
+	h->ring_fd = -1;
 	h->maps.state_fd = -1;
 	h->maps.stats_fd = -1;
 	h->maps.snapshot_fd = -1;
@@ -588,7 +590,9 @@ int rcode_handler__read_stats(const struct rcode_handler *h,
 		/* Counters add up; the last fault is the newest on any CPU. */
 		for (size_t i = 0; i < offsetof(struct rc_handler_stats, last_fault_pc) / 8; i++)
 			s[i] += a[i];
-		sum->not_for_us += v[c].not_for_us;
+		for (size_t i = offsetof(struct rc_handler_stats, not_for_us) / 8;
+		     i < sizeof(*sum) / 8; i++)
+			s[i] += a[i];
 		if (v[c].last_fault_ns > sum->last_fault_ns) {
 			sum->last_fault_ns = v[c].last_fault_ns;
 			sum->last_fault_pc = v[c].last_fault_pc;
@@ -620,7 +624,8 @@ int rcode_handler__pin(struct rcode_handler *h, const char *dir)
 	/* The interpreter's program is the interpreter's, pinned once for
 	 * the interface; the handler is its code map. */
 	err = on_interp(h) ? pin_one(h->code_fd, dir, "code") ?:
-			     pin_one(h->trace_fd, dir, "trace")
+			     pin_one(h->trace_fd, dir, "trace") ?:
+			     pin_one(h->ring_fd, dir, "upcalls")
 			   : pin_one(h->prog_fd, dir, "prog");
 	err = err ?: pin_one(h->maps.state_fd, dir, "state");
 	err = err ?: pin_one(h->maps.stats_fd, dir, "stats");
@@ -665,6 +670,8 @@ void rcode_handler__close(struct rcode_handler *h)
 		close(h->code_fd);
 	if (h->trace_fd >= 0)
 		close(h->trace_fd);
+	if (h->ring_fd >= 0)
+		close(h->ring_fd);
 	free(h->ic);
 	if (h->maps.state_fd >= 0)
 		close(h->maps.state_fd);
@@ -684,6 +691,40 @@ void rcode_handler__close(struct rcode_handler *h)
 }
 
 /* ---- the interpreter path ------------------------------------------------ */
+/* Does a reachable instruction upcall? */
+static bool upcalls(const struct rc_prog *p, const struct rc_verinfo *vi)
+{
+	for (uint32_t pc = 0; pc < p->ninsns; pc += rc_insn_slots(&p->insns[pc]))
+		if (vi->reachable[pc] && p->insns[pc].op == RC_OP_upcall)
+			return true;
+	return false;
+}
+
+/* The handler's own ring: the one pinned in dir if it has the size (a
+ * replaced handler keeps it, so an application waiting on it goes on
+ * waiting), else a new one. */
+static int upcall_ring(const char *dir)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+	char path[512];
+	int fd;
+
+	if (dir) {
+		snprintf(path, sizeof(path), "%s/upcalls", dir);
+		fd = bpf_obj_get(path);
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    info.type == BPF_MAP_TYPE_RINGBUF &&
+		    info.max_entries == RC_ABI_UPCALL_RING)
+			return fd;
+		if (fd >= 0)
+			close(fd);
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "rc_upcalls", 0, 0,
+			    RC_ABI_UPCALL_RING, NULL);
+	return fd < 0 ? -errno : fd;
+}
+
 static int load_interp(struct rcode_handler *h, struct rc_diags *d)
 {
 	struct rc_xlate_plan plan;
@@ -696,6 +737,12 @@ static int load_interp(struct rcode_handler *h, struct rc_diags *d)
 		rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1,
 			   "no in-kernel interpreter to install the handler in");
 		return -EINVAL;
+	}
+	if (h->vi.needs_tc) {
+		/* The verifier found a reachable send (rc_icode_build would
+		 * refuse it too). */
+		rc_icode_refuse_send(h->prog, h->vi.tc_pc, d);
+		return -EOPNOTSUPP;
 	}
 	/* The translator's analysis says the same for the interpreter:
 	 * whether an edit can be followed by a fault (snapshot). */
@@ -727,6 +774,15 @@ static int load_interp(struct rcode_handler *h, struct rc_diags *d)
 		return err;
 	}
 	h->code_fd = fd;
+	if (upcalls(h->prog, &h->vi)) {
+		fd = upcall_ring(h->opts.reuse_pin_dir);
+		if (fd < 0) {
+			rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1,
+				   "cannot create the up-call ring: %s", strerror(-fd));
+			return fd;
+		}
+		h->ring_fd = fd;
+	}
 	if (h->opts.trace) {
 		fd = create_map(BPF_MAP_TYPE_ARRAY, "rc_trace",
 				sizeof(struct rc_trace), 0, NULL, 0, 0);
@@ -781,6 +837,11 @@ int rcode_handler__install(struct rcode_handler *h, unsigned int portal)
 		err = put(rcode_interp__map_fd(ip, RCODE_IMAP_TRACE), portal,
 			  h->trace_fd);
 	}
+	if (!err) {
+		h->install_failed = "up-call ring";
+		err = put(rcode_interp__map_fd(ip, RCODE_IMAP_UPCALLS), portal,
+			  h->ring_fd);
+	}
 	for (__u32 k = 0; !err && k < RC_WINDOWS_MAX; k++) {
 		h->install_failed = "window";
 		err = put(rcode_interp__map_fd(ip, RCODE_IMAP_WINDOWS),
@@ -813,6 +874,12 @@ int rcode_handler__code_fd(const struct rcode_handler *h)
 int rcode_handler__trace_fd(const struct rcode_handler *h)
 {
 	return h->trace_fd;
+}
+
+int rcode_handler__upcall_fd(const struct rcode_handler *h)
+{
+	/* Interpreter path: the ring in the interpreter's ic_upcalls. */
+	return on_interp(h) ? h->ring_fd : -1;
 }
 
 uint64_t rcode_handler__install_ns(const struct rcode_handler *h)

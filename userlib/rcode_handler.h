@@ -77,6 +77,10 @@ enum rcode_path rcode_handler__path(const struct rcode_handler *h);
 const struct rc_icode *rcode_handler__icode(const struct rcode_handler *h);
 int rcode_handler__code_fd(const struct rcode_handler *h);
 int rcode_handler__trace_fd(const struct rcode_handler *h);
+/* The handler's up-call ring (BPF_MAP_TYPE_RINGBUF of struct rc_upcall),
+ * -1 if it never upcalls.  On the interpreter path it is the inner map
+ * the interpreter finds in its ic_upcalls on the handler's portal. */
+int rcode_handler__upcall_fd(const struct rcode_handler *h);
 /* The trace (interpreter path, traced), and the wall time the
  * interpreter path's install took (compile + maps + install), in ns. */
 int rcode_handler__read_trace(const struct rcode_handler *h, struct rc_trace *t);
@@ -126,11 +130,17 @@ struct rcode_interp_opts {
 	/* Use the interpreter pinned here if there is one (the port is then
 	 * the one it was loaded with); rcode_interp__pin() pins it. */
 	const char *pin_dir;
+	/* The interface's rank table (an array of RC_ABI_RANKS_MAX struct
+	 * rc_rank, pinned as RC_PIN_ROOT/<ifname>/ranks) for forward to use;
+	 * 0: the interpreter makes its own, empty (every forward faults
+	 * `rank` until it is filled: rcode_interp__map_fd(RCODE_IMAP_RANKS)).
+	 * Ignored when a pinned interpreter is opened: it has its table. */
+	int ranks_fd;
 	size_t : 0;
 };
 
 /* The interpreter's maps: arrays of maps indexed by portal (windows:
- * portal * 8 + window), and its own counters. */
+ * portal * 8 + window), its own counters, and the rank table. */
 enum rcode_imap {
 	RCODE_IMAP_CODE,
 	RCODE_IMAP_STATE,
@@ -138,6 +148,8 @@ enum rcode_imap {
 	RCODE_IMAP_WINDOWS,
 	RCODE_IMAP_TRACE,
 	RCODE_IMAP_MISC,
+	RCODE_IMAP_UPCALLS,	/* ring buffers of struct rc_upcall */
+	RCODE_IMAP_RANKS,	/* the rank table (not per portal) */
 	RCODE_IMAP__COUNT
 };
 
