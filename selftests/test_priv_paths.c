@@ -12,8 +12,15 @@
  * instructions and stack high-water mark, and its per-uop counts must add
  * up to them.
  *
+ * Sending and up-calls: the interpreter gets each run's rank table
+ * (rc_case_rank_table), a forwarded frame must carry the rank's addresses
+ * (rc_case_rank_entry), and the up-calls read back from the handler's
+ * ring are the run's effects.  A handler with send must be refused by the
+ * interpreter (it runs at XDP; send needs TC).
+ *
  * Needs root and BPF; without them it says SKIP (a failure under CI=true).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +30,7 @@
 #include "rc_case.h"
 #include "rc_test.h"
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "rcode_handler.h"
 
 struct xlate_ctx {
@@ -32,6 +40,13 @@ struct xlate_ctx {
 	enum rcode_path path;
 	bool trace;
 	char why[512];
+	/* interpreter path: the handler's up-call ring, and where its
+	 * records go during one run */
+	struct ring_buffer *ring;
+	struct rc_env *ring_env;
+	uint32_t ring_records;
+	uint64_t ring_t0;
+	bool ring_bad;
 };
 
 static struct rcode_interp *interp;	/* shared by every interpreter run */
@@ -42,6 +57,81 @@ static uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* ---- the interpreter: rank table and up-call ring ------------------------- */
+/* Give the interpreter's rank table the run's ranks (entries that change
+ * only: the table has RC_ABI_RANKS_MAX of them). */
+static int interp_set_ranks(const struct rc_ranks *ranks, int ipver)
+{
+	static struct rc_rank now[RC_ABI_RANKS_MAX], want[RC_ABI_RANKS_MAX];
+	int fd = rcode_interp__map_fd(interp, RCODE_IMAP_RANKS);
+	int err = rc_case_rank_table(ranks, ipver, want, RC_ABI_RANKS_MAX);
+
+	for (__u32 r = 0; !err && r < RC_ABI_RANKS_MAX; r++) {
+		if (!memcmp(&now[r], &want[r], sizeof(now[r])))
+			continue;
+		if (bpf_map_update_elem(fd, &r, &want[r], BPF_ANY))
+			return -errno;
+		now[r] = want[r];
+	}
+	return err;
+}
+
+/* One record of the ring: the run's next up-call effect. */
+static int ring_record(void *ctx_, void *data, size_t len)
+{
+	struct xlate_ctx *x = ctx_;
+	const struct rc_upcall *u = data;
+	struct rc_env *env = x->ring_env;
+
+	if (len < sizeof(*u) || u->ns < x->ring_t0 || u->ns > mono_ns())
+		x->ring_bad = true;
+	if (env && env->effects && x->ring_records < env->effects_max) {
+		struct rc_effect *e = &env->effects[x->ring_records];
+
+		memset(e, 0, sizeof(*e));
+		e->kind = RC_EFFECT_UPCALL;
+		e->value = u->value;
+		e->hdr.portal = u->portal;
+		e->hdr.src = u->src;
+		e->hdr.tag = u->tag;
+		e->hdr.seq = u->seq;
+	}
+	x->ring_records++;
+	return 0;
+}
+
+/* A forwarded frame goes to the rank: its MAC, address and port
+ * (rc_case_rank_entry), from where the message arrived, TTL 64. */
+static int check_forward(const uint8_t *in, size_t in_len, const uint8_t *out,
+			 const struct rcode_pkt_info *o, uint32_t rank,
+			 int ipver, char *why, size_t size)
+{
+	struct rcode_pkt_info i;
+	struct rc_rank e;
+	struct rc_msg m;
+	int alen = ipver == 4 ? 4 : 16;
+
+	if (rcode_pkt_parse(in, in_len, &m, &i) ||
+	    rc_case_rank_entry(rank, ipver, &e)) {
+		snprintf(why, size, "forward to rank %u: no such entry", rank);
+		return -EPROTO;
+	}
+	if (memcmp(o->dst_mac, e.mac, 6) || memcmp(o->src_mac, i.dst_mac, 6))
+		snprintf(why, size, "forward to rank %u: wrong MACs", rank);
+	else if (memcmp(o->dst_ip, e.addr, alen) ||
+		 memcmp(o->src_ip, i.dst_ip, alen))
+		snprintf(why, size, "forward to rank %u: wrong IP addresses", rank);
+	else if (o->dst_port != ntohs(e.port) || o->src_port != i.dst_port)
+		snprintf(why, size, "forward to rank %u: wrong UDP ports %u -> %u",
+			 rank, o->src_port, o->dst_port);
+	else if (out[14 + (ipver == 4 ? 8 : 7)] != 64)
+		snprintf(why, size, "forward to rank %u: TTL %u, not 64", rank,
+			 out[14 + (ipver == 4 ? 8 : 7)]);
+	else
+		return 0;
+	return -EPROTO;
 }
 
 /* One run on the translated program: the env's words go into the maps,
@@ -67,6 +157,15 @@ static int exec_xlate_inner(void *ctx_, const struct rc_case *c, struct rc_msg *
 	if (x->path == RCODE_PATH_INTERP) {
 		/* The interpreter picks the handler by the message's portal. */
 		err = err ?: rcode_handler__install(h, msg->hdr.portal);
+		err = err ?: interp_set_ranks(env->ranks, x->ipver);
+		/* Nothing left over from an earlier run that failed. */
+		x->ring_env = NULL;
+		if (x->ring)
+			ring_buffer__consume(x->ring);
+		x->ring_env = env;
+		x->ring_records = 0;
+		x->ring_bad = false;
+		x->ring_t0 = mono_ns();
 		if (x->trace) {
 			static struct rc_trace zero;
 			__u32 key = 0;
@@ -96,6 +195,31 @@ static int exec_xlate_inner(void *ctx_, const struct rc_case *c, struct rc_msg *
 	memset(res, 0, sizeof(*res));
 	res->action = verdict == XDP_DROP ? RC_ACT_DROP :
 		      verdict == XDP_TX ? RC_ACT_REPLY : RC_ACT_PASS;
+	if (verdict == XDP_TX && after.forward != before.forward)
+		res->action = RC_ACT_FORWARD;
+	if (x->path == RCODE_PATH_INTERP) {
+		/* Every up-call the run made is a record in the ring, none
+		 * lost (it holds far more than a case makes). */
+		uint64_t made = after.upcalls - before.upcalls;
+
+		if (x->ring && ring_buffer__consume(x->ring) < 0) {
+			snprintf(x->why, sizeof(x->why), "cannot read the ring");
+			return -EPROTO;
+		}
+		if (after.upcall_lost != before.upcall_lost ||
+		    made != x->ring_records || x->ring_bad) {
+			snprintf(x->why, sizeof(x->why), "up-calls: %llu counted, "
+				 "%llu lost, %u records in the ring%s",
+				 (unsigned long long)made,
+				 (unsigned long long)(after.upcall_lost -
+						      before.upcall_lost),
+				 x->ring_records, x->ring_bad ?
+				 ", a record is malformed or its time wrong" : "");
+			return -EPROTO;
+		}
+		res->nupcalls = made;
+		res->neffects = made < env->effects_max ? made : env->effects_max;
+	}
 	if (verdict != XDP_DROP && verdict != XDP_TX && verdict != XDP_PASS) {
 		snprintf(x->why, sizeof(x->why), "XDP verdict %u", verdict);
 		return -EPROTO;
@@ -132,8 +256,14 @@ static int exec_xlate_inner(void *ctx_, const struct rc_case *c, struct rc_msg *
 			 info.lengths_ok ? "" : " lengths");
 		return -EPROTO;
 	}
-	/* A reply goes back: addresses and ports swapped. */
-	if ((res->action == RC_ACT_REPLY) != (info.src_port == RC_UDP_PORT)) {
+	if (res->action == RC_ACT_FORWARD) {
+		res->rank = msg->hdr.dst;
+		err = check_forward(in, len, out, &info, res->rank, x->ipver,
+				    x->why, sizeof(x->why));
+		if (err)
+			return err;
+	} else if ((res->action == RC_ACT_REPLY) != (info.src_port == RC_UDP_PORT)) {
+		/* A reply goes back: addresses and ports swapped. */
 		snprintf(x->why, sizeof(x->why), "addresses %s swapped",
 			 res->action == RC_ACT_REPLY ? "not" : "wrongly");
 		return -EPROTO;
@@ -242,6 +372,25 @@ static int run_case(const char *path, const char *name, int ipver,
 		goto out;
 	}
 	ret = rcode_handler__load(x.h, &d);
+	if (kind == RCODE_PATH_INTERP && vi->needs_tc) {
+		/* send needs TC; the interpreter runs at XDP: refused, with
+		 * the verifier's first send named (pc: the copy has no
+		 * source). */
+		char want[200];
+
+		snprintf(want, sizeof(want), "needs TC (send at pc %u); the "
+			 "interpreter runs at XDP: use the translated path",
+			 vi->tc_pc);
+		strncat(label, ": refused (send)", sizeof(label) - strlen(label) - 1);
+		if (ret == -EOPNOTSUPP && d.n && !strcmp(d.v[d.n - 1].msg, want))
+			TEST_PASS(label);
+		else
+			TEST_FAIL(label, "expected -EOPNOTSUPP and \"%s\", got %s "
+				  "and \"%s\"", want, strerror(-ret),
+				  d.n ? d.v[d.n - 1].msg : "");
+		ret = 0;
+		goto out;
+	}
 	if (ret == -EOPNOTSUPP) {
 		/* Not translatable by design (loops): the verifier of
 		 * rcode2bpf says so; count it, do not hide it. */
@@ -254,6 +403,15 @@ static int run_case(const char *path, const char *name, int ipver,
 		rc_diags_print(&d, stdout);
 		TEST_FAIL(label, "load: %s", strerror(-ret));
 		goto out;
+	}
+	if (kind == RCODE_PATH_INTERP && rcode_handler__upcall_fd(x.h) >= 0) {
+		x.ring = ring_buffer__new(rcode_handler__upcall_fd(x.h),
+					  ring_record, &x, NULL);
+		if (!x.ring) {
+			TEST_FAIL(label, "cannot read the up-call ring: %s",
+				  strerror(errno));
+			goto out;
+		}
 	}
 	if (kind == RCODE_PATH_XLATE && ipver == 4 && !inline_loops) {
 		/* The first path: the reference interpreter itself. */
@@ -275,6 +433,7 @@ static int run_case(const char *path, const char *name, int ipver,
 	else
 		TEST_PASS(label);
 out:
+	ring_buffer__free(x.ring);
 	rcode_handler__close(x.h);
 	rc_diags_free(&d);
 	rc_case_free(c);
