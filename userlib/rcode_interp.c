@@ -238,6 +238,11 @@ static int load_object(struct rcode_interp *ip, __u16 port, int ranks_fd,
 	for (int i = 0; i < RCODE_IMAP__COUNT; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(obj, map_names[i]);
 
+		/* A reused map takes the name of the one it reuses. */
+		if (i == RCODE_IMAP_RANKS && ranks_fd > 0) {
+			ip->map_fd[i] = dup(ranks_fd);
+			continue;
+		}
 		ip->map_fd[i] = m ? dup(bpf_map__fd(m)) : -1;
 		if (ip->map_fd[i] < 0) {
 			err = -ENOENT;
