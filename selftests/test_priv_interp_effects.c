@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * test_priv_interp_forward.c - what the data-file cases cannot show about
- * the in-kernel interpreter's forward (docs/interp.md, section 7), because
- * their rank tables always hold a MAC of the message's own family on the
- * arriving interface:
+ * test_priv_interp_effects.c - what the data-file cases cannot show about
+ * the in-kernel interpreter's forward and upcall (docs/interp.md, section
+ * 7).  Their rank tables always hold a MAC of the message's own family on
+ * the arriving interface, and their rings never fill:
  *
  *  - an entry of the other address family faults `rank`;
  *  - an entry without a MAC takes its next hop from bpf_fib_lookup(): no
@@ -12,12 +12,17 @@
  *    the interface's own as its source, IPv4 and IPv6;
  *  - an entry with a MAC and another interface goes there (XDP_REDIRECT),
  *    one on the arriving interface goes back out (XDP_TX);
- *  - the interpreter uses the rank table it is given (ranks_fd).
+ *  - the interpreter uses the rank table it is given (ranks_fd);
+ *  - a full ring loses records and counts them in upcall_lost; the ones
+ *    it kept are the first, in order;
+ *  - the ring is pinned as portal-N/upcalls, and a handler loaded with
+ *    that directory as reuse_pin_dir gets the same ring.
  *
- * Everything runs in a child in a network namespace of its own (a veth
- * pair with 198.18.1.1/24 and fd00::1:1/112, permanent neighbours), which
- * disappears with it.  BPF_PROG_TEST_RUN receives on that namespace's
- * loopback device.  Needs root and the JIT; says SKIP otherwise.
+ * Everything runs in a child in network and mount namespaces of its own
+ * (a veth pair with 198.18.1.1/24 and fd00::1:1/112, permanent
+ * neighbours; a bpffs of its own for the pins), which disappear with it.
+ * BPF_PROG_TEST_RUN receives on that namespace's loopback device.  Needs
+ * root; without the JIT it checks that the interpreter is refused.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -28,10 +33,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "rc_case.h"
 #include "rc_test.h"
 #include "rcode_handler.h"
@@ -44,6 +52,25 @@ static const char handler_text[] =
 	".portal 3\n"
 	"\tldh tag\t\t; the rank to go to\n"
 	"\tforward\t\t; pc 1\n";
+
+/* More up-calls in one run than a ring holds (RC_ABI_UPCALL_RING bytes of
+ * 32-byte records and 8-byte headers: 1638). */
+#define FLOOD	2000
+static const char flood_text[] =
+	".handler flood\n"
+	".portal 4\n"
+	".budget 30000\n"
+	"loop:\tldl 0\n"
+	"\tupcall\n"
+	"\tldl 0\n"
+	"\tpush 1\n"
+	"\tadd\n"
+	"\tdup\n"
+	"\tstl 0\n"
+	"\tpush 2000\n"
+	"\tltu\n"
+	"\tjnz loop\n"
+	"\tdrop\n";
 
 struct env {
 	struct rcode_interp *ip;
@@ -188,6 +215,117 @@ static int write_file(const char *path, const char *text)
 	return fclose(f) ? -errno : err;
 }
 
+/* Assemble, verify and load text on the interpreter path. */
+static struct rcode_handler *load_text(struct rcode_interp *ip,
+				       const char *name, const char *text,
+				       const char *reuse_dir)
+{
+	struct rcode_handler_opts ho = { .sz = sizeof(ho),
+					 .path = RCODE_PATH_INTERP,
+					 .interp = ip,
+					 .reuse_pin_dir = reuse_dir };
+	struct rc_verinfo *vi = calloc(1, sizeof(*vi));
+	struct rc_prog *p = rc_prog_new();
+	struct rcode_handler *h = NULL;
+	struct rc_diags d;
+	int err = -ENOMEM;
+
+	rc_diags_init(&d);
+	if (vi && p)
+		err = rc_asm(name, text, p, &d) ?: rc_verify(p, vi, &d);
+	if (!err) {
+		h = rcode_handler__new(p, vi, &ho);
+		p = NULL;
+		err = h ? rcode_handler__load(h, &d) : -errno;
+	}
+	if (err) {
+		rc_diags_print(&d, stdout);
+		TEST_FAIL(name, "cannot load: %s", strerror(-err));
+		rcode_handler__close(h);
+		h = NULL;
+	}
+	rc_prog_free(p);
+	rc_diags_free(&d);
+	free(vi);
+	return h;
+}
+
+struct flood_read {
+	uint32_t n;
+	bool in_order;
+};
+
+static int flood_record(void *ctx, void *data, size_t len)
+{
+	struct flood_read *r = ctx;
+	const struct rc_upcall *u = data;
+
+	if (len != sizeof(*u) || u->value != r->n || u->portal != 4)
+		r->in_order = false;
+	r->n++;
+	return 0;
+}
+
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* A full ring, its pin, and a replacement that keeps it. */
+static void upcall_ring(struct env *e, const char *bpffs)
+{
+	struct rc_msg m = { .hdr = { .version = 1, .portal = 4 } };
+	struct flood_read rd = { .in_order = true };
+	struct rc_handler_stats st;
+	struct rcode_handler *h, *h2;
+	struct ring_buffer *rb;
+	char dir[256], path[300];
+	uint8_t in[256], out[256];
+	size_t out_len = sizeof(out);
+	uint32_t verdict;
+	int len, fd;
+
+	h = load_text(e->ip, "flood.r", flood_text, NULL);
+	if (!h)
+		return;
+	len = rcode_pkt_build(&m, 4, RC_UDP_PORT, in, sizeof(in));
+	rb = ring_buffer__new(rcode_handler__upcall_fd(h), flood_record, &rd, NULL);
+	if (len < 0 || !rb ||
+	    rcode_handler__test_run(h, in, len, out, &out_len, &verdict, 1, NULL) ||
+	    rcode_handler__read_stats(h, &st) || ring_buffer__consume(rb) < 0) {
+		TEST_FAIL("interp upcall: a full ring", "could not run");
+	} else {
+		ASSERT_TRUE(verdict == XDP_DROP && st.upcalls + st.upcall_lost == FLOOD &&
+			    st.upcall_lost > 0 && st.upcalls == rd.n && rd.in_order,
+			    "interp upcall: a full ring loses records and counts "
+			    "them in upcall_lost; the first ones stay, in order");
+		if (st.upcalls + st.upcall_lost != FLOOD || st.upcalls != rd.n)
+			printf("# upcalls %llu, lost %llu, read %u, in order %d\n",
+			       (unsigned long long)st.upcalls,
+			       (unsigned long long)st.upcall_lost, rd.n, rd.in_order);
+	}
+	ring_buffer__free(rb);
+
+	snprintf(dir, sizeof(dir), "%s/portal-4", bpffs);
+	snprintf(path, sizeof(path), "%s/upcalls", dir);
+	fd = -1;
+	if (!rcode_handler__pin(h, dir))
+		fd = bpf_obj_get(path);
+	ASSERT_TRUE(fd >= 0 && map_id(fd) == map_id(rcode_handler__upcall_fd(h)),
+		    "interp upcall: the ring is pinned as portal-N/upcalls");
+	h2 = load_text(e->ip, "flood.r", flood_text, dir);
+	ASSERT_TRUE(h2 && map_id(rcode_handler__upcall_fd(h2)) ==
+			  map_id(rcode_handler__upcall_fd(h)),
+		    "interp upcall: a replacement with reuse_pin_dir keeps the ring");
+	if (fd >= 0)
+		close(fd);
+	rcode_handler__close(h2);
+	rcode_handler__close(h);
+}
+
 static int open_env(struct env *e)
 {
 	struct rcode_interp_opts io = { .sz = sizeof(io) };
@@ -249,12 +387,18 @@ static int child(void)
 	uint32_t ifindex;
 	int len;
 
-	if (unshare(CLONE_NEWNET)) {
-		TEST_FAIL("interp forward: a network namespace", "%s", strerror(errno));
+	char bpffs[] = "/tmp/rcode-interp-bpffs.XXXXXX";
+
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    !mkdtemp(bpffs) || mount("bpf", bpffs, "bpf", 0, NULL)) {
+		TEST_FAIL("interp: network and mount namespaces, a bpffs", "%s",
+			  strerror(errno));
 		return 1;
 	}
 	if (open_env(&e))
 		return 1;
+	upcall_ring(&e, bpffs);
 	/* Where the test frames are addressed to: the interface they
 	 * "arrived" on, the source of what goes back out of it. */
 	len = rcode_pkt_build(&m, 4, RC_UDP_PORT, frame, sizeof(frame));
@@ -310,6 +454,8 @@ static int child(void)
 	rcode_handler__close(e.h);
 	rcode_interp__close(e.ip);
 	close(e.ranks_fd);
+	umount2(bpffs, MNT_DETACH);
+	rmdir(bpffs);
 	return rc_test_exit();
 }
 
