@@ -98,7 +98,7 @@ static int comm_send(void *ctx, uint32_t dst, uint32_t tag, uint32_t seq,
  * socket only sees what coll.r passed on) ------------------------------- */
 
 /* Take every datagram queued on the socket. */
-static void comm_serve(struct rcode_comm *c)
+void comm_serve(struct rcode_comm *c)
 {
 	struct rc_msg *m = &c->rxmsg;
 
@@ -262,12 +262,13 @@ struct rcode_comm *rcode_comm__new(const struct rcode_rank_addr *ranks,
 			err = -ENOMEM;
 			goto fail;
 		}
+		coll_core_init(&c->core, c->seq);
 	} else {
+		/* sets the window up before the handler runs */
 		err = comm_kernel_setup(c);
 		if (err)
 			goto fail;
 	}
-	coll_core_init(&c->core, c->seq);
 	return c;
 fail:
 	rcode_comm__free(c);

@@ -48,6 +48,9 @@ struct rcode_comm {
 };
 
 uint64_t comm_now_ns(void);
+/* Take every datagram queued on the socket: in the user mode run the
+ * handler's steps on each; in the kernel mode what coll.r passed on. */
+void comm_serve(struct rcode_comm *c);
 
 /* The kernel mode (rcode_comm_kernel.c): install coll.r and map its
  * window into c->core.win; remove it; wait for the result of seq until

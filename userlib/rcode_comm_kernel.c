@@ -1,30 +1,255 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * rcode_comm_kernel.c - the kernel mode of a communicator: userlib/coll.r
- * translated and attached at TC ingress, its window mmapped, the
- * application sleeping on its up-call ring (docs/collectives.md).
+ * rcode_comm_kernel.c - the kernel mode of a communicator
+ * (docs/collectives.md, section 6): userlib/coll.r translated and
+ * attached at TC ingress of the interface, with the rank table of the
+ * communicator and this rank's place in its data area; its window mapped
+ * into the process, where the application contributes and finds the
+ * result; the application sleeping on the handler's up-call ring when
+ * the result does not come within a short spin.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "rc_diag.h"
 #include "rcode_comm_internal.h"
+#include "rcode_handler.h"
 #include "rcode_internal.h"
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+struct comm_kernel {
+	struct rcode_handler *h;
+	int ifindex;
+	bool attached;
+	uint64_t *win;			/* the mmapped window `coll` */
+	size_t win_bytes;
+	struct ring_buffer *ring;	/* the up-call ring */
+	uint64_t upcalls;
+};
+
+/* The rank table as the kernel reads it (rc_abi.h): entry r for rank r,
+ * the next hop's MAC when the table has it, this rank marked. */
+static int write_ranks(struct rcode_comm *c, int fd)
+{
+	for (uint32_t r = 0; r < c->n; r++) {
+		const struct rcode_rank_addr *a = &c->ranks[r];
+		struct rc_rank e = { .self = c->self };
+
+		memcpy(e.addr, a->addr, a->family == AF_INET6 ? 16 : 4);
+		e.flags = RC_RANK_F_PRESENT |
+			  (a->family == AF_INET6 ? RC_RANK_F_IPV6 : 0) |
+			  (a->has_mac ? RC_RANK_F_MAC : 0) |
+			  (r == c->self ? RC_RANK_F_SELF : 0);
+		e.port = htons(a->port ? a->port : c->port);
+		memcpy(e.mac, a->mac, 6);
+		if (bpf_map_update_elem(fd, &r, &e, 0))
+			return -errno;
+	}
+	return 0;
+}
+
+/* coll.r, as librcode carries it, for this communicator's portal. */
+static struct rcode_handler *load_coll(struct rcode_comm *c)
+{
+	RCODE_OPTS(rcode_handler_opts, ho, .udp_port = c->port);
+	const char *text = rc_text_find("coll.r");
+	struct rc_prog *prog = rc_prog_new();
+	struct rc_verinfo *vi = calloc(1, sizeof(*vi));
+	struct rcode_handler *h = NULL;
+	struct rc_diags d;
+	int err = -ENOMEM;
+
+	rc_diags_init(&d);
+	if (!text || !prog || !vi)
+		goto out;
+	err = rc_asm("coll.r", text, prog, &d);
+	if (!err) {
+		prog->portal = c->portal;
+		err = rc_verify(prog, vi, &d);
+	}
+	if (err) {
+		pr_warn("comm: coll.r does not verify (a librcode bug)\n");
+		goto out;
+	}
+	h = rcode_handler__new(prog, vi, &ho);
+	if (!h) {
+		err = -errno;
+		goto out;
+	}
+	prog = NULL;		/* the handler has it */
+	err = rcode_handler__load(h, &d);
+	if (err) {
+		pr_warn("comm: cannot load coll.r: %s\n", strerror(-err));
+		rcode_handler__close(h);
+		h = NULL;
+	}
+out:
+	rc_diags_free(&d);
+	rc_prog_free(prog);
+	free(vi);
+	errno = -err;
+	return h;
+}
+
+/* At TC ingress: a cls_bpf filter on the clsact qdisc (rc_abi.h). */
+static int attach_tc(struct comm_kernel *k, int prog_fd, unsigned int portal)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = k->ifindex,
+			    .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, o, .handle = RC_ABI_TC_HANDLE_BASE + portal,
+			    .priority = RC_ABI_TC_PRIO, .prog_fd = prog_fd);
+	int err = bpf_tc_hook_create(&hook);
+
+	if (err && err != -EEXIST)
+		return err;
+	err = bpf_tc_attach(&hook, &o);
+	if (err == -EEXIST)
+		pr_warn("comm: portal %u already has a TC program on the interface\n",
+			portal);
+	k->attached = !err;
+	return err;
+}
+
+static void detach_tc(struct comm_kernel *k, unsigned int portal)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = k->ifindex,
+			    .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, o, .handle = RC_ABI_TC_HANDLE_BASE + portal,
+			    .priority = RC_ABI_TC_PRIO);
+
+	if (k->attached)
+		bpf_tc_detach(&hook, &o);
+	k->attached = false;
+}
+
+static int on_upcall(void *ctx, void *data, size_t size)
+{
+	struct comm_kernel *k = ctx;
+
+	(void)data;
+	(void)size;
+	k->upcalls++;
+	return 0;
+}
 
 int comm_kernel_setup(struct rcode_comm *c)
 {
-	(void)c;
-	pr_warn("comm: the kernel mode needs TC handlers with send; not in this build\n");
-	return -EOPNOTSUPP;
+	struct comm_kernel *k;
+	uint64_t state[COLL_STATE_WORDS];
+	int err, ranks_fd, ring_fd;
+
+	if (!c->ifname[0]) {
+		pr_warn("comm: the kernel mode needs the interface (opts.ifname)\n");
+		return -EINVAL;
+	}
+	k = c->k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	k->ifindex = if_nametoindex(c->ifname);
+	if (!k->ifindex)
+		return -ENODEV;
+	k->h = load_coll(c);
+	if (!k->h)
+		return -errno;
+	ranks_fd = rcode_handler__ranks_fd(k->h);
+	ring_fd = rcode_handler__upcall_fd(k->h);
+	if (ranks_fd < 0 || ring_fd < 0 ||
+	    rcode_handler__window_fd(k->h, 0) < 0 || !rcode_handler__needs_tc(k->h))
+		return -EOPNOTSUPP;
+	err = write_ranks(c, ranks_fd);
+	if (err)
+		return err;
+	/* The window, shared with the handler: set up before the handler
+	 * runs on anything (nranks, in the data area, is written last). */
+	k->win_bytes = COLL_WINDOW_WORDS * sizeof(uint64_t);
+	k->win = mmap(NULL, k->win_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      rcode_handler__window_fd(k->h, 0), 0);
+	if (k->win == MAP_FAILED) {
+		k->win = NULL;
+		return -errno;
+	}
+	c->core.win = k->win;
+	coll_core_init(&c->core, c->seq);
+	state[COLL_ST_SELF] = c->self;
+	state[COLL_ST_NRANKS] = c->n;
+	err = rcode_handler__write_state(k->h, state);
+	if (err)
+		return err;
+	k->ring = ring_buffer__new(ring_fd, on_upcall, k, NULL);
+	if (!k->ring)
+		return -errno;
+	err = attach_tc(k, rcode_handler__prog_fd(k->h), c->portal);
+	if (err)
+		pr_warn("comm: attach coll.r at TC ingress of %s: %s\n", c->ifname,
+			strerror(-err));
+	return err;
 }
 
 void comm_kernel_teardown(struct rcode_comm *c)
 {
-	(void)c;
+	struct comm_kernel *k = c->k;
+
+	if (!k)
+		return;
+	if (k->ifindex)
+		detach_tc(k, c->portal);
+	ring_buffer__free(k->ring);
+	if (k->win)
+		munmap(k->win, k->win_bytes);
+	rcode_handler__close(k->h);
+	free(k);
+	c->k = NULL;
+	c->core.win = NULL;
 }
 
 int comm_kernel_wait(struct rcode_comm *c, uint32_t seq, uint64_t deadline)
 {
-	(void)c;
-	(void)seq;
-	(void)deadline;
-	return -EOPNOTSUPP;
+	struct comm_kernel *k = c->k;
+	uint64_t spin_end = comm_now_ns() + c->spin_us * 1000ull;
+
+	/* A short spin: the handler usually completes it on another CPU
+	 * within a round trip. */
+	while (!coll_done(&c->core, seq)) {
+		uint64_t now = comm_now_ns();
+
+		if (now >= spin_end)
+			break;
+		cpu_relax();
+	}
+	for (;;) {
+		uint64_t now;
+		int ms;
+
+		/* Take stale records first, so that epoll sleeps until a
+		 * new one; then look again: a record written after this
+		 * look wakes the sleep. */
+		ring_buffer__consume(k->ring);
+		if (coll_done(&c->core, seq))
+			return 0;
+		now = comm_now_ns();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		ms = (deadline - now + 999999) / 1000000;
+		c->stats.sleeps++;
+		if (ring_buffer__poll(k->ring, ms) < 0 && errno != EINTR)
+			return -errno;
+		/* What coll.r passed on (not of the protocol) would fill
+		 * the socket: take it. */
+		comm_serve(c);
+	}
 }
