@@ -69,7 +69,7 @@ static struct {
 	unsigned int sizes[MAX_SIZES], nsizes;
 	unsigned int samples, warmup, min_rounds, max_rounds;
 	double time_s, target;
-	unsigned int port;
+	unsigned int port, spin_us;
 } opt = {
 	.sizes = { 2, 4, 8, 16 }, .nsizes = 4, .samples = 200, .warmup = 30,
 	.min_rounds = 5, .max_rounds = 200, .time_s = 10, .target = 0.02,
@@ -148,7 +148,7 @@ static int rank_main(unsigned int r, unsigned int n, const char *hosts,
 			   .timeout_ms = 200, .tries = 6);
 		RCODE_OPTS(rcode_comm_opts, ko, .mode = RCODE_COMM_KERNEL,
 			   .udp_port = opt.port, .ifname = ifname,
-			   .timeout_ms = 200, .tries = 6);
+			   .timeout_ms = 200, .tries = 6, .spin_us = opt.spin_us);
 
 		comm[1] = rcode_comm__from_hosts(hosts, r, &uo);
 		if (!comm[1]) {
@@ -584,7 +584,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: bench_coll --hosts FILE --ns-prefix P --if-prefix I [--sizes 2,4,8,16]\n"
 		"       [--samples M] [--warmup W] [--time S] [--min-rounds R] [--max-rounds R]\n"
-		"       [--target REL] [--port P] [--tmpdir DIR] [--json F] [--md F] [--dat DIR]\n");
+		"       [--target REL] [--port P] [--spin-us U] [--tmpdir DIR] [--json F]\n"
+		"       [--md F] [--dat DIR]\n");
 	exit(2);
 }
 
@@ -597,7 +598,7 @@ int main(int argc, char **argv)
 		{ "time", 1, 0, 't' }, { "min-rounds", 1, 0, 'r' },
 		{ "max-rounds", 1, 0, 'R' }, { "target", 1, 0, 'T' },
 		{ "port", 1, 0, 'p' }, { "tmpdir", 1, 0, 'd' },
-		{ "json", 1, 0, 'j' }, { "md", 1, 0, 'M' }, { "dat", 1, 0, 'D' },
+		{ "spin-us", 1, 0, 'S' }, { "json", 1, 0, 'j' }, { "md", 1, 0, 'M' }, { "dat", 1, 0, 'D' },
 		{ 0 }
 	};
 	int c, failed = 0;
@@ -632,6 +633,7 @@ int main(int argc, char **argv)
 		case 'T': opt.target = atof(optarg); break;
 		case 'p': opt.port = atoi(optarg); break;
 		case 'd': opt.tmpdir = optarg; break;
+		case 'S': opt.spin_us = atoi(optarg); break;
 		case 'j': opt.json = optarg; break;
 		case 'M': opt.md = optarg; break;
 		case 'D': opt.dat = optarg; break;

@@ -239,8 +239,9 @@ struct rcode_comm_opts {
 	unsigned int timeout_ms;
 	unsigned int timeout_max_ms;
 	unsigned int tries;
-	/* KERNEL: spin on the window this long before sleeping on the
-	 * up-call ring.  0: 20 us; set 1 for (almost) no spinning. */
+	/* KERNEL: poll the window this long before sleeping on the
+	 * up-call ring; 0: sleep at once.  Worth it only when every rank
+	 * has a CPU of its own: spinning ranks starve the others. */
 	unsigned int spin_us;
 	/* rcode_comm__free() keeps answering retries of the other ranks
 	 * this long (USER: serving the socket; KERNEL: before detaching

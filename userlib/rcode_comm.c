@@ -25,7 +25,6 @@
 #define DEF_TIMEOUT_MS		20
 #define DEF_TIMEOUT_MAX_MS	1000
 #define DEF_TRIES		8
-#define DEF_SPIN_US		20
 
 uint64_t comm_now_ns(void)
 {
@@ -227,7 +226,7 @@ struct rcode_comm *rcode_comm__new(const struct rcode_rank_addr *ranks,
 	c->timeout_max_ms = RC_OPTS_GET(opts, timeout_max_ms, 0) ?:
 			    DEF_TIMEOUT_MAX_MS;
 	c->tries = RC_OPTS_GET(opts, tries, 0) ?: DEF_TRIES;
-	c->spin_us = RC_OPTS_GET(opts, spin_us, 0) ?: DEF_SPIN_US;
+	c->spin_us = RC_OPTS_GET(opts, spin_us, 0);
 	c->linger_ms = RC_OPTS_GET(opts, linger_ms, 0);
 	err = -EINVAL;
 	if ((c->mode != RCODE_COMM_KERNEL && c->mode != RCODE_COMM_USER) ||

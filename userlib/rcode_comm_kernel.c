@@ -14,6 +14,7 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -39,6 +40,7 @@ struct comm_kernel {
 	uint64_t *win;			/* the mmapped window `coll` */
 	size_t win_bytes;
 	struct ring_buffer *ring;	/* the up-call ring */
+	int epfd;			/* the ring and the socket */
 	uint64_t upcalls;
 };
 
@@ -160,6 +162,7 @@ int comm_kernel_setup(struct rcode_comm *c)
 	k = c->k = calloc(1, sizeof(*k));
 	if (!k)
 		return -ENOMEM;
+	k->epfd = -1;
 	k->ifindex = if_nametoindex(c->ifname);
 	if (!k->ifindex)
 		return -ENODEV;
@@ -193,6 +196,19 @@ int comm_kernel_setup(struct rcode_comm *c)
 	k->ring = ring_buffer__new(ring_fd, on_upcall, k, NULL);
 	if (!k->ring)
 		return -errno;
+	/* One sleep for both: an up-call, or something on the socket. */
+	k->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (k->epfd < 0)
+		return -errno;
+	{
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 0 };
+
+		if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, ring_fd, &ev))
+			return -errno;
+		ev.data.u32 = 1;
+		if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, c->fd, &ev))
+			return -errno;
+	}
 	err = attach_tc(k, rcode_handler__prog_fd(k->h), c->portal);
 	if (err)
 		pr_warn("comm: attach coll.r at TC ingress of %s: %s\n", c->ifname,
@@ -209,6 +225,8 @@ void comm_kernel_teardown(struct rcode_comm *c)
 	if (k->ifindex)
 		detach_tc(k, c->portal);
 	ring_buffer__free(k->ring);
+	if (k->epfd >= 0)
+		close(k->epfd);
 	if (k->win)
 		munmap(k->win, k->win_bytes);
 	rcode_handler__close(k->h);
@@ -222,8 +240,8 @@ int comm_kernel_wait(struct rcode_comm *c, uint32_t seq, uint64_t deadline)
 	struct comm_kernel *k = c->k;
 	uint64_t spin_end = comm_now_ns() + c->spin_us * 1000ull;
 
-	/* A short spin: the handler usually completes it on another CPU
-	 * within a round trip. */
+	/* Spin first if asked: worth it only when this rank has a CPU of
+	 * its own, the handler completing the operation on another. */
 	while (!coll_done(&c->core, seq)) {
 		uint64_t now = comm_now_ns();
 
@@ -232,8 +250,9 @@ int comm_kernel_wait(struct rcode_comm *c, uint32_t seq, uint64_t deadline)
 		cpu_relax();
 	}
 	for (;;) {
+		struct epoll_event ev[2];
 		uint64_t now;
-		int ms;
+		int ms, n;
 
 		/* Take stale records first, so that epoll sleeps until a
 		 * new one; then look again: a record written after this
@@ -246,10 +265,11 @@ int comm_kernel_wait(struct rcode_comm *c, uint32_t seq, uint64_t deadline)
 			return -ETIMEDOUT;
 		ms = (deadline - now + 999999) / 1000000;
 		c->stats.sleeps++;
-		if (ring_buffer__poll(k->ring, ms) < 0 && errno != EINTR)
+		n = epoll_wait(k->epfd, ev, 2, ms);
+		if (n < 0 && errno != EINTR)
 			return -errno;
-		/* What coll.r passed on (not of the protocol) would fill
-		 * the socket: take it. */
-		comm_serve(c);
+		for (int i = 0; i < n; i++)
+			if (ev[i].data.u32 == 1)
+				comm_serve(c);	/* what coll.r passed on */
 	}
 }
