@@ -187,7 +187,7 @@ verb_opts() {
 	stats) echo "--portal" ;;
 	trace) echo "--reset" ;;
 	window) echo "--portal --interval --count --until" ;;
-	serve) echo "--port --count --duration --state --window --native --ipv4" ;;
+	serve) echo "--port --count --duration --state --window --native --ipv4 --rank --self" ;;
 	help) echo "" ;;
 	*) echo "UNKNOWN" ;;
 	esac
