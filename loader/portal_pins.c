@@ -335,6 +335,12 @@ static bool pin_expected(const struct rc_prog *p, enum rcode_path path,
 		return interp || p->state_words > 0;
 	if (!strncmp(name, "win-", 4))
 		return rc_prog_window_index(p, name + 4) >= 0;
+	if (!strcmp(name, "upcalls")) {
+		/* Its up-call ring (kept across a replace while it upcalls). */
+		for (uint32_t pc = 0; pc < p->ninsns; pc += rc_insn_slots(&p->insns[pc]))
+			if (p->insns[pc].op == RC_OP_upcall)
+				return true;
+	}
 	return false;
 }
 

@@ -38,6 +38,7 @@ struct rcode_handler {
 	/* the interpreter path */
 	struct rc_icode *ic;
 	int code_fd, trace_fd;
+	int ring_fd;		/* its up-call ring, if it upcalls */
 	uint64_t install_ns;
 	const char *install_failed;	/* which map, for the message */
 };
@@ -79,6 +80,7 @@ struct rcode_handler *rcode_handler__new(struct rc_prog *prog,
 	h->prog_fd = -1;
 	h->code_fd = -1;
 	h->trace_fd = -1;
+	h->ring_fd = -1;
 	h->maps.state_fd = -1;
 	h->maps.stats_fd = -1;
 	h->maps.snapshot_fd = -1;
@@ -350,6 +352,8 @@ static int create_snapshot_map(struct rcode_handler *h, struct rc_diags *d)
 	return 0;
 }
 
+static int upcall_ring(const char *dir);
+
 /*
  * The translated path's forward and send: the rank table (the caller's,
  * or an empty one of the handler's own) and the scratch value (unless
@@ -403,12 +407,9 @@ static int create_net_maps(struct rcode_handler *h,
 	}
 	if (plan->upcalls) {
 		what = "up-call ring";
-		fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "rc_upcalls", 0, 0,
-				    RC_ABI_UPCALL_RING, NULL);
-		if (fd < 0) {
-			fd = -errno;
+		fd = upcall_ring(h->opts.reuse_pin_dir);
+		if (fd < 0)
 			goto fail;
-		}
 		h->maps.upcall_fd = fd;
 	}
 	return 0;
@@ -589,7 +590,8 @@ int rcode_handler__ranks_fd(const struct rcode_handler *h)
 
 int rcode_handler__upcall_fd(const struct rcode_handler *h)
 {
-	return h->maps.upcall_fd;
+	/* Interpreter path: the ring in the interpreter's ic_upcalls. */
+	return on_interp(h) ? h->ring_fd : h->maps.upcall_fd;
 }
 
 bool rcode_handler__needs_tc(const struct rcode_handler *h)
@@ -702,14 +704,11 @@ int rcode_handler__read_stats(const struct rcode_handler *h,
 		__u64 *s = (__u64 *)sum;
 
 		/* Counters add up; the last fault is the newest on any CPU. */
-		for (size_t i = 0; i < sizeof(*sum) / 8; i++) {
-			size_t off = i * 8;
-
-			if (off != offsetof(struct rc_handler_stats, last_fault_pc) &&
-			    off != offsetof(struct rc_handler_stats, last_fault_code) &&
-			    off != offsetof(struct rc_handler_stats, last_fault_ns))
-				s[i] += a[i];
-		}
+		for (size_t i = 0; i < offsetof(struct rc_handler_stats, last_fault_pc) / 8; i++)
+			s[i] += a[i];
+		for (size_t i = offsetof(struct rc_handler_stats, not_for_us) / 8;
+		     i < sizeof(*sum) / 8; i++)
+			s[i] += a[i];
 		if (v[c].last_fault_ns > sum->last_fault_ns) {
 			sum->last_fault_ns = v[c].last_fault_ns;
 			sum->last_fault_pc = v[c].last_fault_pc;
@@ -741,7 +740,8 @@ int rcode_handler__pin(struct rcode_handler *h, const char *dir)
 	/* The interpreter's program is the interpreter's, pinned once for
 	 * the interface; the handler is its code map. */
 	err = on_interp(h) ? pin_one(h->code_fd, dir, "code") ?:
-			     pin_one(h->trace_fd, dir, "trace")
+			     pin_one(h->trace_fd, dir, "trace") ?:
+			     pin_one(h->ring_fd, dir, "upcalls")
 			   : pin_one(h->prog_fd, dir, "prog");
 	err = err ?: pin_one(h->maps.state_fd, dir, "state");
 	err = err ?: pin_one(h->maps.stats_fd, dir, "stats");
@@ -790,6 +790,8 @@ void rcode_handler__close(struct rcode_handler *h)
 		close(h->code_fd);
 	if (h->trace_fd >= 0)
 		close(h->trace_fd);
+	if (h->ring_fd >= 0)
+		close(h->ring_fd);
 	free(h->ic);
 	if (h->maps.state_fd >= 0)
 		close(h->maps.state_fd);
@@ -815,6 +817,40 @@ void rcode_handler__close(struct rcode_handler *h)
 }
 
 /* ---- the interpreter path ------------------------------------------------ */
+/* Does a reachable instruction upcall? */
+static bool upcalls(const struct rc_prog *p, const struct rc_verinfo *vi)
+{
+	for (uint32_t pc = 0; pc < p->ninsns; pc += rc_insn_slots(&p->insns[pc]))
+		if (vi->reachable[pc] && p->insns[pc].op == RC_OP_upcall)
+			return true;
+	return false;
+}
+
+/* The handler's own ring: the one pinned in dir if it has the size (a
+ * replaced handler keeps it, so an application waiting on it goes on
+ * waiting), else a new one. */
+static int upcall_ring(const char *dir)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+	char path[512];
+	int fd;
+
+	if (dir) {
+		snprintf(path, sizeof(path), "%s/upcalls", dir);
+		fd = bpf_obj_get(path);
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    info.type == BPF_MAP_TYPE_RINGBUF &&
+		    info.max_entries == RC_ABI_UPCALL_RING)
+			return fd;
+		if (fd >= 0)
+			close(fd);
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "rc_upcalls", 0, 0,
+			    RC_ABI_UPCALL_RING, NULL);
+	return fd < 0 ? -errno : fd;
+}
+
 static int load_interp(struct rcode_handler *h, struct rc_diags *d)
 {
 	struct rc_xlate_plan plan;
@@ -827,6 +863,12 @@ static int load_interp(struct rcode_handler *h, struct rc_diags *d)
 		rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1,
 			   "no in-kernel interpreter to install the handler in");
 		return -EINVAL;
+	}
+	if (h->vi.needs_tc) {
+		/* The verifier found a reachable send (rc_icode_build would
+		 * refuse it too). */
+		rc_icode_refuse_send(h->prog, h->vi.tc_pc, d);
+		return -EOPNOTSUPP;
 	}
 	/* The translator's analysis says the same for the interpreter:
 	 * whether an edit can be followed by a fault (snapshot). */
@@ -858,6 +900,15 @@ static int load_interp(struct rcode_handler *h, struct rc_diags *d)
 		return err;
 	}
 	h->code_fd = fd;
+	if (upcalls(h->prog, &h->vi)) {
+		fd = upcall_ring(h->opts.reuse_pin_dir);
+		if (fd < 0) {
+			rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1,
+				   "cannot create the up-call ring: %s", strerror(-fd));
+			return fd;
+		}
+		h->ring_fd = fd;
+	}
 	if (h->opts.trace) {
 		fd = create_map(BPF_MAP_TYPE_ARRAY, "rc_trace",
 				sizeof(struct rc_trace), 0, NULL, 0, 0);
@@ -911,6 +962,11 @@ int rcode_handler__install(struct rcode_handler *h, unsigned int portal)
 		h->install_failed = "trace";
 		err = put(rcode_interp__map_fd(ip, RCODE_IMAP_TRACE), portal,
 			  h->trace_fd);
+	}
+	if (!err) {
+		h->install_failed = "up-call ring";
+		err = put(rcode_interp__map_fd(ip, RCODE_IMAP_UPCALLS), portal,
+			  h->ring_fd);
 	}
 	for (__u32 k = 0; !err && k < RC_WINDOWS_MAX; k++) {
 		h->install_failed = "window";

@@ -99,9 +99,13 @@ int rcode_handler__prog_fd(const struct rcode_handler *h);
 int rcode_handler__state_fd(const struct rcode_handler *h);	/* -1 if none */
 int rcode_handler__window_fd(const struct rcode_handler *h, unsigned int k);
 int rcode_handler__stats_fd(const struct rcode_handler *h);
-/* The rank table (-1 if the handler neither forwards nor sends) and the
- * up-call ring, struct rc_upcall records (-1 if it never upcalls; read it
- * with libbpf's ring_buffer__new, or sleep in epoll on it). */
+/* The rank table (-1 if the handler neither forwards nor sends, and on
+ * the interpreter path, which has the interpreter's) and the handler's
+ * up-call ring, a BPF_MAP_TYPE_RINGBUF of struct rc_upcall (-1 if it
+ * never upcalls; read it with libbpf's ring_buffer__new, or sleep in
+ * epoll on it).  A handler replacing one pinned in reuse_pin_dir keeps
+ * its ring.  On the interpreter path the ring is the inner map the
+ * interpreter finds in its ic_upcalls on the handler's portal. */
 int rcode_handler__ranks_fd(const struct rcode_handler *h);
 int rcode_handler__upcall_fd(const struct rcode_handler *h);
 /* A TC program (BPF_PROG_TYPE_SCHED_CLS, attached at TC ingress by
@@ -156,11 +160,17 @@ struct rcode_interp_opts {
 	/* Use the interpreter pinned here if there is one (the port is then
 	 * the one it was loaded with); rcode_interp__pin() pins it. */
 	const char *pin_dir;
+	/* The interface's rank table (an array of RC_ABI_RANKS_MAX struct
+	 * rc_rank, pinned as RC_PIN_ROOT/<ifname>/ranks) for forward to use;
+	 * 0: the interpreter makes its own, empty (every forward faults
+	 * `rank` until it is filled: rcode_interp__map_fd(RCODE_IMAP_RANKS)).
+	 * Ignored when a pinned interpreter is opened: it has its table. */
+	int ranks_fd;
 	size_t : 0;
 };
 
 /* The interpreter's maps: arrays of maps indexed by portal (windows:
- * portal * 8 + window), and its own counters. */
+ * portal * 8 + window), its own counters, and the rank table. */
 enum rcode_imap {
 	RCODE_IMAP_CODE,
 	RCODE_IMAP_STATE,
@@ -168,6 +178,8 @@ enum rcode_imap {
 	RCODE_IMAP_WINDOWS,
 	RCODE_IMAP_TRACE,
 	RCODE_IMAP_MISC,
+	RCODE_IMAP_UPCALLS,	/* ring buffers of struct rc_upcall */
+	RCODE_IMAP_RANKS,	/* the rank table (not per portal) */
 	RCODE_IMAP__COUNT
 };
 
