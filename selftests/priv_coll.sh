@@ -16,7 +16,11 @@
 #   c. 100% loss, N = 4, both modes: every rank's operation ends with
 #      -ETIMEDOUT within the documented bound (the sum of the doubling
 #      timeouts), then -EPIPE; nothing hangs
-#   d. nothing is left behind: namespaces, pins
+#   d. concurrency: N = 3, the two leaves pinned to different CPUs, so
+#      that their contributions reach the root's handler on both CPUs at
+#      once; 200 rounds, every result exact, and in the kernel mode the
+#      root's coll.r ran on both CPUs, never faulting
+#   e. nothing is left behind: namespaces, pins
 #
 # The kernel mode needs coll.r translated at TC with send; where this
 # build or kernel lacks it, its runs print SKIP (FAIL under CI=true).
@@ -102,7 +106,8 @@ members() {
 		nsenter --net=/run/netns/"$ns" timeout -k 5 120 "$member" \
 			--hosts "$tmp/hosts" --rank "$r" --mode "$mode" \
 			--ifname "$ifn" --ready "$tmp/ready.$r" --go "$tmp/go" \
-			--go-wait 60 --shared "$tmp/shared" "$@" \
+			--go-wait 60 --shared "$tmp/shared" \
+			$(eval echo "\${rank_args_$r:-}") "$@" \
 			>"$tmp/$name.$r.out" 2>"$tmp/$name.$r.err" &
 		pids="$pids $!"
 		r=$((r + 1))
@@ -143,10 +148,12 @@ ops = sorted(set(r.get("ops") for r in rows))
 st = lambda k: sum(r.get("stats", {}).get(k, 0) for r in rows)
 bad = [r for r in rows if not r.get("ok")]
 print("ok=%s ranks=%d ops=%s wrong=%d barrier_bad=%d retries=%d timeouts=%d "
-      "answers=%d reforwards=%d max_s=%.3f errs=%s" % (
+      "answers=%d reforwards=%d faults=%d root_cpus=%d max_s=%.3f errs=%s" % (
       ok, len(rows), ops, sum(r.get("wrong", 0) for r in rows),
       sum(r.get("barrier_bad", 0) for r in rows), st("retries"),
-      st("timeouts"), st("answers"), st("reforwards"),
+      st("timeouts"), st("answers"), st("reforwards"), st("handler_faults"),
+      [r.get("stats", {}).get("handler_cpus", 0) for r in rows if r.get("rank") == 0][0]
+      if any(r.get("rank") == 0 for r in rows) else 0,
       max([r.get("seconds", 0) for r in rows] or [0]),
       sorted(set("%s@%s" % (r.get("err"), r.get("where")) for r in bad))))
 PY
@@ -165,7 +172,7 @@ exact() {
 	fi
 	s=$(summary "$name" "$n")
 	echo "# $name: $s"
-	if [ "$(field "$s" ok)" = True ]; then
+	if [ "$(field "$s" ok)" = True ] && [ "$(field "$s" faults)" = 0 ]; then
 		pass "$name: $n ranks, every result exact, barriers held"
 	else
 		fail "$name: $s"
@@ -238,12 +245,31 @@ PY
 		fail "$name: bound $bound ms, $late of $nr ranks outside [bound, bound + 150 ms], slowest ${maxs}s"
 done
 
-# ---- d. nothing left behind ---------------------------------------------------------
+# ---- d. concurrency ------------------------------------------------------------------
+ncpu=$(getconf _NPROCESSORS_ONLN)
+if [ "$ncpu" -ge 2 ] && topology 3; then
+	rank_args_0="--cpu 0" rank_args_1="--cpu 0" rank_args_2="--cpu 1"
+	for mode in user kernel; do
+		if exact "d: $mode n=3 leaves on CPUs 0 and 1" 3 "$mode" --rounds 200 --seed 7; then
+			s=$(summary "d: $mode n=3 leaves on CPUs 0 and 1" 3)
+			if [ "$mode" = kernel ]; then
+				[ "$(field "$s" root_cpus)" -ge 2 ] &&
+					pass "d: kernel: the root's coll.r ran on $(field "$s" root_cpus) CPUs" ||
+					fail "d: kernel: the root's coll.r ran on $(field "$s" root_cpus) CPU(s) only"
+			fi
+		fi
+	done
+	rank_args_0= rank_args_1= rank_args_2=
+else
+	skip "d: needs 2 CPUs"
+fi
+
+# ---- e. nothing left behind ---------------------------------------------------------
 sh "$topo" down "$id" 16
 left=$(ip netns list | grep -c "^rcx-coll-$id-")
-[ "$left" -eq 0 ] && pass "d: every namespace removed" ||
-	fail "d: $left namespaces left"
+[ "$left" -eq 0 ] && pass "e: every namespace removed" ||
+	fail "e: $left namespaces left"
 left=$(ls -d /sys/fs/bpf/rcode/rcxc"$id"n* 2>/dev/null | wc -l)
-[ "$left" -eq 0 ] && pass "d: no pins left" || fail "d: $left pin directories left"
+[ "$left" -eq 0 ] && pass "e: no pins left" || fail "e: $left pin directories left"
 
 [ "$nfail" -eq 0 ]

@@ -312,6 +312,11 @@ struct rcode_comm_stats {
 	__u64 reforwards;	/* partials sent up again for a child */
 	__u64 stale;		/* messages for a seq not armed */
 	__u64 bad;		/* not of the protocol: passed on */
+	/* KERNEL: coll.r's own statistics (struct rc_handler_stats) */
+	__u64 handler_runs;	/* messages it ran on */
+	__u64 handler_faults;	/* runs that faulted (a bug, or a rank it
+				 * could not reach) */
+	__u32 handler_cpus;	/* CPUs it ran on */
 };
 int rcode_comm__stats(const struct rcode_comm *comm,
 		      struct rcode_comm_stats *out);

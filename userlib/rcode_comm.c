@@ -358,6 +358,8 @@ int rcode_comm__stats(const struct rcode_comm *c, struct rcode_comm_stats *out)
 	out->reforwards = __atomic_load_n(&w[COLL_W_REFORWARDS], __ATOMIC_RELAXED);
 	out->stale = __atomic_load_n(&w[COLL_W_STALE], __ATOMIC_RELAXED);
 	out->bad = __atomic_load_n(&w[COLL_W_BAD], __ATOMIC_RELAXED);
+	if (c->mode == RCODE_COMM_KERNEL)
+		comm_kernel_stats(c, out);
 	return 0;
 }
 

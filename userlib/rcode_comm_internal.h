@@ -58,6 +58,8 @@ void comm_serve(struct rcode_comm *c);
 int comm_kernel_setup(struct rcode_comm *c);
 void comm_kernel_teardown(struct rcode_comm *c);
 int comm_kernel_wait(struct rcode_comm *c, uint32_t seq, uint64_t deadline);
+/* coll.r's per-CPU statistics into out's handler_* fields. */
+void comm_kernel_stats(const struct rcode_comm *c, struct rcode_comm_stats *out);
 
 /* Read a hosts file (docs/collectives.md) into a table indexed by rank
  * (malloc'd).  Errors go to the print callback as file:line:col. */

@@ -273,3 +273,26 @@ int comm_kernel_wait(struct rcode_comm *c, uint32_t seq, uint64_t deadline)
 				comm_serve(c);	/* what coll.r passed on */
 	}
 }
+
+void comm_kernel_stats(const struct rcode_comm *c, struct rcode_comm_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd;
+	struct rc_handler_stats *v;
+	__u32 key = 0;
+
+	if (!c->k || !c->k->h || ncpu <= 0)
+		return;
+	fd = rcode_handler__stats_fd(c->k->h);
+	v = calloc(ncpu, sizeof(*v));
+	if (!v || fd < 0 || bpf_map_lookup_elem(fd, &key, v)) {
+		free(v);
+		return;
+	}
+	for (int i = 0; i < ncpu; i++) {
+		out->handler_runs += v[i].invocations;
+		for (int f = 1; f < RC_ABI_FAULTS; f++)
+			out->handler_faults += v[i].faults[f];
+		out->handler_cpus += v[i].invocations > 0;
+	}
+	free(v);
+}

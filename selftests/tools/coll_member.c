@@ -14,6 +14,7 @@
  *   bcast     from root round mod N, of 1..40 words;
  *
  * and prints one JSON line: what it did, what was wrong, its statistics.
+ * --cpu pins it to a CPU (to make handlers run on several CPUs at once).
  * With --expect-timeout it makes one allreduce that must fail with
  * -ETIMEDOUT (nobody answers), and reports how long it took and the
  * bound.  Exit status 0 when everything was as expected, 1 otherwise,
@@ -23,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,10 +40,12 @@ static struct {
 	const char *hosts, *ifname, *ready, *go, *shared;
 	unsigned int rank, rounds, port, timeout_ms, timeout_max_ms, tries,
 		linger_ms, spin_us, go_wait_s;
+	int cpu;
 	unsigned long long seed;
 	enum rcode_comm_mode mode;
 	bool expect_timeout;
-} opt = { .rounds = 10, .seed = 1, .mode = RCODE_COMM_USER, .go_wait_s = 60 };
+} opt = { .rounds = 10, .seed = 1, .mode = RCODE_COMM_USER, .go_wait_s = 60,
+	    .cpu = -1 };
 
 static uint64_t mix(uint64_t x)
 {
@@ -86,7 +90,7 @@ static void usage(void)
 		"usage: coll_member --hosts FILE --rank R [--mode user|kernel] [--ifname IF]\n"
 		"       [--port P] [--rounds N] [--seed S] [--timeout-ms T] [--timeout-max-ms T]\n"
 		"       [--tries K] [--spin-us U] [--linger-ms L] [--ready FILE] [--go FILE]\n"
-		"       [--go-wait S] [--shared FILE] [--expect-timeout]\n");
+		"       [--go-wait S] [--shared FILE] [--cpu C] [--expect-timeout]\n");
 	exit(2);
 }
 
@@ -100,6 +104,7 @@ static void parse(int argc, char **argv)
 		{ "spin-us", 1, 0, 'u' }, { "linger-ms", 1, 0, 'l' },
 		{ "ready", 1, 0, 'R' }, { "go", 1, 0, 'g' }, { "go-wait", 1, 0, 'w' },
 		{ "shared", 1, 0, 'S' }, { "expect-timeout", 0, 0, 'x' },
+		{ "cpu", 1, 0, 'c' },
 		{ 0 }
 	};
 	bool have_rank = false;
@@ -131,6 +136,7 @@ static void parse(int argc, char **argv)
 		case 'w': opt.go_wait_s = atoi(optarg); break;
 		case 'S': opt.shared = optarg; break;
 		case 'x': opt.expect_timeout = true; break;
+		case 'c': opt.cpu = atoi(optarg); break;
 		default: usage();
 		}
 	}
@@ -247,6 +253,16 @@ int main(int argc, char **argv)
 	int err2 = 0;
 
 	parse(argc, argv);
+	if (opt.cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(opt.cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set)) {
+			perror("coll_member: sched_setaffinity");
+			return 1;
+		}
+	}
 	o.mode = opt.mode;
 	o.ifname = opt.ifname;
 	o.udp_port = opt.port;
@@ -291,7 +307,8 @@ int main(int argc, char **argv)
 	       "\"stats\": {\"ops\": %llu, \"sent\": %llu, \"received\": %llu, "
 	       "\"retries\": %llu, \"timeouts\": %llu, \"sleeps\": %llu, "
 	       "\"dups\": %llu, \"answers\": %llu, \"reforwards\": %llu, "
-	       "\"stale\": %llu, \"bad\": %llu}}\n",
+	       "\"stale\": %llu, \"bad\": %llu, \"handler_runs\": %llu, "
+	       "\"handler_faults\": %llu, \"handler_cpus\": %u}}\n",
 	       opt.rank, rcode_comm__size(c),
 	       opt.mode == RCODE_COMM_USER ? "user" : "kernel",
 	       ok ? "true" : "false", t.ops, t.wrong, t.barrier_bad,
@@ -304,7 +321,8 @@ int main(int argc, char **argv)
 	       (unsigned long long)st.timeouts, (unsigned long long)st.sleeps,
 	       (unsigned long long)st.dups, (unsigned long long)st.answers,
 	       (unsigned long long)st.reforwards, (unsigned long long)st.stale,
-	       (unsigned long long)st.bad);
+	       (unsigned long long)st.bad, (unsigned long long)st.handler_runs,
+	       (unsigned long long)st.handler_faults, st.handler_cpus);
 	fflush(stdout);
 	rcode_comm__free(c);
 	return ok ? 0 : 1;
