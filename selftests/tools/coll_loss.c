@@ -59,19 +59,20 @@ int main(int argc, char **argv)
 	if (!ro || bpf_map__set_initial_value(ro, &thresh, sizeof(thresh)) ||
 	    bpf_object__load(obj)) {
 		fprintf(stderr, "coll_loss: cannot load %s\n", OBJ);
+		bpf_object__close(obj);
 		return 1;
 	}
 	tco.prog_fd = bpf_program__fd(bpf_object__next_program(obj, NULL));
 	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST) {
 		fprintf(stderr, "coll_loss: clsact on %s: %s\n", argv[1], strerror(-err));
+		bpf_object__close(obj);
 		return 1;
 	}
 	tco.flags = BPF_TC_F_REPLACE;
 	err = bpf_tc_attach(&hook, &tco);
-	if (err) {
+	if (err)
 		fprintf(stderr, "coll_loss: attach on %s: %s\n", argv[1], strerror(-err));
-		return 1;
-	}
-	return 0;
+	bpf_object__close(obj);	/* the filter holds the program */
+	return err ? 1 : 0;
 }
