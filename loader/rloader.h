@@ -8,7 +8,7 @@
 #include "options.h"
 #include "rc_diag.h"
 #include "rcode.h"
-#include "rcode_handler.h"
+#include "rcode_private.h"
 
 /* Exit status, documented in rloader --help and docs/rloader.md. */
 #define EXIT_OK		0	/* done */

@@ -23,7 +23,7 @@
 #include "rc_case.h"
 #include "rc_test.h"
 #include <bpf/bpf.h>
-#include "rcode_handler.h"
+#include "rcode_private.h"
 
 struct xlate_ctx {
 	struct rcode_handler *h;

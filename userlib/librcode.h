@@ -161,16 +161,6 @@ int rcode_portal_clear(const char *ifname, unsigned int portal);
  * -ENOENT if it has none. */
 int rcode_portal_prog_id(const char *ifname, unsigned int portal, __u32 *id);
 
-/* ==== BPF objects ==========================================================
- *
- * Set the `const volatile __u16` variable var in an opened, not yet loaded
- * object's .rodata (found through BTF), as the dispatcher's port is set.
- * -ENOENT: no such variable; -EINVAL: it is not 2 bytes wide.
- */
-struct bpf_object;
-int rcode_object_set_rodata_u16(struct bpf_object *obj, const char *var,
-				__u16 value);
-
 /* ==== ranks: where the members of a job are (docs/collectives.md) =========
  *
  * One entry of a rank table as userspace holds it (the kernel's form is

@@ -20,7 +20,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "rc_diag.h"
-#include "rcode_handler.h"
+#include "rcode_private.h"
 
 struct rcode_handler {
 	struct rc_prog *prog;

@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "librcode.h"
+#include "rcode_private.h"
 
 __attribute__((format(printf, 2, 3)))
 void rc_log(enum rcode_print_level level, const char *fmt, ...);
