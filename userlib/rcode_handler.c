@@ -20,7 +20,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "rc_diag.h"
-#include "rcode_private.h"
+#include "rcode_internal.h"
 
 struct rcode_handler {
 	struct rc_prog *prog;
@@ -566,38 +566,48 @@ int rcode_handler__read_window(const struct rcode_handler *h, unsigned int k,
 int rcode_handler__read_stats(const struct rcode_handler *h,
 			      struct rc_handler_stats *sum)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct rc_handler_stats *v;
-	uint32_t key = 0;
-	int err = 0;
+	return rc_stats_sum(h->maps.stats_fd, sum);
+}
 
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	memset(sum, 0, sizeof(*sum));
-	if (bpf_map_lookup_elem(h->maps.stats_fd, &key, v)) {
-		err = -errno;
-		goto out;
+__u64 *rcode_handler__window_mmap(const struct rcode_handler *h,
+				  unsigned int k, bool writable, __u32 *nwords)
+{
+	if (!h || !nwords || k >= h->prog->nwindows || h->maps.window_fd[k] < 0) {
+		errno = h && nwords && k < h->prog->nwindows ? EBADF : EINVAL;
+		return NULL;
 	}
-	for (int c = 0; c < ncpu; c++) {
-		const __u64 *a = (const __u64 *)&v[c];
-		__u64 *s = (__u64 *)sum;
+	return rc_window_mmap_fd(h->maps.window_fd[k], writable, nwords);
+}
 
-		/* Counters add up; the last fault is the newest on any CPU. */
-		for (size_t i = 0; i < offsetof(struct rc_handler_stats, last_fault_pc) / 8; i++)
-			s[i] += a[i];
-		sum->not_for_us += v[c].not_for_us;
-		if (v[c].last_fault_ns > sum->last_fault_ns) {
-			sum->last_fault_ns = v[c].last_fault_ns;
-			sum->last_fault_pc = v[c].last_fault_pc;
-			sum->last_fault_code = v[c].last_fault_code;
-		}
-	}
-out:
-	free(v);
-	return err;
+/* ---- for rcode_attach.c ------------------------------------------------- */
+struct rcode_interp *rc_handler_interp(const struct rcode_handler *h)
+{
+	return h->opts.interp;
+}
+
+bool rc_handler_traced(const struct rcode_handler *h)
+{
+	return on_interp(h) && h->opts.trace;
+}
+
+__u16 rc_handler_udp_port(const struct rcode_handler *h)
+{
+	return h->opts.udp_port ?: RC_ABI_DEFAULT_PORT;
+}
+
+/* A reachable send makes a handler a TC program (docs/rcode.md). */
+bool rc_handler_needs_tc(const struct rcode_handler *h)
+{
+	for (uint32_t pc = 0; pc < h->prog->ninsns; pc += rc_insn_slots(&h->prog->insns[pc]))
+		if (h->prog->insns[pc].op == RC_OP_send && h->vi.reachable[pc])
+			return true;
+	return false;
+}
+
+int rc_handler_upcall_fd(const struct rcode_handler *h)
+{
+	(void)h;
+	return -1;
 }
 
 static int pin_one(int fd, const char *dir, const char *name)

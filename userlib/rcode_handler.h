@@ -94,6 +94,50 @@ int rcode_handler__read_stats(const struct rcode_handler *h,
 /* Pin prog, state, stats and windows (win-<name>) under dir (created). */
 int rcode_handler__pin(struct rcode_handler *h, const char *dir);
 
+/*
+ * The handler's window k mapped into this process (read-only, or
+ * read-write with writable): *nwords words, shared with the handler as
+ * rcode_window_mmap() describes.  The mapping outlives the handler
+ * object; unmap it with rcode_window_munmap().  NULL with errno set.
+ */
+__u64 *rcode_handler__window_mmap(const struct rcode_handler *h,
+				  unsigned int k, bool writable, __u32 *nwords);
+
+struct rcode_attach_opts {
+	size_t sz;		/* sizeof(struct rcode_attach_opts) */
+	/* XDP: the dispatcher's mode when this attaches it (0: native);
+	 * when it is attached already, 0 or its mode (else -EEXIST).  It
+	 * never falls back to another mode. */
+	enum rcode_mode mode;
+	/* Replace the handler on the portal (else -EEXIST): atomically
+	 * when both are at the same hook (and, at TC, attached the same
+	 * way); across hooks the old one goes first, and messages that
+	 * arrive in between are passed on as with no handler. */
+	bool replace;
+	enum rcode_tc_attach tc;	/* TC: how (rcode_tc_opts.attach) */
+	size_t : 0;
+};
+#define rcode_attach_opts__last_field tc
+
+/*
+ * Put a loaded handler on ifname, on its program's portal
+ * (rcode_handler__prog(h)->portal), and pin it there: its objects as
+ * rcode_handler__pin() does, and its R-code as portal-<N>/rcode (for
+ * rcode_portal_prog(), status and fault reports).  A handler that needs
+ * TC is attached at TC ingress (rcode_tc_attach()); every other one
+ * behind the dispatcher, which is attached first if it is not (in
+ * opts->mode, for the handler's port).  On the interpreter path the
+ * interface's interpreter is pinned under RC_PIN_ROOT/<ifname>/interp/
+ * if it is not yet.  A failed attach leaves the interface as it was.
+ * The handler object may be closed afterwards: the pins hold everything.
+ * Errors: -EINVAL (not loaded, bad options), -ENODEV, -EEXIST (the portal
+ * is taken and opts->replace is false; the dispatcher runs in another
+ * mode or for another port: the library's message says which), and what
+ * the kernel, libbpf and libxdp said.
+ */
+int rcode_handler__attach(struct rcode_handler *h, const char *ifname,
+			  const struct rcode_attach_opts *opts);
+
 /* Run the program once on a packet with BPF_PROG_TEST_RUN.  out gets the
  * packet as it left (out_len in/out); *xdp_action the XDP verdict. */
 int rcode_handler__test_run(struct rcode_handler *h, const void *pkt,
