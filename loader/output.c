@@ -59,7 +59,8 @@ struct json_object *diags_json(const struct rc_diags *d)
 		json_object_object_add(o, "col", g->line ? json_object_new_int(g->col) : NULL);
 		json_object_object_add(o, "pc", g->pc >= 0 ? json_object_new_int(g->pc) : NULL);
 		json_object_object_add(o, "severity", json_object_new_string(
-			g->severity == RC_SEV_ERROR ? "error" : "warning"));
+			g->severity == RC_SEV_ERROR ? "error" :
+			g->severity == RC_SEV_WARNING ? "warning" : "note"));
 		json_object_object_add(o, "message", json_object_new_string(g->msg));
 		json_object_object_add(o, "note", g->note[0] ?
 				       json_object_new_string(g->note) : NULL);

@@ -46,8 +46,10 @@ static struct rc_diag *diag_new(struct rc_diags *d, int severity,
 	g->pc = -1;
 	if (severity == RC_SEV_ERROR)
 		d->nerrors++;
-	else
+	else if (severity == RC_SEV_WARNING)
 		d->nwarnings++;
+	else
+		d->nnotes++;
 	return g;
 }
 
@@ -122,7 +124,8 @@ void rc_diag_note(struct rc_diags *d, const char *fmt, ...)
 
 static const char *sev_name(int severity)
 {
-	return severity == RC_SEV_ERROR ? "error" : "warning";
+	return severity == RC_SEV_ERROR ? "error" :
+	       severity == RC_SEV_WARNING ? "warning" : "note";
 }
 
 /* "origin:line:col" for source positions, "origin: pc N" for binaries. */

@@ -23,6 +23,7 @@
 enum rc_severity {
 	RC_SEV_ERROR,
 	RC_SEV_WARNING,
+	RC_SEV_NOTE,	/* neither: something to know (e.g. "needs TC") */
 };
 
 #define RC_DIAG_MSG_MAX		256
@@ -43,7 +44,7 @@ struct rc_diag {
 struct rc_diags {
 	struct rc_diag *v;
 	size_t n, cap;
-	size_t nerrors, nwarnings;
+	size_t nerrors, nwarnings, nnotes;
 	bool truncated;		/* RC_DIAG_LIMIT errors were reached */
 };
 

@@ -279,6 +279,51 @@ static void hdr_set(struct rc_hdr *h, unsigned int field, uint64_t v)
 	}
 }
 
+/*
+ * May forward or send reach rank r?  r is a stack value: anything of 2^32
+ * or more is no rank at all (comparing the whole word with nranks, never
+ * its low half, keeps 2^32 + 1 from reaching rank 1).  This node is not a
+ * destination: a message for itself is what pass is for.
+ */
+static bool rank_reachable(const struct rc_ranks *ranks, uint64_t r)
+{
+	if (!ranks || r >= ranks->nranks || r == ranks->self)
+		return false;
+	return !ranks->present || ranks->present[r];
+}
+
+/*
+ * Log a send (the copy as it leaves: header src = self, dst = rank, the
+ * payload as it is now) or an up-call (value v, the header as it is now).
+ * Only the first effects_max are kept; the caller counts them all.
+ */
+static void log_effect(struct rc_env *env, struct rc_result *res,
+		       uint32_t kind, uint64_t v, const struct rc_msg *msg)
+{
+	struct rc_effect *e;
+	uint32_t i = res->neffects;
+
+	if (!env->effects || i >= env->effects_max)
+		return;
+	e = &env->effects[i];
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->hdr = msg->hdr;
+	if (kind == RC_EFFECT_SEND) {
+		e->rank = (uint32_t)v;
+		e->hdr.src = env->ranks->self;
+		e->hdr.dst = (uint32_t)v;
+		e->len = msg->hdr.len;
+		if (env->effect_payloads) {
+			e->payload = env->effect_payloads[i];
+			memcpy(e->payload, msg->payload, msg->hdr.len);
+		}
+	} else {
+		e->value = v;
+	}
+	res->neffects = i + 1;
+}
+
 int rc_run(const struct rc_prog *prog, struct rc_msg *msg,
 	   struct rc_env *env, struct rc_result *res)
 {
@@ -605,12 +650,27 @@ int rc_run(const struct rc_prog *prog, struct rc_msg *msg,
 		vmcase(reply)
 			END(RC_ACT_REPLY);
 
-		/* Reserved encodings: insn_legal() already refused them;
-		 * listed so that the switch covers the whole enum. */
+		/* sending and up-calls (docs/rcode.md 6.13) */
 		vmcase(forward)
+			a = POP();
+			if (!rank_reachable(env->ranks, a))
+				FAULT(RC_FAULT_RANK);
+			msg->hdr.src = env->ranks->self;
+			msg->hdr.dst = (uint32_t)a;
+			res->rank = (uint32_t)a;
+			END(RC_ACT_FORWARD);
 		vmcase(send)
+			a = POP();
+			if (!rank_reachable(env->ranks, a))
+				FAULT(RC_FAULT_RANK);
+			log_effect(env, res, RC_EFFECT_SEND, a, msg);
+			res->nsends++;
+			vmbreak;
 		vmcase(upcall)
-			FAULT(RC_FAULT_ILLEGAL);
+			a = POP();
+			log_effect(env, res, RC_EFFECT_UPCALL, a, msg);
+			res->nupcalls++;
+			vmbreak;
 		}
 
 		if (sp > stack_max)

@@ -80,6 +80,8 @@ static const struct {
 	[RC_FAULT_BUDGET] = { "budget", "instruction budget exhausted" },
 	[RC_FAULT_LENGTH] = { "length", "payload length beyond the maximum" },
 	[RC_FAULT_ILLEGAL] = { "illegal", "illegal instruction" },
+	[RC_FAULT_RANK] = { "rank", "forward or send to a rank that is not "
+				    "reachable" },
 };
 
 const char *rc_fault_name(unsigned int fault)

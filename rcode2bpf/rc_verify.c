@@ -922,9 +922,44 @@ static void warn_unreachable(struct verifier *v)
 	}
 }
 
+/*
+ * A reachable send makes the handler a TC program (docs/rcode.md, section
+ * 5): say so once, at the first one, so that whoever loads it knows where
+ * it will run and why, before a loader refuses the interpreter path.
+ */
+static int first_needs_tc(const struct verifier *v)
+{
+	for (uint32_t pc = 0; pc < v->n; pc++)
+		if (v->start[pc] && v->reach[pc] &&
+		    (rc_opinfo(v->prog->insns[pc].op)->flags & RC_F_NEEDS_TC))
+			return pc;
+	return -1;
+}
+
+static void note_needs_tc(struct verifier *v)
+{
+	const struct rc_prog *p = v->prog;
+	int pc = first_needs_tc(v);
+	char where[64];
+
+	if (pc < 0)
+		return;
+	if (p->loc && p->loc[pc].line)
+		snprintf(where, sizeof(where), "line %u", p->loc[pc].line);
+	else
+		snprintf(where, sizeof(where), "pc %d", pc);
+	pend(v, pc, RC_SEV_NOTE, "it is attached at TC ingress by itself "
+	     "instead of behind the XDP dispatcher, and the interpreter path "
+	     "(XDP only) cannot run it",
+	     "the handler needs TC: '%s' at %s sends a copy of the message, "
+	     "which only a TC program can do",
+	     rc_opinfo(p->insns[pc].op)->name, where);
+}
+
 static void fill_info(const struct verifier *v, struct rc_verinfo *info)
 {
 	const struct rc_prog *p = v->prog;
+	int tc;
 
 	info->leader[0] = true;
 	for (uint32_t pc = 0; pc < v->n; pc++) {
@@ -947,6 +982,9 @@ static void fill_info(const struct verifier *v, struct rc_verinfo *info)
 		if (v->reach[pc] && t <= pc)
 			info->has_loop = true;
 	}
+	tc = first_needs_tc(v);
+	info->needs_tc = tc >= 0;
+	info->tc_pc = tc >= 0 ? tc : 0;
 }
 
 int rc_verify(const struct rc_prog *prog, struct rc_verinfo *info,
@@ -983,6 +1021,8 @@ int rc_verify(const struct rc_prog *prog, struct rc_verinfo *info,
 			find_reachable(v);
 			explore(v);
 			warn_unreachable(v);
+			if (!v->nerrors)
+				note_needs_tc(v);
 			flush_pending(v);
 			if (info)
 				fill_info(v, info);

@@ -250,6 +250,12 @@ struct rc_verinfo {
 	bool reachable[RC_CODE_MAX];
 	uint32_t max_depth;
 	bool has_loop;		/* some backward jump is reachable */
+	/* A reachable instruction only a TC program can do (send): the
+	 * handler is attached at TC ingress by itself, not behind the XDP
+	 * dispatcher, and the interpreter path cannot run it.  tc_pc is the
+	 * first such pc; the verifier records a note there. */
+	bool needs_tc;
+	uint32_t tc_pc;
 };
 
 /* Judge a program.  Returns 0 if accepted, -EINVAL if rejected (errors in

@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
+#include "rc_abi.h"
 #include "rc_case.h"
 #include "rc_test.h"
 
@@ -110,6 +112,10 @@ struct parser {
 	uint32_t setup_line;	/* the first of them, for messages */
 	uint64_t clock_ns;
 	bool expected_errors;
+	/* The rank table in force (a 'ranks' line): for this and later
+	 * runs, like the clock. */
+	bool has_ranks;
+	struct rc_ranks ranks;
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -279,16 +285,29 @@ static int parse_expect_result(struct parser *p, char **tok, int ntok,
 		if (!eq)
 			return perr(p, "'%s': expected KEY=VALUE (or 'expect "
 				    "state', 'expect window', 'expect msg', "
-				    "'expect error:')", tok[i]);
+				    "'expect send', 'expect upcall', 'expect "
+				    "error:')", tok[i]);
 		*eq = '\0';
 		val = eq + 1;
 		if (!strcmp(key, "action")) {
 			k = rc_action_by_name(val);
 			if (k != RC_ACT_DROP && k != RC_ACT_PASS &&
-			    k != RC_ACT_REPLY)
+			    k != RC_ACT_REPLY && k != RC_ACT_FORWARD)
 				return perr(p, "action '%s': expected drop, "
-					    "pass or reply", val);
+					    "pass, reply or forward", val);
 			r->action = k;
+		} else if (!strcmp(key, "rank")) {
+			if (!rc_parse_number(val, &v, NULL) || v > UINT32_MAX)
+				return perr(p, "rank=%s is not a rank", val);
+			r->rank = v;
+		} else if (!strcmp(key, "sends") || !strcmp(key, "upcalls")) {
+			if (!rc_parse_number(val, &v, NULL) || v > UINT32_MAX)
+				return perr(p, "%s=%s is not a count", key,
+					    val);
+			if (key[0] == 's')
+				r->nsends = v;
+			else
+				r->nupcalls = v;
 		} else if (!strcmp(key, "fault")) {
 			k = rc_fault_by_name(val);
 			if (k < 0)
@@ -307,7 +326,8 @@ static int parse_expect_result(struct parser *p, char **tok, int ntok,
 				r->stack_max = v;
 		} else {
 			return perr(p, "unknown expectation '%s' (action, "
-				    "fault, pc, insns, stack_max)", key);
+				    "rank, fault, pc, insns, stack_max, sends, "
+				    "upcalls)", key);
 		}
 	}
 	return 0;
@@ -325,9 +345,9 @@ static char *trim(char *s)
 	return s;
 }
 
-/* 'expect error: TEXT' and 'expect warning: TEXT'.  TEXT is what the
- * diagnostic's first line says without the file name; a TEXT of just
- * "L:C: message" gets the severity of the keyword. */
+/* 'expect error: TEXT', 'expect warning: TEXT' and 'expect note: TEXT'.
+ * TEXT is what the diagnostic's first line says without the file name; a
+ * TEXT of just "L:C: message" gets the severity of the keyword. */
 static int parse_expect_diag(struct parser *p, const char *sev, char *text)
 {
 	struct rc_case *c = p->c;
@@ -340,6 +360,7 @@ static int parse_expect_diag(struct parser *p, const char *sev, char *text)
 	if (!*text)
 		return perr(p, "expect %s: needs the diagnostic's text", sev);
 	if (strstr(text, ": error: ") || strstr(text, ": warning: ") ||
+	    strstr(text, ": note: ") ||
 	    sscanf(text, "%u:%u: %n", &line, &col, &n) != 2 || n < 0) {
 		s = strdup(text);
 	} else {
@@ -376,6 +397,9 @@ static struct rc_case_run *new_run(struct parser *p, char **tok, int ntok)
 	memset(r, 0, sizeof(*r));
 	r->line = p->line;
 	r->pc = r->insns = r->stack_max = -1;
+	r->rank = r->nsends = r->nupcalls = -1;
+	r->has_ranks = p->has_ranks;
+	r->ranks = p->ranks;
 	r->action = RC_ACT_NONE;
 	r->fault = RC_FAULT_NONE;
 	r->clock_ns = p->clock_ns;
@@ -400,6 +424,125 @@ static void note_setup(struct parser *p)
 	p->have_setup = true;
 }
 
+/*
+ * 'ranks N self=S [absent=R,R,...]' or 'ranks none': the rank table of
+ * this and the later runs.  The present flags, when some rank is absent,
+ * belong to the case, so that runs may share them.
+ */
+static int parse_ranks(struct parser *p, char **tok, int ntok)
+{
+	struct rc_case *c = p->c;
+	uint64_t n, self = 0, v;
+	uint8_t *present = NULL;
+
+	if (ntok == 1 && !strcmp(tok[0], "none")) {
+		p->has_ranks = false;
+		memset(&p->ranks, 0, sizeof(p->ranks));
+		return 0;
+	}
+	if (ntok < 1 || !rc_parse_number(tok[0], &n, NULL) || n > UINT32_MAX)
+		return perr(p, "ranks: expected 'ranks N self=S "
+			    "[absent=R,R,...]' or 'ranks none'");
+	for (int i = 1; i < ntok; i++) {
+		if (!strncmp(tok[i], "self=", 5)) {
+			if (!rc_parse_number(tok[i] + 5, &self, NULL) ||
+			    self >= (n ? n : 1))
+				return perr(p, "ranks: self=%s is not a rank "
+					    "below %" PRIu64, tok[i] + 5, n);
+			continue;
+		}
+		if (strncmp(tok[i], "absent=", 7))
+			return perr(p, "ranks: unknown word '%s' (self=, "
+				    "absent=)", tok[i]);
+		/* One flag per rank: keep the tables of tests small. */
+		if (n > 65536)
+			return perr(p, "ranks: absent= needs N <= 65536");
+		if (!present) {
+			present = malloc(n ? n : 1);
+			if (!present || GROW(c->present, c->npresent)) {
+				free(present);
+				return perr(p, "out of memory");
+			}
+			memset(present, 1, n);
+			c->present[c->npresent++] = present;
+		}
+		for (char *q = tok[i] + 7, *e; *q; q = e) {
+			e = q + strcspn(q, ",");
+			if (*e)
+				*e++ = '\0';
+			if (!rc_parse_number(q, &v, NULL) || v >= n)
+				return perr(p, "ranks: absent rank '%s' is not "
+					    "below %" PRIu64, q, n);
+			present[v] = 0;
+		}
+	}
+	p->has_ranks = true;
+	p->ranks.nranks = n;
+	p->ranks.self = self;
+	p->ranks.present = present;
+	return 0;
+}
+
+/*
+ * 'expect send rank=R [portal=..] [tag=..] [seq=..] [payload=..]' and
+ * 'expect upcall value=V [portal=..] [tag=..] [seq=..]': what is not
+ * listed is as the run's input has it.
+ */
+static int parse_expect_effect(struct parser *p, struct rc_case_run *r,
+			       bool send, char **tok, int ntok)
+{
+	const char *key = send ? "rank=" : "value=";
+	size_t kl = strlen(key);
+	struct rc_case_effect *e;
+	char *rest[MAX_TOKENS];
+	bool have = false;
+	int nrest = 0;
+	uint64_t v;
+
+	if (send && !r->has_ranks)
+		return perr(p, "expect send: no 'ranks' line before the run "
+			    "says who may be sent to");
+	if (GROW(r->effects, r->neffects))
+		return perr(p, "out of memory");
+	e = &r->effects[r->neffects++];
+	memset(e, 0, sizeof(*e));
+	e->line = p->line;
+	e->kind = send ? RC_EFFECT_SEND : RC_EFFECT_UPCALL;
+	e->msg = r->in;
+	for (int i = 0; i < ntok; i++) {
+		if (strncmp(tok[i], key, kl)) {
+			if (!strncmp(tok[i], "src=", 4) ||
+			    !strncmp(tok[i], "dst=", 4) ||
+			    (!send && !strncmp(tok[i], "payload=", 8)))
+				return perr(p, "expect %s: '%s' cannot be "
+					    "listed%s", send ? "send" : "upcall",
+					    tok[i], send ? " (src is self, dst "
+					    "the rank)" : "");
+			rest[nrest++] = tok[i];
+			continue;
+		}
+		if (!rc_parse_number(tok[i] + kl, &v, NULL) ||
+		    (send && v > UINT32_MAX))
+			return perr(p, "'%s' is not a %s", tok[i],
+				    send ? "rank" : "number");
+		if (send)
+			e->rank = v;
+		else
+			e->value = v;
+		have = true;
+	}
+	if (!have)
+		return perr(p, "expect %s needs %s", send ? "send" : "upcall",
+			    send ? "rank=R" : "value=V");
+	if (parse_msg_fields(p, rest, nrest, &e->msg))
+		return -EINVAL;
+	if (send) {
+		e->msg.hdr.src = r->ranks.self;
+		e->msg.hdr.dst = e->rank;
+	}
+	return 0;
+}
+
 static int directive(struct parser *p, char *s)
 {
 	struct rc_case *c = p->c;
@@ -420,6 +563,8 @@ static int directive(struct parser *p, char *s)
 			return parse_expect_diag(p, "error", rest + 6);
 		if (!strncmp(rest, "warning:", 8))
 			return parse_expect_diag(p, "warning", rest + 8);
+		if (!strncmp(rest, "note:", 5))
+			return parse_expect_diag(p, "note", rest + 5);
 	}
 
 	kw = strtok_r(s, " \t", &save);
@@ -440,11 +585,15 @@ static int directive(struct parser *p, char *s)
 		note_setup(p);
 		return 0;
 	}
+	if (!strcmp(kw, "ranks")) {
+		note_setup(p);
+		return parse_ranks(p, tok, ntok);
+	}
 	if (!strcmp(kw, "msg"))
 		return new_run(p, tok, ntok) ? 0 : -EINVAL;
 	if (strcmp(kw, "expect"))
 		return perr(p, "unknown directive '%s' (desc, state, window, "
-			    "clock, msg, expect)", kw);
+			    "clock, ranks, msg, expect)", kw);
 	if (!r)
 		return perr(p, "'expect' before the first 'msg'");
 	if (p->have_setup)
@@ -458,6 +607,9 @@ static int directive(struct parser *p, char *s)
 				   &r->nexpect);
 	if (ntok && !strcmp(tok[0], "msg"))
 		return parse_msg_fields(p, tok + 1, ntok - 1, &r->out);
+	if (ntok && (!strcmp(tok[0], "send") || !strcmp(tok[0], "upcall")))
+		return parse_expect_effect(p, r, tok[0][0] == 's', tok + 1,
+					   ntok - 1);
 	if (!ntok)
 		return perr(p, "'expect' needs something to expect");
 	return parse_expect_result(p, tok, ntok, r);
@@ -494,6 +646,12 @@ static int check_runs(struct parser *p)
 		if (r->pc >= 0 && r->fault == RC_FAULT_NONE)
 			return perr(p, "run %zu: pc= is the faulting pc and "
 				    "needs fault=", i + 1);
+		if ((r->action == RC_ACT_FORWARD) != (r->rank >= 0))
+			return perr(p, "run %zu: action=forward and rank= go "
+				    "together", i + 1);
+		if (r->action == RC_ACT_FORWARD && !r->has_ranks)
+			return perr(p, "run %zu: forward needs a 'ranks' line "
+				    "before the run", i + 1);
 	}
 	return 0;
 }
@@ -648,8 +806,12 @@ void rc_case_free(struct rc_case *c)
 	for (size_t i = 0; i < c->nruns; i++) {
 		free(c->runs[i].setup);
 		free(c->runs[i].expect);
+		free(c->runs[i].effects);
 	}
 	free(c->runs);
+	for (size_t i = 0; i < c->npresent; i++)
+		free(c->present[i]);
+	free(c->present);
 	for (size_t i = 0; i < c->nexpect_diags; i++)
 		free(c->expect_diags[i].text);
 	free(c->expect_diags);
@@ -734,8 +896,14 @@ int rc_case_env_init(const struct rc_case *c, struct rc_env *env)
 		return -EINVAL;
 	/* One spare word so that an empty area is still a valid pointer. */
 	env->state = calloc(prog->state_words + 1, sizeof(uint64_t));
-	if (!env->state)
+	env->effects = calloc(RC_CASE_EFFECTS_MAX, sizeof(*env->effects));
+	env->effect_payloads = calloc(RC_CASE_EFFECTS_MAX,
+				      sizeof(*env->effect_payloads));
+	env->effects_max = RC_CASE_EFFECTS_MAX;
+	if (!env->state || !env->effects || !env->effect_payloads) {
+		rc_case_env_free(c, env);
 		return -ENOMEM;
+	}
 	for (uint32_t i = 0; i < prog->nwindows; i++) {
 		env->windows[i] = calloc(prog->windows[i].words + 1,
 					 sizeof(uint64_t));
@@ -751,6 +919,8 @@ void rc_case_env_free(const struct rc_case *c, struct rc_env *env)
 {
 	(void)c;
 	free(env->state);
+	free(env->effects);
+	free(env->effect_payloads);
 	for (int i = 0; i < RC_WINDOWS_MAX; i++)
 		free(env->windows[i]);
 	memset(env, 0, sizeof(*env));
@@ -782,6 +952,7 @@ void rc_case_prepare(const struct rc_case *c, size_t i, struct rc_env *env,
 			env->windows[w->win][w->word] = w->value;
 	}
 	env->clock_ns = r->clock_ns;
+	env->ranks = r->has_ranks ? &r->ranks : NULL;
 	memcpy(msg, &r->in, sizeof(*msg));
 }
 
@@ -885,6 +1056,100 @@ static void check_msg(const struct rc_msg *want, const struct rc_msg *got,
 	}
 }
 
+static const char *effect_name(uint32_t kind)
+{
+	return kind == RC_EFFECT_SEND ? "send" :
+	       kind == RC_EFFECT_UPCALL ? "upcall" : "unknown effect";
+}
+
+/* Logged effect k against the expected one. */
+static void check_effect(const struct rc_case_effect *want,
+			 const struct rc_effect *got, size_t k, struct why *w)
+{
+	char a[32], b[32];
+
+	if (got->kind != want->kind) {
+		why_add(w, "effect %zu: expected %s (line %u), got %s", k + 1,
+			effect_name(want->kind), want->line,
+			effect_name(got->kind));
+		return;
+	}
+#define EFIELD(what, x, y)						\
+	do {								\
+		if ((x) != (y))						\
+			why_add(w, "effect %zu (%s, line %u) %s: expected " \
+				"%s, got %s", k + 1,			\
+				effect_name(want->kind), want->line, what, \
+				num(a, (x)), num(b, (y)));		\
+	} while (0)
+	if (want->kind == RC_EFFECT_UPCALL) {
+		EFIELD("value", want->value, got->value);
+		EFIELD("portal", want->msg.hdr.portal, got->hdr.portal);
+		EFIELD("src", want->msg.hdr.src, got->hdr.src);
+		EFIELD("tag", want->msg.hdr.tag, got->hdr.tag);
+		EFIELD("seq", want->msg.hdr.seq, got->hdr.seq);
+		return;
+	}
+	EFIELD("rank", want->rank, got->rank);
+	EFIELD("src", want->msg.hdr.src, got->hdr.src);
+	EFIELD("dst", want->msg.hdr.dst, got->hdr.dst);
+	EFIELD("portal", want->msg.hdr.portal, got->hdr.portal);
+	EFIELD("tag", want->msg.hdr.tag, got->hdr.tag);
+	EFIELD("seq", want->msg.hdr.seq, got->hdr.seq);
+	EFIELD("len", want->msg.hdr.len, got->len);
+#undef EFIELD
+	if (!got->payload || got->len != want->msg.hdr.len)
+		return;
+	for (uint32_t i = 0; i < got->len; i++) {
+		if (got->payload[i] != want->msg.payload[i]) {
+			why_add(w, "effect %zu (send, line %u) payload byte "
+				"%u: expected 0x%02x, got 0x%02x", k + 1,
+				want->line, i, want->msg.payload[i],
+				got->payload[i]);
+			break;
+		}
+	}
+}
+
+/* The sends and up-calls: counted, and the logged ones one by one. */
+static void check_effects(const struct rc_case_run *r,
+			  const struct rc_result *res,
+			  const struct rc_env *after, unsigned int flags,
+			  struct why *w)
+{
+	uint64_t sends = 0, upcalls = 0, logged, want_logged;
+
+	for (size_t k = 0; k < r->neffects; k++) {
+		if (r->effects[k].kind == RC_EFFECT_SEND)
+			sends++;
+		else
+			upcalls++;
+	}
+	if (r->nsends >= 0)
+		sends = r->nsends;
+	if (r->nupcalls >= 0)
+		upcalls = r->nupcalls;
+	if (res->nsends != sends)
+		why_add(w, "sends: expected %" PRIu64 ", got %u", sends,
+			res->nsends);
+	if (res->nupcalls != upcalls)
+		why_add(w, "upcalls: expected %" PRIu64 ", got %u", upcalls,
+			res->nupcalls);
+	if (flags & RC_CASE_NO_EFFECT_LOG)
+		return;
+	logged = after->effects ? res->neffects : 0;
+	want_logged = (uint64_t)res->nsends + res->nupcalls;
+	if (want_logged > after->effects_max)
+		want_logged = after->effects_max;
+	if (logged != want_logged)
+		why_add(w, "effects: %" PRIu64 " logged, expected %" PRIu64,
+			logged, want_logged);
+	if (logged > after->effects_max)
+		logged = after->effects_max;
+	for (size_t k = 0; k < logged && k < r->neffects; k++)
+		check_effect(&r->effects[k], &after->effects[k], k, w);
+}
+
 int rc_case_check_run(const struct rc_case *c, size_t i,
 		      const struct rc_result *res, const struct rc_msg *msg,
 		      const struct rc_env *before, const struct rc_env *after,
@@ -910,6 +1175,9 @@ int rc_case_check_run(const struct rc_case *c, size_t i,
 	if (res->action != r->action)
 		why_add(&w, "action: expected %s, got %s",
 			rc_action_name(r->action), rc_action_name(res->action));
+	else if (r->action == RC_ACT_FORWARD && res->rank != r->rank)
+		why_add(&w, "forward rank: expected %" PRId64 ", got %u",
+			r->rank, res->rank);
 	if (r->insns >= 0 && !(flags & RC_CASE_NO_INSNS) &&
 	    res->insns != (uint64_t)r->insns)
 		why_add(&w, "insns: expected %" PRId64 ", got %" PRIu64,
@@ -925,6 +1193,7 @@ int rc_case_check_run(const struct rc_case *c, size_t i,
 		check_area(c, r, k, before->windows[k], after->windows[k],
 			   prog->windows[k].words, &w);
 	check_msg(&r->out, msg, &w);
+	check_effects(r, res, after, flags, &w);
 	return w.n;
 }
 
@@ -978,6 +1247,51 @@ int rc_case_run_all(const struct rc_case *c, rc_case_exec_fn *exec, void *ctx,
 	rc_case_env_free(c, &before);
 	rc_case_env_free(c, &env);
 	return failed;
+}
+
+/* ---- rank tables for the kernel paths ----------------------------------- */
+
+int rc_case_rank_entry(unsigned int rank, int ipver, struct rc_rank *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (rank >= RC_ABI_RANKS_MAX || (ipver != 4 && ipver != 6))
+		return -EINVAL;
+	out->flags = RC_RANK_F_PRESENT | RC_RANK_F_MAC;
+	if (ipver == 4) {
+		out->addr[0] = 198;
+		out->addr[1] = 18;
+		out->addr[2] = 1 + (rank >> 8);
+		out->addr[3] = rank & 0xff;
+	} else {
+		out->flags |= RC_RANK_F_IPV6;
+		out->addr[0] = 0xfd;
+		out->addr[13] = 1;
+		out->addr[14] = rank >> 8;
+		out->addr[15] = rank & 0xff;
+	}
+	out->port = htons(7200 + rank);
+	out->mac[0] = 0x02;
+	out->mac[3] = rank >> 8;
+	out->mac[4] = 0x01;
+	out->mac[5] = rank & 0xff;
+	return 0;
+}
+
+int rc_case_rank_table(const struct rc_ranks *ranks, int ipver,
+		       struct rc_rank *tab, unsigned int n)
+{
+	if (n > RC_ABI_RANKS_MAX || (ipver != 4 && ipver != 6))
+		return -EINVAL;
+	for (unsigned int r = 0; r < n; r++) {
+		rc_case_rank_entry(r, ipver, &tab[r]);
+		if (!ranks || r >= ranks->nranks ||
+		    (ranks->present && !ranks->present[r]))
+			tab[r].flags &= ~RC_RANK_F_PRESENT;
+		if (ranks && r == ranks->self && r < ranks->nranks)
+			tab[r].flags |= RC_RANK_F_SELF;
+		tab[r].self = ranks ? ranks->self : 0;
+	}
+	return 0;
 }
 
 /* ---- finding cases ------------------------------------------------------ */

@@ -200,12 +200,16 @@ static const struct illegal_case illegal_cases[] = {
 	{ "opcode 0", { RAW(0, 0, 0, 0) }, 1, 0, RC_FAULT_ILLEGAL, 0, 1 },
 	{ "undefined opcode 0xff", { I(push, 0, 1), RAW(0xff, 0, 0, 0) }, 2, 0,
 	  RC_FAULT_ILLEGAL, 1, 2 },
-	{ "reserved 'forward'", { I(push, 0, 1), I(forward, 0, 0) }, 2, 0,
+	{ "upcall of an empty stack", { I(upcall, 0, 0), I(drop, 0, 0) }, 2, 0,
+	  RC_FAULT_ILLEGAL, 0, 1 },
+	{ "forward with an imm", { I(push, 0, 1), I(forward, 0, 1) }, 2, 0,
 	  RC_FAULT_ILLEGAL, 1, 2 },
-	{ "reserved 'send'", { I(push, 0, 1), I(send, 0, 0), I(drop, 0, 0) },
-	  3, 0, RC_FAULT_ILLEGAL, 1, 2 },
-	{ "reserved 'upcall'", { I(push, 0, 1), I(upcall, 0, 0) }, 2, 0,
-	  RC_FAULT_ILLEGAL, 1, 2 },
+	/* Not illegal: without a rank table nothing is reachable. */
+	{ "forward without a rank table", { I(push, 0, 1), I(forward, 0, 0) },
+	  2, 0, RC_FAULT_RANK, 1, 2 },
+	{ "send without a rank table",
+	  { I(push, 0, 1), I(send, 0, 0), I(drop, 0, 0) }, 3, 0,
+	  RC_FAULT_RANK, 1, 2 },
 	{ "stack underflow", { I(push, 0, 1), I(add, 0, 0) }, 2, 0,
 	  RC_FAULT_ILLEGAL, 1, 2 },
 	{ "pop of an empty stack", { I(pop, 0, 0) }, 1, 0, RC_FAULT_ILLEGAL,
@@ -402,6 +406,11 @@ static void random_prog(struct rc_prog *p)
 			in->imm = (int32_t)rnd();
 		if (in->op == RC_OP_ldh || in->op == RC_OP_sth)
 			in->imm = rnd_below(7);
+		/* Most instructions take no operand: let them run. */
+		if (rc_opinfo(in->op) &&
+		    rc_opinfo(in->op)->operand == RC_OPND_NONE &&
+		    rnd_below(4))
+			in->imm = 0;
 	}
 	/* Most of the time end like a handler, so that some programs pass
 	 * the verifier and the two can be held against each other. */
@@ -414,14 +423,23 @@ static void check_random(void)
 	const int N = 20000;
 	struct rc_prog *p = rc_prog_new();
 	uint64_t state[8], win[RC_WINDOWS_MAX][4];
-	int bad = 0, verified = 0, faulted = 0;
+	int bad = 0, verified = 0, faulted = 0, effects = 0;
 	char first[256] = "";
+	/* Ranks 0..3 but 2, this node 1: small values reach some of them. */
+	static const uint8_t present[4] = { 1, 1, 0, 1 };
+	static const struct rc_ranks ranks = { 4, 1, present };
+	static struct rc_effect log[4];
+	static uint8_t payloads[4][RC_PAYLOAD_MAX];
 
 	if (!p)
 		abort();
 	strcpy(p->name, "fuzz");
 	for (int i = 0; i < N; i++) {
-		struct rc_env env = { .state = state, .clock_ns = rnd() };
+		struct rc_env env = { .state = state, .clock_ns = rnd(),
+				      .ranks = rnd_below(4) ? &ranks : NULL,
+				      .effects = log, .effects_max = 4,
+				      .effect_payloads = rnd_below(2) ?
+							 payloads : NULL };
 		struct rc_msg msg = { 0 }, orig;
 		struct rc_result res;
 		struct rc_diags d;
@@ -453,8 +471,23 @@ static void check_random(void)
 		} else {
 			ok = ok && (res.action == RC_ACT_DROP ||
 				    res.action == RC_ACT_PASS ||
-				    res.action == RC_ACT_REPLY);
+				    res.action == RC_ACT_REPLY ||
+				    (res.action == RC_ACT_FORWARD &&
+				     res.rank < 4 && present[res.rank] &&
+				     res.rank != 1 && msg.hdr.src == 1 &&
+				     msg.hdr.dst == res.rank));
 		}
+		/* Whatever the run did, the log holds what it counted. */
+		ok = ok && res.neffects == (res.nsends + res.nupcalls < 4 ?
+					    res.nsends + res.nupcalls : 4);
+		for (uint32_t k = 0; ok && k < res.neffects; k++)
+			ok = log[k].kind == RC_EFFECT_UPCALL ||
+			     (log[k].kind == RC_EFFECT_SEND &&
+			      log[k].hdr.src == 1 && log[k].hdr.dst == log[k].rank &&
+			      present[log[k].rank] && log[k].rank != 1 &&
+			      log[k].payload == (env.effect_payloads ?
+						 payloads[k] : NULL));
+		effects += res.nsends + res.nupcalls;
 		/* The verifier's promise: nothing it accepts is illegal. */
 		if (accepted && res.fault == RC_FAULT_ILLEGAL)
 			ok = false;
@@ -470,7 +503,60 @@ static void check_random(void)
 			  "badly; first: %s", bad, N, first);
 	else
 		printf("PASS: unverified: %d random programs (%d verified, %d "
-		       "faulted) ended sanely\n", N, verified, faulted);
+		       "faulted, %d sends and up-calls) ended sanely\n", N,
+		       verified, faulted, effects);
+	rc_prog_free(p);
+}
+
+/*
+ * The effect log's edges, which case files cannot reach: more effects than
+ * effects_max (all counted, the first logged), no log at all, a log
+ * without payload buffers.
+ */
+static void check_effect_log(void)
+{
+	const struct rc_insn insns[] = {
+		/* upcall 0..9, then a send to rank 2 */
+		I(ldl, 0, 0), I(upcall, 0, 0), I(ldl, 0, 0), I(push, 0, 1),
+		I(add, 0, 0), I(dup, 0, 0), I(stl, 0, 0), I(push, 0, 10),
+		I(ltu, 0, 0), I(jnz, 0, -10), I(push, 0, 2), I(send, 0, 0),
+		I(pass, 0, 0),
+	};
+	struct rc_prog *p = hand_prog(insns, 13, 0);
+	static const struct rc_ranks ranks = { 3, 0, NULL };
+	uint64_t state[2] = { 0 }, win[3] = { 0 };
+	static struct rc_effect log[16];
+	static uint8_t payloads[16][RC_PAYLOAD_MAX];
+	struct rc_env env = { .state = state, .windows = { win },
+			      .ranks = &ranks, .effects = log,
+			      .effects_max = 4 };
+	struct rc_msg msg = { .hdr = { .len = 2, .tag = 6 },
+			      .payload = { 0xca, 0xfe } };
+	struct rc_result res;
+
+	rc_run(p, &msg, &env, &res);
+	ASSERT_TRUE(res.fault == RC_FAULT_NONE && res.action == RC_ACT_PASS &&
+		    res.nupcalls == 10 && res.nsends == 1 && res.neffects == 4,
+		    "effects: 11 made, all counted, 4 logged");
+	ASSERT_TRUE(log[0].kind == RC_EFFECT_UPCALL && log[0].value == 0 &&
+		    log[3].value == 3 && log[3].hdr.tag == 6 && !log[3].payload,
+		    "effects: the first 4 are logged in order");
+
+	env.effects_max = 16;
+	env.effect_payloads = payloads;
+	rc_run(p, &msg, &env, &res);
+	ASSERT_TRUE(res.neffects == 11 && log[10].kind == RC_EFFECT_SEND &&
+		    log[10].rank == 2 && log[10].hdr.src == 0 &&
+		    log[10].hdr.dst == 2 && log[10].len == 2 &&
+		    log[10].payload == payloads[10] &&
+		    !memcmp(payloads[10], "\xca\xfe", 2),
+		    "effects: a log of 16 holds all 11, the send's payload "
+		    "copied");
+
+	env.effects = NULL;
+	rc_run(p, &msg, &env, &res);
+	ASSERT_TRUE(res.nupcalls == 10 && res.nsends == 1 && !res.neffects,
+		    "effects: without a log, still counted");
 	rc_prog_free(p);
 }
 
@@ -606,6 +692,7 @@ int main(int argc, char **argv)
 	check_illegal();
 	check_illegal_restores();
 	check_random();
+	check_effect_log();
 	check_wire();
 	return rc_test_exit();
 }

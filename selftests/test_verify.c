@@ -241,19 +241,22 @@ static const struct ctest ctests[] = {
 	{ "c:opcode-zero", NULL, 3,
 	  { I(push, 1), RAW(0, 0, 0, 0), I(drop, 0) },
 	  { "t.rbin: pc 1: error: undefined opcode 0x00" } },
-	{ "c:reserved-forward", NULL, 2, { I(push, 1), I(forward, 0) },
-	  { "t.rbin: pc 1: error: 'forward' is reserved for a later version "
-	    "of R-code" } },
-	{ "c:reserved-send", NULL, 3, { I(push, 1), I(send, 0), I(drop, 0) },
-	  { "t.rbin: pc 1: error: 'send' is reserved for a later version of "
-	    "R-code" } },
-	/* Unreachable, still rejected; the checks of single instructions
-	 * come first, then those of the paths. */
-	{ "c:reserved-upcall", NULL, 3,
-	  { I(drop, 0), I(push, 1), I(upcall, 0) },
-	  { "t.rbin: pc 2: error: 'upcall' is reserved for a later version "
-	    "of R-code",
-	    "t.rbin: pc 1: warning: unreachable instruction" } },
+	/* Sending and up-calls: accepted; a reachable send is noted, once,
+	 * because it decides where the handler runs. */
+	{ "c:forward", NULL, 4,
+	  { I(push, 1), I(upcall, 0), I(push, 2), I(forward, 0) } },
+	{ "c:send-needs-tc", NULL, 5,
+	  { I(push, 1), I(send, 0), I(push, 2), I(send, 0), I(drop, 0) },
+	  { "t.rbin: pc 1: note: the handler needs TC: 'send' at pc 1 sends a "
+	    "copy of the message, which only a TC program can do" },
+	  "it is attached at TC ingress by itself instead of behind the XDP "
+	  "dispatcher, and the interpreter path (XDP only) cannot run it" },
+	{ "c:send-unreachable", NULL, 3, { I(drop, 0), I(push, 1), I(send, 0) },
+	  { "t.rbin: pc 1: warning: unreachable instruction" } },
+	/* A rejected program gets no note about where it would run. */
+	{ "c:send-rejected", NULL, 3, { I(push, 1), I(send, 0), I(add, 0) },
+	  { "t.rbin: pc 2: error: stack underflow: 'add' needs 2 values, the "
+	    "stack is empty" } },
 	{ "c:reserved-field", NULL, 1, { RAW(RC_OP_drop, 0, 0x8001, 0) },
 	  { "t.rbin: pc 0: error: reserved field of 'drop' is 0x8001; it "
 	    "must be 0" } },
@@ -407,10 +410,10 @@ static const struct ctest ctests[] = {
 	  "stack (bottom to top): a value from paths that join" },
 	{ "c:fall-off", NULL, 2, { I(push, 1), I(pop, 0) },
 	  { "t.rbin: pc 1: error: control reaches the end of the program "
-	    "without an action (drop, pass or reply)" } },
+	    "without an action (drop, pass, reply or forward)" } },
 	{ "c:fall-off-jz", NULL, 2, { I(push, 0), I(jz, -2) },
 	  { "t.rbin: pc 1: error: control reaches the end of the program "
-	    "without an action (drop, pass or reply)" } },
+	    "without an action (drop, pass, reply or forward)" } },
 	{ "c:unreachable", NULL, 8,
 	  { I(jmp, 2), I(push, 1), I(pop, 0), I(ldh, RC_FIELD_TAG), I(jz, 2),
 	    I(drop, 0), I(pass, 0), I(reply, 0) },
@@ -568,6 +571,23 @@ static void test_verinfo(void)
 			  "c:verinfo: dead back edge is no loop");
 	ok &= ASSERT_EQ(info->depth[1], -1,
 			"c:verinfo: dead code has no depth");
+	ok &= ASSERT_TRUE(!info->needs_tc, "c:verinfo: no send, no TC");
+	rc_diags_free(&d);
+
+	/* The first reachable send, not the first send. */
+	p->insns[0] = (struct rc_insn)I(jmp, 2);
+	p->insns[1] = (struct rc_insn)I(push, 1);
+	p->insns[2] = (struct rc_insn)I(send, 0);
+	p->insns[3] = (struct rc_insn)I(push, 2);
+	p->insns[4] = (struct rc_insn)I(send, 0);
+	p->insns[5] = (struct rc_insn)I(pass, 0);
+	p->ninsns = 6;
+	rc_diags_init(&d);
+	err = rc_verify(p, info, &d);
+	ok &= ASSERT_EQ(err, 0, "c:verinfo: send accepted");
+	ok &= ASSERT_TRUE(info->needs_tc && info->tc_pc == 4,
+			  "c:verinfo: needs_tc at the first reachable send");
+	ok &= ASSERT_EQ(d.nnotes, 1, "c:verinfo: one note");
 	rc_diags_free(&d);
 out:
 	record("c:verinfo", ok);
@@ -776,6 +796,9 @@ static size_t case_expectations(const char *text, char **want, size_t max)
 		} else if (!strncmp(t, "expect warning:", 15)) {
 			sev = "warning";
 			t += 15;
+		} else if (!strncmp(t, "expect note:", 12)) {
+			sev = "note";
+			t += 12;
 		} else {
 			continue;
 		}
@@ -791,6 +814,7 @@ static size_t case_expectations(const char *text, char **want, size_t max)
 		snprintf(want[n], len + 1, "%s", t);
 		if (!strstr(want[n], ": error: ") &&
 		    !strstr(want[n], ": warning: ") &&
+		    !strstr(want[n], ": note: ") &&
 		    sscanf(want[n], "%u:%u: %n", &l, &c, &k) == 2 && k > 0) {
 			memmove(want[n] + k + strlen(sev) + 2, want[n] + k,
 				len - k + 1);
@@ -929,10 +953,6 @@ static const struct {
 	  "c:too-many-slots" },
 	{ "an undefined opcode",
 	  "verify/undefined-opcode.r c:undefined-opcode c:opcode-zero" },
-	{ "a reserved instruction (`forward`, `send`, `upcall`), reachable "
-	  "or not",
-	  "verify/reserved-insn.r c:reserved-forward c:reserved-send "
-	  "c:reserved-upcall" },
 	{ "a nonzero reserved field",
 	  "verify/reserved-field.r c:reserved-field" },
 	{ "an `a` field on an instruction that does not use it",
