@@ -156,7 +156,9 @@ struct rc_upcall {
  *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/trace  struct rc_trace, if traced
  * and the interpreter itself, shared by them:
  *   /sys/fs/bpf/rcode/<ifname>/interp/{prog,prog_trace,code,state,stats,
- *                                      windows,trace,misc}
+ *                                      windows,trace,misc,upcalls,ranks}
+ * (interp/ranks is the interface's rank table when one was pinned before
+ * the interpreter was loaded, else the interpreter's own.)
  */
 #define RC_PIN_ROOT	"/sys/fs/bpf/rcode"
 #define RC_ABI_TC_HANDLE_BASE	0x7c00

@@ -44,6 +44,11 @@
  *
  * The op list below is this format's only table; the compiler, the
  * interpreter and the listing (rc_icode_listing) derive from it.
+ *
+ * 'send' has no uop: a copy that leaves while the run goes on needs
+ * bpf_clone_redirect(), a TC helper, and the interpreter runs at XDP.
+ * FORWARD ends the run; the interpreter checks the rank and rewrites the
+ * frame after the loop (docs/interp.md, section 7).
  */
 #ifndef RC_ICODE_H
 #define RC_ICODE_H
@@ -141,10 +146,12 @@
 	X(XADDW,   "v[d] = fetch_add(win[b][k], v[a])")		\
 	X(XADDWX,  "v[d] = fetch_add(win[b][k + v[d]], v[a]), fault window_bounds") \
 	X(CLOCK,   "v[d] = monotonic time in ns")			\
+	X(UPCALL,  "append v[a] and the header to the up-call ring")	\
 	/* actions */							\
 	X(DROP,    "end: consume")					\
 	X(PASS,    "end: deliver")					\
-	X(REPLY,   "end: send back")
+	X(REPLY,   "end: send back")					\
+	X(FORWARD, "end: send on to rank v[a], fault rank")
 
 enum rc_uop_op {
 #define RC_IC_ENUM(name, sem) RC_U_##name,

@@ -46,6 +46,10 @@
 #define F_BUDGET	5
 #define F_LENGTH	6
 #define F_ILLEGAL	7
+#define F_RANK		8
+
+#define AF_INET		2	/* bpf_fib_lookup's families */
+#define AF_INET6	10
 
 /* How a run ended (struct ic_frame.act). */
 #define END_NONE	0
@@ -53,6 +57,7 @@
 #define END_PASS	2
 #define END_REPLY	3
 #define END_FAULT	4
+#define END_FORWARD	5	/* to f->rank, checked after the loop */
 
 #define STATE_WORDS	256	/* RC_STATE_MAX: every data area's value size */
 #define SNAP_SIZE	(RC_ABI_HDR_LEN + RC_ABI_PAYLOAD_MAX)
@@ -73,6 +78,9 @@ const volatile __u16 rc_port = RC_ABI_DEFAULT_PORT;
  *               it as one array of words all the same.  Key: portal * 8 +
  *               window number.
  *   ic_trace    array, 1 entry of struct rc_trace
+ *   ic_upcalls  ring buffer of RC_ABI_UPCALL_RING bytes (struct rc_upcall
+ *               records): each handler that upcalls has its own, so the
+ *               application waits on its handler's ring only
  */
 struct ic_state_value {
 	__u64 w[STATE_WORDS];
@@ -91,6 +99,16 @@ OUTER(ic_state, RC_ABI_PORTALS);
 OUTER(ic_stats, RC_ABI_PORTALS);
 OUTER(ic_windows, RC_ABI_PORTALS * 8);
 OUTER(ic_trace, RC_ABI_PORTALS);
+OUTER(ic_upcalls, RC_ABI_PORTALS);
+
+/* The interface's rank table (bpf/rc_abi.h): userlib makes this object
+ * reuse the one pinned for the interface (rcode_interp_opts.ranks_fd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RC_ABI_RANKS_MAX);
+	__type(key, __u32);
+	__type(value, struct rc_rank);
+} ic_ranks SEC(".maps");
 
 /* Packets the interpreter could not give to any handler. */
 struct {
@@ -112,6 +130,8 @@ struct ic_frame {
 	__u32 origlen;		/* on entry */
 	__u32 hdroff;		/* R header offset in the frame: 42 or 62 */
 	__u32 resized;
+	__u64 rank;		/* END_FORWARD: where to */
+	__u32 upcalls, upcall_lost;	/* this run's */
 	__u64 sm;		/* tracing: operand-stack high-water mark */
 	__u64 state_reads, state_writes, msg_reads, msg_writes;
 	__u64 win_reads[8], win_writes[8];
@@ -674,6 +694,24 @@ static __always_inline long chunk(struct ictx *c, const bool trace)
 		case RC_U_CLOCK:
 			SET(bpf_ktime_get_ns());
 			break;
+		case RC_U_UPCALL: {
+			struct rc_upcall r;
+			__u32 key = c->portal;
+			void *ring = bpf_map_lookup_elem(&ic_upcalls, &key);
+
+			r.value = a;
+			r.ns = bpf_ktime_get_ns();
+			r.portal = bpf_ntohs(*(__u16 *)(hdr + RC_WOFF_PORTAL));
+			r.src = bpf_ntohl(*(__u32 *)(hdr + RC_WOFF_SRC));
+			r.tag = bpf_ntohl(*(__u32 *)(hdr + RC_WOFF_TAG));
+			r.seq = bpf_ntohl(*(__u32 *)(hdr + RC_WOFF_SEQ));
+			/* A full ring loses the record, not the run. */
+			if (ring && !bpf_ringbuf_output(ring, &r, sizeof(r), 0))
+				f->upcalls++;
+			else
+				f->upcall_lost++;
+			break;
+		}
 
 		case RC_U_DROP:
 			f->act = END_DROP;
@@ -683,6 +721,13 @@ static __always_inline long chunk(struct ictx *c, const bool trace)
 			goto end;
 		case RC_U_REPLY:
 			f->act = END_REPLY;
+			goto end;
+		case RC_U_FORWARD:
+			/* The rank is checked after the loop; a fault there is
+			 * still this instruction's, the run's last. */
+			f->rank = a;
+			f->fpc = u->pc + u->x;
+			f->act = END_FORWARD;
 			goto end;
 		default:
 			FAULT(F_ILLEGAL);
@@ -900,6 +945,169 @@ static __always_inline int finish(struct xdp_md *ctx, struct ic_frame *f,
 	return 0;
 }
 
+/* ---- forward -------------------------------------------------------------- */
+/* Where a forwarded message goes: resolved before the frame changes, so
+ * that an unreachable rank faults with the message as the run left it. */
+struct fwd {
+	struct rc_rank *e;
+	__u32 ifindex;		/* egress */
+	__u8 smac[6], dmac[6];
+};
+
+/*
+ * Is f->rank reachable (docs/rcode.md 6.13)?  In the table, present, not
+ * this node, of the message's address family, and with a next hop: the
+ * entry's MAC, or else what bpf_fib_lookup() finds.  0, or -1: fault rank.
+ */
+static __always_inline int fwd_resolve(struct xdp_md *ctx, struct ic_frame *f,
+				       struct fwd *w)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	bool v6 = f->hdroff == 62;
+	struct bpf_fib_lookup fib = {};
+	/* Read once: a conditional ctx access would be a pointer select,
+	 * which the kernel verifier refuses. */
+	__u32 in_if = ctx->ingress_ifindex;
+	struct rc_rank *e;
+	__u8 *eth = data;
+	__u32 r;
+
+	if (f->rank >= RC_ABI_RANKS_MAX)
+		return -1;
+	r = f->rank;
+	e = bpf_map_lookup_elem(&ic_ranks, &r);
+	if (!e || !(e->flags & RC_RANK_F_PRESENT) ||
+	    (e->flags & RC_RANK_F_SELF) || r == e->self ||
+	    !(e->flags & RC_RANK_F_IPV6) != !v6)
+		return -1;
+	w->e = e;
+	if ((void *)(eth + 14) > data_end)
+		return -1;
+	if (e->flags & RC_RANK_F_MAC) {
+		__builtin_memcpy(w->dmac, e->mac, 6);
+		__builtin_memcpy(w->smac, eth, 6);	/* it came to us */
+		w->ifindex = e->ifindex ? e->ifindex : in_if;
+		return 0;
+	}
+	fib.l4_protocol = IPPROTO_UDP;
+	fib.ifindex = e->ifindex ? e->ifindex : in_if;
+	if (v6) {
+		struct ipv6hdr *ip6 = data + 14;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return -1;
+		fib.family = AF_INET6;
+		fib.tot_len = bpf_ntohs(ip6->payload_len) + sizeof(*ip6);
+		__builtin_memcpy(fib.ipv6_src, &ip6->daddr, 16);
+		__builtin_memcpy(fib.ipv6_dst, e->addr, 16);
+	} else {
+		struct iphdr *ip = data + 14;
+
+		if ((void *)(ip + 1) > data_end)
+			return -1;
+		fib.family = AF_INET;
+		fib.tot_len = bpf_ntohs(ip->tot_len);
+		fib.ipv4_src = ip->daddr;
+		__builtin_memcpy(&fib.ipv4_dst, e->addr, 4);
+	}
+	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) != BPF_FIB_LKUP_RET_SUCCESS)
+		return -1;
+	__builtin_memcpy(w->dmac, fib.dmac, 6);
+	__builtin_memcpy(w->smac, fib.smac, 6);
+	w->ifindex = fib.ifindex;
+	return 0;
+}
+
+/*
+ * The frame goes to the rank (bpf/rc_abi.h, above struct rc_rank): MACs,
+ * IP addresses (src = where it arrived, dst = the rank's), TTL 64, ports
+ * (src = where it arrived, dst = the rank's), R header src = self, dst =
+ * rank.  The UDP checksum's change goes into f->csum for finish(); the
+ * IPv4 header checksum is recomputed after it.
+ */
+static __always_inline int fwd_rewrite(struct xdp_md *ctx, struct ic_frame *f,
+				       const struct fwd *w)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	bool v6 = f->hdroff == 62;
+	const struct rc_rank *e = w->e;
+	struct udphdr *udp;
+	__u32 *a, *b, t, self, rank;
+	__u16 sp, dp;
+	__u8 *hdr;
+	__u64 d = 0;
+
+	if (v6)
+		udp = data + 14 + 40;
+	else
+		udp = data + 14 + 20;
+	hdr = (__u8 *)(udp + 1);
+	if ((void *)(hdr + RC_ABI_HDR_LEN) > data_end)
+		return -1;
+	__builtin_memcpy(data, w->dmac, 6);
+	__builtin_memcpy(data + 6, w->smac, 6);
+	if (v6) {
+		struct ipv6hdr *ip6 = data + 14;
+
+		ip6->hop_limit = 64;
+		a = (__u32 *)&ip6->saddr;
+		b = (__u32 *)&ip6->daddr;
+		for (int i = 0; i < 4; i++) {
+			__u32 na = b[i], nb = ((const __u32 *)e->addr)[i];
+
+			d += csum_delta(a[i], na, 4, 0) + csum_delta(b[i], nb, 4, 0);
+			a[i] = na;
+			b[i] = nb;
+		}
+	} else {
+		struct iphdr *ip = data + 14;
+		__u32 na = ip->daddr, nb = *(const __u32 *)e->addr;
+
+		ip->ttl = 64;
+		d += csum_delta(ip->saddr, na, 4, 0) + csum_delta(ip->daddr, nb, 4, 0);
+		ip->saddr = na;
+		ip->daddr = nb;
+	}
+	sp = udp->source;
+	dp = udp->dest;
+	d += csum_delta(sp, dp, 2, 0) + csum_delta(dp, e->port, 2, 0);
+	udp->source = dp;
+	udp->dest = e->port;
+	self = bpf_htonl(e->self);
+	rank = bpf_htonl((__u32)f->rank);
+	t = *(__u32 *)(hdr + RC_WOFF_SRC);
+	d += csum_delta(t, self, 4, 0);
+	*(__u32 *)(hdr + RC_WOFF_SRC) = self;
+	t = *(__u32 *)(hdr + RC_WOFF_DST);
+	d += csum_delta(t, rank, 4, 0);
+	*(__u32 *)(hdr + RC_WOFF_DST) = rank;
+	f->csum += d;
+	return 0;
+}
+
+/* After finish(): the IPv4 header checksum, from scratch (TTL, addresses
+ * and perhaps the length changed). */
+static __always_inline int ip4_csum(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct iphdr *ip = data + 14;
+	__u16 *w = (__u16 *)ip;
+	__u32 s = 0;
+
+	if ((void *)(ip + 1) > data_end)
+		return -1;
+	ip->check = 0;
+	for (int i = 0; i < 10; i++)
+		s += w[i];
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	ip->check = ~s;
+	return 0;
+}
+
 /* A fault: the message goes on exactly as it came. */
 static __always_inline void restore(struct xdp_md *ctx, struct ic_frame *f)
 {
@@ -1011,6 +1219,8 @@ static __always_inline int interp(struct xdp_md *ctx, const bool trace)
 	f->act = END_NONE;
 	f->origlen = f->len;
 	f->resized = 0;
+	f->upcalls = 0;
+	f->upcall_lost = 0;
 	if (c.code->flags & RC_IC_F_SNAPSHOT) {
 		__u32 n = RC_ABI_HDR_LEN + (f->len & 0x7ff);
 
@@ -1029,6 +1239,9 @@ static __always_inline int interp(struct xdp_md *ctx, const bool trace)
 	if (trace)
 		trace_end(&c, f, t0);
 	stats->invocations++;
+	/* Up-calls stay made whatever happens next. */
+	stats->upcalls += f->upcalls;
+	stats->upcall_lost += f->upcall_lost;
 	switch (f->act) {
 	case END_DROP:
 		stats->drop++;
@@ -1046,6 +1259,23 @@ static __always_inline int interp(struct xdp_md *ctx, const bool trace)
 		}
 		f->fcode = F_ILLEGAL;	/* cannot happen */
 		break;
+	case END_FORWARD: {
+		struct fwd w;
+
+		if (fwd_resolve(ctx, f, &w)) {
+			f->fcode = F_RANK;	/* f->fpc is the forward's */
+			break;
+		}
+		if (fwd_rewrite(ctx, f, &w) || finish(ctx, f, false) ||
+		    (f->hdroff == 42 && ip4_csum(ctx))) {
+			f->fcode = F_ILLEGAL;	/* cannot happen */
+			break;
+		}
+		stats->forward++;
+		if (w.ifindex == ctx->ingress_ifindex)
+			return XDP_TX;
+		return bpf_redirect(w.ifindex, 0);
+	}
 	default:
 		if (f->act == END_NONE) {
 			/* bpf_loop ran out: cannot happen, see above */

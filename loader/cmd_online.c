@@ -408,7 +408,7 @@ static int attach_open_interp(const char *ifname, __u16 port,
 	RCODE_OPTS(rcode_interp_opts, io);
 	char path[PATH_MAX + 8], why_[512] = "";
 	uint64_t t0 = mono_ns();
-	int err;
+	int err, ranks_fd = -1;
 
 	err = interp_dir(ifname, r->interp_dir, sizeof(r->interp_dir));
 	if (err)
@@ -417,7 +417,16 @@ static int attach_open_interp(const char *ifname, __u16 port,
 	r->interp_loaded = access(path, F_OK) != 0;
 	io.udp_port = port;
 	io.pin_dir = r->interp_dir;
+	/* A new interpreter forwards with the interface's rank table,
+	 * if one is pinned (RC_PIN_ROOT/<ifname>/ranks). */
+	if (r->interp_loaded && !rcode_dispatch_pin_dir(ifname, path, sizeof(path) - 8)) {
+		strcat(path, "/ranks");
+		ranks_fd = bpf_obj_get(path);
+		io.ranks_fd = ranks_fd > 0 ? ranks_fd : 0;
+	}
 	*ipp = rcode_interp__open(&io, why_, sizeof(why_));
+	if (ranks_fd >= 0)
+		close(ranks_fd);
 	*us = us_since(t0);
 	if (!*ipp) {
 		err = errno;

@@ -81,6 +81,7 @@ struct comp {
 	int res_uop, res_pos;
 
 	uint32_t blk_uop;		/* first uop of the current block */
+	int32_t send_pc;		/* first reachable 'send', or -1 */
 
 	/* Fused jumps, patched once every block has its entry. */
 	uint32_t nfix;
@@ -395,7 +396,7 @@ static bool fuse_jmp(struct comp *c, uint32_t pc)
 	case RC_U_SAR_R: case RC_U_SAR_I: case RC_U_NEG: case RC_U_NOT:
 	case RC_U_LDS: case RC_U_STS: case RC_U_XADDS: case RC_U_LDW:
 	case RC_U_STW: case RC_U_XADDW: case RC_U_LDH: case RC_U_STH:
-	case RC_U_STHI: case RC_U_CLOCK: case RC_U_NOP:
+	case RC_U_STHI: case RC_U_CLOCK: case RC_U_NOP: case RC_U_UPCALL:
 		break;
 	default:
 		return false;
@@ -699,6 +700,21 @@ static int compile_insn(struct comp *c, uint32_t pc, bool single)
 		c->res_uop = c->n - 1;
 		c->res_pos = s;
 		break;
+	case RC_OP_upcall:
+		/* An effect outside the slots: the last instruction of its
+		 * uop, like a store. */
+		flush_below(c, s - 1);
+		a = src_slot(c, s - 1);
+		c->sp--;
+		emit(c, RC_U_UPCALL, 0, a, 0, 0, pc);
+		break;
+	case RC_OP_send:
+		/* No uop: a copy that goes out while the run goes on needs
+		 * bpf_clone_redirect(), which XDP does not have. */
+		if (c->send_pc < 0)
+			c->send_pc = pc;
+		c->overflow = true;
+		break;
 
 	/* actions: the stack does not matter any more */
 	case RC_OP_drop:
@@ -710,6 +726,13 @@ static int compile_insn(struct comp *c, uint32_t pc, bool single)
 	case RC_OP_reply:
 		emit(c, RC_U_REPLY, 0, 0, 0, 0, pc);
 		break;
+	case RC_OP_forward:
+		/* The kernel checks the rank after the run: an action ends
+		 * it, so a fault there is still this instruction's. */
+		a = src_slot(c, s - 1);
+		c->sp--;
+		emit(c, RC_U_FORWARD, 0, a, 0, 0, pc);
+		break;
 
 	/* handled above as binary operations */
 	case RC_OP_add: case RC_OP_sub: case RC_OP_mul: case RC_OP_div:
@@ -718,10 +741,6 @@ static int compile_insn(struct comp *c, uint32_t pc, bool single)
 	case RC_OP_sar: case RC_OP_eq: case RC_OP_ne: case RC_OP_lt:
 	case RC_OP_le: case RC_OP_gt: case RC_OP_ge: case RC_OP_ltu:
 	case RC_OP_leu: case RC_OP_gtu: case RC_OP_geu:
-	/* rejected by the verifier */
-	case RC_OP_forward:
-	case RC_OP_send:
-	case RC_OP_upcall:
 		c->overflow = true;
 		break;
 	}
@@ -830,6 +849,22 @@ static void build_fused(struct comp *c)
 	}
 }
 
+void rc_icode_refuse_send(const struct rc_prog *prog, uint32_t pc,
+			  struct rc_diags *d)
+{
+	char where[300];
+
+	if (prog->loc && pc < prog->ninsns && prog->loc[pc].line)
+		snprintf(where, sizeof(where), "%s:%u:%u", prog->origin[0] ? prog->origin : "-",
+			 prog->loc[pc].line, prog->loc[pc].col);
+	else
+		snprintf(where, sizeof(where), "pc %u", pc);
+	rc_diag_pc(d, RC_SEV_ERROR, prog, pc, "needs TC (send at %s); the "
+		   "interpreter runs at XDP: use the translated path", where);
+	rc_diag_note(d, "'send' sends a copy and goes on, which takes "
+		     "bpf_clone_redirect(), a TC helper");
+}
+
 int rc_icode_build(const struct rc_prog *prog, const struct rc_verinfo *vi,
 		   uint32_t flags, struct rc_icode *ic, int32_t *pc_uop,
 		   struct rc_diags *d)
@@ -850,6 +885,7 @@ int rc_icode_build(const struct rc_prog *prog, const struct rc_verinfo *vi,
 	c->p = prog;
 	c->vi = vi;
 	c->ic = ic;
+	c->send_pc = -1;
 	for (uint32_t i = 0; i < RC_CODE_MAX; i++)
 		c->entry[i] = -1;
 	build_single(c);
@@ -868,6 +904,11 @@ int rc_icode_build(const struct rc_prog *prog, const struct rc_verinfo *vi,
 				pc += rc_insn_slots(&prog->insns[pc]);
 			}
 		}
+	}
+	if (c->send_pc >= 0) {
+		rc_icode_refuse_send(prog, c->send_pc, d);
+		free(c);
+		return -EOPNOTSUPP;
 	}
 	if (c->overflow) {
 		rc_diag_pc(d, RC_SEV_ERROR, prog, -1,

@@ -23,11 +23,17 @@ const char *rc_uop_text(unsigned int op);
  * comes from the translator's plan (RC_IC_F_*).  pc_uop, if not NULL,
  * gets for each R-code pc the fused uop that counts it (-1: unreachable).
  * Returns 0, or -E2BIG with an error in d if the code does not fit (it
- * always does for a program within RC_CODE_MAX).
+ * always does for a program within RC_CODE_MAX), or -EOPNOTSUPP if a
+ * reachable 'send' needs TC (rc_icode_refuse_send() says so in d).
  */
 int rc_icode_build(const struct rc_prog *prog, const struct rc_verinfo *vi,
 		   uint32_t flags, struct rc_icode *ic, int32_t *pc_uop,
 		   struct rc_diags *d);
+
+/* The interpreter runs at XDP only: record why a handler whose 'send' at
+ * pc (rc_verinfo.tc_pc) needs TC cannot run there. */
+void rc_icode_refuse_send(const struct rc_prog *prog, uint32_t pc,
+			  struct rc_diags *d);
 
 /* The fused stream as text, each uop under the R-code it stands for;
  * runs[i], if not NULL, is printed beside uop i (tracing).  *text is

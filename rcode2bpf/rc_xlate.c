@@ -733,10 +733,13 @@ static int translate(struct xl_ctx *x, uint32_t pc, int d)
 		JMP_TO(b, JA(), x->l_reply);
 		return 0;
 	case RC_OP_forward:
+		xl_forward(x, pc, d);
+		return 0;
 	case RC_OP_send:
+		xl_send(x, pc, d);
+		return 0;
 	case RC_OP_upcall:
-		/* The verifier rejects reserved instructions. */
-		JMP_TO(b, JA(), x->l_internal);
+		xl_upcall(x, pc, d);
 		return 0;
 	}
 	return 0;
@@ -777,6 +780,17 @@ static int make_plan(const struct rc_prog *p, const struct rc_verinfo *vi,
 	memset(plan, 0, sizeof(*plan));
 	if (!mf_after)
 		return -ENOMEM;
+	plan->tc = vi->needs_tc;
+	for (uint32_t pc = 0; pc < p->ninsns; pc += rc_insn_slots(&p->insns[pc])) {
+		uint8_t op = p->insns[pc].op;
+
+		if (!vi->reachable[pc])
+			continue;
+		if (op == RC_OP_forward || op == RC_OP_send)
+			plan->ranks = true;
+		if (op == RC_OP_upcall)
+			plan->upcalls = true;
+	}
 	if (vi->has_loop) {
 		/* Any instruction may be the one the budget stops, so every
 		 * edit may be followed by a fault. */
@@ -911,7 +925,13 @@ int rc_xlate(const struct rc_prog *p, const struct rc_verinfo *vi,
 			x.has_resize = true;
 		if (p->insns[pc].op == RC_OP_ldl && vi->reachable[pc])
 			x.locals_read |= 1u << p->insns[pc].imm;
+		if (p->insns[pc].op == RC_OP_forward && vi->reachable[pc])
+			x.has_forward = true;
 	}
+	x.tc = x.plan.tc || (opts && opts->tc);
+	x.plan.tc = x.tc;
+	x.any_portal = opts && opts->tc_any_portal;
+	x.csum = x.plan.edits || x.plan.ranks;
 	x.fb = R10;
 	x.loop = x.plan.loops;
 	if (x.loop) {
@@ -930,6 +950,7 @@ int rc_xlate(const struct rc_prog *p, const struct rc_verinfo *vi,
 	x.l_drop = xl_label(b);
 	x.l_pass = xl_label(b);
 	x.l_reply = xl_label(b);
+	x.l_forward = xl_label(b);
 	for (uint32_t pc = 0; pc <= p->ninsns; pc++)
 		x.pc_label[pc] = xl_label(b);
 
@@ -950,6 +971,7 @@ int rc_xlate(const struct rc_prog *p, const struct rc_verinfo *vi,
 		x.l_drop = xl_label(b);
 		x.l_pass = xl_label(b);
 		x.l_reply = xl_label(b);
+		x.l_forward = xl_label(b);
 		x.l_fault = xl_label(b);
 		x.l_internal = xl_label(b);
 		xl_bind(b, l_callback);

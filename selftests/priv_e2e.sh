@@ -406,7 +406,7 @@ if rlb -j attach "$vb" "$top/examples/echo.r" --path interp \
 		'["interp", false, 2, true, null, true]'
 	expect_eq "$m: attach echo.r: pins (code, not prog) and the interpreter's" \
 		"$(ls /sys/fs/bpf/rcode/"$vb"/portal-2 | tr '\n' ' ')| $(ls "$ipins" | tr '\n' ' ')" \
-		"code rcode state stats | code misc prog prog_trace state stats trace windows "
+		"code rcode state stats | code misc prog prog_trace ranks state stats trace upcalls windows "
 else
 	fail "$m: attach echo.r --path interp: $(cat "$tmp/att.err")"
 fi

@@ -195,7 +195,7 @@ static int attach_dispatcher(struct attach_ctx *c, enum rcode_mode mode,
 
 static int pin_handler(struct attach_ctx *c, struct rcode_handler *h)
 {
-	int code_fd, up_fd, err;
+	int code_fd, err;
 
 	c->made_dir = access(c->dir, F_OK) != 0;
 	err = rc_pin_dirs(c->ifname, -1, &c->made_ifdir);
@@ -210,9 +210,6 @@ static int pin_handler(struct attach_ctx *c, struct rcode_handler *h)
 	err = rcode_handler__pin(h, c->dir) ?:
 	      rc_pin_fd(code_fd, c->dir, RC_PIN_RCODE);
 	close(code_fd);
-	up_fd = rc_handler_upcall_fd(h);
-	if (!err && up_fd >= 0)
-		err = rc_pin_fd(up_fd, c->dir, RC_PIN_UPCALLS);
 	if (err)
 		pr_warn("%s: cannot pin the handler under %s: %s\n", c->ifname,
 			c->dir, strerror(-err));
@@ -293,7 +290,7 @@ int rcode_handler__attach(struct rcode_handler *h, const char *ifname,
 	    mode != RCODE_MODE_SKB)
 		return -EINVAL;
 	interp = rcode_handler__path(h) == RCODE_PATH_INTERP;
-	tc = rc_handler_needs_tc(h);
+	tc = rcode_handler__needs_tc(h);
 	c.portal = prog->portal;
 	c.ifindex = if_nametoindex(ifname);
 	if (!c.ifindex)
@@ -334,7 +331,7 @@ int rcode_handler__attach(struct rcode_handler *h, const char *ifname,
 		goto undo;
 	/* The replaced handler's pins that this one does not have. */
 	rc_portal_prune(c.dir, prog, interp, rc_handler_traced(h), tc,
-			rc_handler_upcall_fd(h) >= 0);
+			rcode_handler__upcall_fd(h) >= 0, rc_handler_own_ranks(h));
 	if (c.had_old && c.old.interp && !interp)
 		interp_release(ifname, c.portal);
 	goto out;

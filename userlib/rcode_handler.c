@@ -31,11 +31,14 @@ struct rcode_handler {
 	struct btf *btf;	/* maps' and functions' types, kept for the load */
 	int main_func, callback_func;	/* BTF ids of the two functions */
 	int prog_fd;
+	bool own_ranks;		/* the rank table is ours, not the caller's */
+	int rank_type, u32_type;	/* BTF ids of struct rc_rank, __u32 */
 	uint64_t load_ns;
 	char log_path[256];
 	/* the interpreter path */
 	struct rc_icode *ic;
 	int code_fd, trace_fd;
+	int ring_fd;		/* its up-call ring, if it upcalls */
 	uint64_t install_ns;
 	const char *install_failed;	/* which map, for the message */
 };
@@ -77,10 +80,14 @@ struct rcode_handler *rcode_handler__new(struct rc_prog *prog,
 	h->prog_fd = -1;
 	h->code_fd = -1;
 	h->trace_fd = -1;
+	h->ring_fd = -1;
 	h->maps.state_fd = -1;
 	h->maps.stats_fd = -1;
 	h->maps.snapshot_fd = -1;
 	h->maps.frame_fd = -1;
+	h->maps.ranks_fd = -1;
+	h->maps.upcall_fd = -1;
+	h->maps.scratch_fd = -1;
 	for (int k = 0; k < RC_WINDOWS_MAX; k++)
 		h->maps.window_fd[k] = -1;
 	return h;
@@ -88,7 +95,7 @@ struct rcode_handler *rcode_handler__new(struct rc_prog *prog,
 
 /* ---- BTF ------------------------------------------------------------------ */
 struct btf_ids {
-	int u32, u64, state, stats, window[RC_WINDOWS_MAX];
+	int u32, u64, state, stats, rank, window[RC_WINDOWS_MAX];
 	int main_func, callback_func;
 };
 
@@ -152,7 +159,9 @@ static int build_btf(const struct rc_prog *p, bool interp, struct btf **out,
 			{ F(reply), 0 }, { F(faults), RC_ABI_FAULTS },
 			{ F(budget_aborts), 0 }, { F(last_fault_pc), 0 },
 			{ F(last_fault_code), 0 }, { F(last_fault_ns), 0 },
-			{ F(not_for_us), 0 },
+			{ F(not_for_us), 0 }, { F(forward), 0 }, { F(sends), 0 },
+			{ F(send_errors), 0 }, { F(upcalls), 0 },
+			{ F(upcall_lost), 0 },
 #undef F
 		};
 		int faults = add_u64_array(btf, t, RC_ABI_FAULTS);
@@ -163,6 +172,26 @@ static int build_btf(const struct rc_prog *p, bool interp, struct btf **out,
 			err = err ?: btf__add_field(btf, f[i].name,
 						   f[i].n ? faults : t->u64,
 						   f[i].off * 8, 0);
+	}
+	{
+		/* The rank table's entries, for bpftool map dump. */
+		int u8 = btf__add_int(btf, "__u8", 1, 0);
+		int u16 = btf__add_int(btf, "__u16", 2, 0);
+		int a16 = btf__add_array(btf, t->u32, u8, 16);
+		int a6 = btf__add_array(btf, t->u32, u8, 6);
+
+		t->rank = btf__add_struct(btf, "rc_rank", sizeof(struct rc_rank));
+#define F(x, type) err = err ?: btf__add_field(btf, #x, type, \
+				offsetof(struct rc_rank, x) * 8, 0)
+		F(addr, a16);
+		F(flags, t->u32);
+		F(self, t->u32);
+		F(ifindex, t->u32);
+		F(port, u16);
+		F(mac, a6);
+#undef F
+		if (t->rank < 0)
+			err = t->rank;
 	}
 	{
 		/* The functions, for func_info: a program with a bpf_loop
@@ -297,6 +326,8 @@ static int create_maps(struct rcode_handler *h, struct rc_diags *d)
 		goto fail;
 	h->maps.stats_fd = fd;
 	h->btf = btf;
+	h->rank_type = t.rank;
+	h->u32_type = t.u32;
 	h->main_func = t.main_func;
 	h->callback_func = t.callback_func;
 	return 0;
@@ -319,6 +350,73 @@ static int create_snapshot_map(struct rcode_handler *h, struct rc_diags *d)
 	}
 	h->maps.snapshot_fd = fd;
 	return 0;
+}
+
+static int upcall_ring(const char *dir);
+
+/*
+ * The translated path's forward and send: the rank table (the caller's,
+ * or an empty one of the handler's own) and the scratch value (unless
+ * the loop frame holds it); upcall: the ring the application reads.  The
+ * interpreter path has the interpreter's rank table.
+ */
+static int create_net_maps(struct rcode_handler *h,
+			   const struct rc_xlate_plan *plan, struct rc_diags *d)
+{
+	const char *what = "rank table";
+	int fd = 0;
+
+	if (plan->ranks && h->opts.ranks_fd > 0) {
+		struct bpf_map_info info = { 0 };
+		uint32_t len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(h->opts.ranks_fd, &info, &len)) {
+			fd = -errno;
+			goto fail;
+		}
+		if (info.type != BPF_MAP_TYPE_ARRAY ||
+		    info.value_size != sizeof(struct rc_rank) ||
+		    info.max_entries != RC_ABI_RANKS_MAX) {
+			rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1, "the rank table "
+				   "given is not an array of %u struct rc_rank",
+				   RC_ABI_RANKS_MAX);
+			return -EINVAL;
+		}
+		fd = dup(h->opts.ranks_fd);
+		if (fd < 0) {
+			fd = -errno;
+			goto fail;
+		}
+		h->maps.ranks_fd = fd;
+	} else if (plan->ranks) {
+		fd = create_map_n(BPF_MAP_TYPE_ARRAY, "rc_ranks", sizeof(struct rc_rank),
+				  RC_ABI_RANKS_MAX, 0, h->btf, h->u32_type,
+				  h->rank_type);
+		if (fd < 0)
+			goto fail;
+		h->maps.ranks_fd = fd;
+		h->own_ranks = true;
+	}
+	if (plan->ranks && !plan->loops) {
+		what = "scratch map";
+		fd = create_map(BPF_MAP_TYPE_PERCPU_ARRAY, "rc_scratch",
+				RC_SCRATCH_SIZE, 0, NULL, 0, 0);
+		if (fd < 0)
+			goto fail;
+		h->maps.scratch_fd = fd;
+	}
+	if (plan->upcalls) {
+		what = "up-call ring";
+		fd = upcall_ring(h->opts.reuse_pin_dir);
+		if (fd < 0)
+			goto fail;
+		h->maps.upcall_fd = fd;
+	}
+	return 0;
+fail:
+	rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1, "cannot create the %s: %s", what,
+		   strerror(-fd));
+	return fd;
 }
 
 /* ---- load ------------------------------------------------------------------ */
@@ -353,7 +451,8 @@ static void save_verifier_log(struct rcode_handler *h, struct rc_diags *d,
 		int fd;
 
 		log[0] = '\0';
-		fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "rc_log", "Dual BSD/GPL",
+		fd = bpf_prog_load(h->out.plan.tc ? BPF_PROG_TYPE_SCHED_CLS :
+				   BPF_PROG_TYPE_XDP, "rc_log", "Dual BSD/GPL",
 				   h->out.insns, h->out.ninsns, &o);
 		if (fd >= 0)
 			close(fd);
@@ -386,7 +485,8 @@ int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d)
 	struct bpf_func_info fi[2];
 	struct rc_xlate_plan plan;
 	struct rc_xlate_opts xo = { .sz = sizeof(xo), .udp_port = h->opts.udp_port,
-				    .no_callbacks = h->opts.inline_loops || !rcode_jit_enabled() };
+				    .no_callbacks = h->opts.inline_loops || !rcode_jit_enabled(),
+				    .tc = h->opts.tc, .tc_any_portal = h->opts.tc_any_portal };
 	char name[BPF_OBJ_NAME_LEN];
 	uint64_t t0;
 	int err;
@@ -396,7 +496,7 @@ int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d)
 	err = rc_xlate_plan(h->prog, &h->vi, &plan, d);
 	if (err)
 		return err;
-	err = create_maps(h, d);
+	err = create_maps(h, d) ?: create_net_maps(h, &plan, d);
 	if (err)
 		return err;
 	if (plan.needs_snapshot) {
@@ -428,7 +528,8 @@ int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d)
 		o.func_info_rec_size = sizeof(fi[0]);
 	}
 	t0 = now_ns();
-	h->prog_fd = bpf_prog_load(BPF_PROG_TYPE_XDP, name, "Dual BSD/GPL",
+	h->prog_fd = bpf_prog_load(h->out.plan.tc ? BPF_PROG_TYPE_SCHED_CLS :
+				   BPF_PROG_TYPE_XDP, name, "Dual BSD/GPL",
 				   h->out.insns, h->out.ninsns, &o);
 	h->load_ns = now_ns() - t0;
 	if (h->prog_fd < 0) {
@@ -480,6 +581,23 @@ int rcode_handler__window_fd(const struct rcode_handler *h, unsigned int k)
 int rcode_handler__stats_fd(const struct rcode_handler *h)
 {
 	return h->maps.stats_fd;
+}
+
+int rcode_handler__ranks_fd(const struct rcode_handler *h)
+{
+	return h->maps.ranks_fd;
+}
+
+int rcode_handler__upcall_fd(const struct rcode_handler *h)
+{
+	/* Interpreter path: the ring in the interpreter's ic_upcalls. */
+	return on_interp(h) ? h->ring_fd : h->maps.upcall_fd;
+}
+
+bool rcode_handler__needs_tc(const struct rcode_handler *h)
+{
+	return on_interp(h) ? false : h->prog_fd >= 0 ? h->out.plan.tc :
+	       h->vi.needs_tc || h->opts.tc;
 }
 
 uint64_t rcode_handler__load_ns(const struct rcode_handler *h)
@@ -595,19 +713,9 @@ __u16 rc_handler_udp_port(const struct rcode_handler *h)
 	return h->opts.udp_port ?: RC_ABI_DEFAULT_PORT;
 }
 
-/* A reachable send makes a handler a TC program (docs/rcode.md). */
-bool rc_handler_needs_tc(const struct rcode_handler *h)
+bool rc_handler_own_ranks(const struct rcode_handler *h)
 {
-	for (uint32_t pc = 0; pc < h->prog->ninsns; pc += rc_insn_slots(&h->prog->insns[pc]))
-		if (h->prog->insns[pc].op == RC_OP_send && h->vi.reachable[pc])
-			return true;
-	return false;
-}
-
-int rc_handler_upcall_fd(const struct rcode_handler *h)
-{
-	(void)h;
-	return -1;
+	return h->own_ranks;
 }
 
 static int pin_one(int fd, const char *dir, const char *name)
@@ -630,10 +738,15 @@ int rcode_handler__pin(struct rcode_handler *h, const char *dir)
 	/* The interpreter's program is the interpreter's, pinned once for
 	 * the interface; the handler is its code map. */
 	err = on_interp(h) ? pin_one(h->code_fd, dir, "code") ?:
-			     pin_one(h->trace_fd, dir, "trace")
+			     pin_one(h->trace_fd, dir, "trace") ?:
+			     pin_one(h->ring_fd, dir, "upcalls")
 			   : pin_one(h->prog_fd, dir, "prog");
 	err = err ?: pin_one(h->maps.state_fd, dir, "state");
 	err = err ?: pin_one(h->maps.stats_fd, dir, "stats");
+	err = err ?: pin_one(h->maps.upcall_fd, dir, "upcalls");
+	/* A table the caller gave is the interface's, pinned by its owner. */
+	if (h->own_ranks)
+		err = err ?: pin_one(h->maps.ranks_fd, dir, "ranks");
 	for (uint32_t k = 0; !err && k < h->prog->nwindows; k++) {
 		char name[RC_NAME_MAX + 8];
 
@@ -645,7 +758,7 @@ int rcode_handler__pin(struct rcode_handler *h, const char *dir)
 
 int rcode_handler__test_run(struct rcode_handler *h, const void *pkt,
 			    size_t len, void *out, size_t *out_len,
-			    uint32_t *xdp_action, uint32_t repeat,
+			    uint32_t *verdict, uint32_t repeat,
 			    uint32_t *duration_ns)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = len,
@@ -658,8 +771,8 @@ int rcode_handler__test_run(struct rcode_handler *h, const void *pkt,
 		return -errno;
 	if (out_len)
 		*out_len = t.data_size_out;
-	if (xdp_action)
-		*xdp_action = t.retval;
+	if (verdict)
+		*verdict = t.retval;
 	if (duration_ns)
 		*duration_ns = t.duration;
 	return 0;
@@ -675,6 +788,8 @@ void rcode_handler__close(struct rcode_handler *h)
 		close(h->code_fd);
 	if (h->trace_fd >= 0)
 		close(h->trace_fd);
+	if (h->ring_fd >= 0)
+		close(h->ring_fd);
 	free(h->ic);
 	if (h->maps.state_fd >= 0)
 		close(h->maps.state_fd);
@@ -684,6 +799,12 @@ void rcode_handler__close(struct rcode_handler *h)
 		close(h->maps.snapshot_fd);
 	if (h->maps.frame_fd >= 0)
 		close(h->maps.frame_fd);
+	if (h->maps.ranks_fd >= 0)
+		close(h->maps.ranks_fd);
+	if (h->maps.upcall_fd >= 0)
+		close(h->maps.upcall_fd);
+	if (h->maps.scratch_fd >= 0)
+		close(h->maps.scratch_fd);
 	for (int k = 0; k < RC_WINDOWS_MAX; k++)
 		if (h->maps.window_fd[k] >= 0)
 			close(h->maps.window_fd[k]);
@@ -694,6 +815,40 @@ void rcode_handler__close(struct rcode_handler *h)
 }
 
 /* ---- the interpreter path ------------------------------------------------ */
+/* Does a reachable instruction upcall? */
+static bool upcalls(const struct rc_prog *p, const struct rc_verinfo *vi)
+{
+	for (uint32_t pc = 0; pc < p->ninsns; pc += rc_insn_slots(&p->insns[pc]))
+		if (vi->reachable[pc] && p->insns[pc].op == RC_OP_upcall)
+			return true;
+	return false;
+}
+
+/* The handler's own ring: the one pinned in dir if it has the size (a
+ * replaced handler keeps it, so an application waiting on it goes on
+ * waiting), else a new one. */
+static int upcall_ring(const char *dir)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+	char path[512];
+	int fd;
+
+	if (dir) {
+		snprintf(path, sizeof(path), "%s/upcalls", dir);
+		fd = bpf_obj_get(path);
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    info.type == BPF_MAP_TYPE_RINGBUF &&
+		    info.max_entries == RC_ABI_UPCALL_RING)
+			return fd;
+		if (fd >= 0)
+			close(fd);
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "rc_upcalls", 0, 0,
+			    RC_ABI_UPCALL_RING, NULL);
+	return fd < 0 ? -errno : fd;
+}
+
 static int load_interp(struct rcode_handler *h, struct rc_diags *d)
 {
 	struct rc_xlate_plan plan;
@@ -706,6 +861,12 @@ static int load_interp(struct rcode_handler *h, struct rc_diags *d)
 		rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1,
 			   "no in-kernel interpreter to install the handler in");
 		return -EINVAL;
+	}
+	if (h->vi.needs_tc) {
+		/* The verifier found a reachable send (rc_icode_build would
+		 * refuse it too). */
+		rc_icode_refuse_send(h->prog, h->vi.tc_pc, d);
+		return -EOPNOTSUPP;
 	}
 	/* The translator's analysis says the same for the interpreter:
 	 * whether an edit can be followed by a fault (snapshot). */
@@ -737,6 +898,15 @@ static int load_interp(struct rcode_handler *h, struct rc_diags *d)
 		return err;
 	}
 	h->code_fd = fd;
+	if (upcalls(h->prog, &h->vi)) {
+		fd = upcall_ring(h->opts.reuse_pin_dir);
+		if (fd < 0) {
+			rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1,
+				   "cannot create the up-call ring: %s", strerror(-fd));
+			return fd;
+		}
+		h->ring_fd = fd;
+	}
 	if (h->opts.trace) {
 		fd = create_map(BPF_MAP_TYPE_ARRAY, "rc_trace",
 				sizeof(struct rc_trace), 0, NULL, 0, 0);
@@ -790,6 +960,11 @@ int rcode_handler__install(struct rcode_handler *h, unsigned int portal)
 		h->install_failed = "trace";
 		err = put(rcode_interp__map_fd(ip, RCODE_IMAP_TRACE), portal,
 			  h->trace_fd);
+	}
+	if (!err) {
+		h->install_failed = "up-call ring";
+		err = put(rcode_interp__map_fd(ip, RCODE_IMAP_UPCALLS), portal,
+			  h->ring_fd);
 	}
 	for (__u32 k = 0; !err && k < RC_WINDOWS_MAX; k++) {
 		h->install_failed = "window";

@@ -99,9 +99,9 @@ int rc_pin_fd(int fd, const char *dir, const char *name);
 int rc_rcode_map_create(const struct rc_prog *prog);
 /* Remove the pins in a portal directory that a handler of prog's layout
  * on this path does not have (a replaced handler's windows, data area,
- * link, up-call ring). */
+ * link, up-call ring, rank table of its own). */
 int rc_portal_prune(const char *dir, const struct rc_prog *prog, bool interp,
-		    bool trace, bool tc, bool upcalls);
+		    bool trace, bool tc, bool upcalls, bool ranks);
 /* Map an mmapable window map (rcode_window_mmap); NULL, errno set. */
 __u64 *rc_window_mmap_fd(int fd, bool writable, __u32 *nwords);
 /* Sum a per-CPU struct rc_handler_stats map. */
@@ -119,8 +119,8 @@ const char *rc_mode_name(enum rcode_mode m);	/* "native", "skb" */
 struct rcode_interp *rc_handler_interp(const struct rcode_handler *h);
 bool rc_handler_traced(const struct rcode_handler *h);
 __u16 rc_handler_udp_port(const struct rcode_handler *h);
-bool rc_handler_needs_tc(const struct rcode_handler *h);
-int rc_handler_upcall_fd(const struct rcode_handler *h);
+/* It made a rank table of its own (no ranks_fd given), pinned as ranks. */
+bool rc_handler_own_ranks(const struct rcode_handler *h);
 
 /* ---- TC (rcode_tc.c) ------------------------------------------------------ */
 /* What is attached at TC for the portal, from the kernel: RCODE_TC_AUTO

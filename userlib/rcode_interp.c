@@ -27,6 +27,8 @@ static const char *const map_names[RCODE_IMAP__COUNT] = {
 	[RCODE_IMAP_WINDOWS] = "ic_windows",
 	[RCODE_IMAP_TRACE] = "ic_trace",
 	[RCODE_IMAP_MISC] = "ic_misc",
+	[RCODE_IMAP_UPCALLS] = "ic_upcalls",
+	[RCODE_IMAP_RANKS] = "ic_ranks",
 };
 static const char *const pin_names[RCODE_IMAP__COUNT] = {
 	[RCODE_IMAP_CODE] = "code",
@@ -35,6 +37,8 @@ static const char *const pin_names[RCODE_IMAP__COUNT] = {
 	[RCODE_IMAP_WINDOWS] = "windows",
 	[RCODE_IMAP_TRACE] = "trace",
 	[RCODE_IMAP_MISC] = "misc",
+	[RCODE_IMAP_UPCALLS] = "upcalls",
+	[RCODE_IMAP_RANKS] = "ranks",
 };
 
 struct rcode_interp {
@@ -102,6 +106,10 @@ static int set_templates(struct bpf_object *obj, int *fds)
 		{ RCODE_IMAP_WINDOWS, BPF_MAP_TYPE_ARRAY, 8,
 		  BPF_F_MMAPABLE | BPF_F_INNER_MAP },
 		{ RCODE_IMAP_TRACE, BPF_MAP_TYPE_ARRAY, sizeof(struct rc_trace), 0 },
+		/* A ring buffer has no key or value: its size is the
+		 * "max_entries", and no BTF (rcode_handler.c's rings have
+		 * none either, which Linux 6.1 compares). */
+		{ RCODE_IMAP_UPCALLS, BPF_MAP_TYPE_RINGBUF, 0, 0 },
 	};
 
 	struct btf *btf = btf__new_empty();
@@ -122,7 +130,7 @@ static int set_templates(struct bpf_object *obj, int *fds)
 	 * comparison. */
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		vt[i] = u64;
-		if (t[i].value_size != 8) {
+		if (t[i].value_size != 8 && t[i].value_size) {
 			vt[i] = btf__add_struct(btf, "rc_value", t[i].value_size);
 			btf__add_field(btf, "w0", u64, 0, 0);
 		}
@@ -138,12 +146,18 @@ static int set_templates(struct bpf_object *obj, int *fds)
 			err = -ENOENT;
 			break;
 		}
-		if (t[i].which != RCODE_IMAP_CODE && t[i].which != RCODE_IMAP_TRACE) {
+		if (t[i].which != RCODE_IMAP_CODE && t[i].which != RCODE_IMAP_TRACE &&
+		    t[i].which != RCODE_IMAP_UPCALLS) {
 			o.btf_fd = btf__fd(btf);
 			o.btf_key_type_id = u32;
 			o.btf_value_type_id = vt[i];
 		}
-		fd = bpf_map_create(t[i].type, "rc_tmpl", 4, t[i].value_size, 1, &o);
+		if (t[i].type == BPF_MAP_TYPE_RINGBUF)
+			fd = bpf_map_create(t[i].type, "rc_tmpl", 0, 0,
+					    RC_ABI_UPCALL_RING, &o);
+		else
+			fd = bpf_map_create(t[i].type, "rc_tmpl", 4,
+					    t[i].value_size, 1, &o);
 		if (fd < 0) {
 			err = -errno;
 			break;
@@ -155,8 +169,8 @@ static int set_templates(struct bpf_object *obj, int *fds)
 	return err;
 }
 
-static int load_object(struct rcode_interp *ip, __u16 port, char *err_out,
-		       size_t errsize)
+static int load_object(struct rcode_interp *ip, __u16 port, int ranks_fd,
+		       char *err_out, size_t errsize)
 {
 	const struct rc_embedded_obj *eo = rc_embedded_find(INTERP_OBJ);
 	struct bpf_object *obj;
@@ -189,6 +203,19 @@ static int load_object(struct rcode_interp *ip, __u16 port, char *err_out,
 			 "templates: %s", strerror(-err));
 		goto out;
 	}
+	if (ranks_fd > 0) {
+		/* The interface's rank table, shared with its translated
+		 * handlers (and rcode_serve's view of the job). */
+		struct bpf_map *m = bpf_object__find_map_by_name(obj,
+						map_names[RCODE_IMAP_RANKS]);
+
+		err = m ? bpf_map__reuse_fd(m, ranks_fd) : -ENOENT;
+		if (err) {
+			snprintf(err_out, errsize, "cannot use the rank table "
+				 "(fd %d): %s", ranks_fd, strerror(-err));
+			goto out;
+		}
+	}
 	t0 = now_ns();
 	err = bpf_object__load(obj);
 	ip->load_ns = now_ns() - t0;
@@ -211,6 +238,11 @@ static int load_object(struct rcode_interp *ip, __u16 port, char *err_out,
 	for (int i = 0; i < RCODE_IMAP__COUNT; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(obj, map_names[i]);
 
+		/* A reused map takes the name of the one it reuses. */
+		if (i == RCODE_IMAP_RANKS && ranks_fd > 0) {
+			ip->map_fd[i] = dup(ranks_fd);
+			continue;
+		}
 		ip->map_fd[i] = m ? dup(bpf_map__fd(m)) : -1;
 		if (ip->map_fd[i] < 0) {
 			err = -ENOENT;
@@ -258,6 +290,8 @@ struct rcode_interp *rcode_interp__open(const struct rcode_interp_opts *opts,
 	struct rcode_interp *ip = interp_alloc();
 	const char *dir = opts && opts->sz >= offsetof(struct rcode_interp_opts, pin_dir) +
 				  sizeof(opts->pin_dir) ? opts->pin_dir : NULL;
+	int ranks_fd = opts && opts->sz >= offsetof(struct rcode_interp_opts, ranks_fd) +
+				  sizeof(opts->ranks_fd) ? opts->ranks_fd : 0;
 	__u16 port = opts ? opts->udp_port : 0;
 	char path[512];
 	int e;
@@ -287,7 +321,7 @@ struct rcode_interp *rcode_interp__open(const struct rcode_interp_opts *opts,
 		goto done;
 	}
 	snprintf(err, errsize, "cannot load the interpreter");
-	e = load_object(ip, port, err, errsize);
+	e = load_object(ip, port, ranks_fd, err, errsize);
 done:
 	if (e) {
 		rcode_interp__close(ip);
@@ -347,6 +381,7 @@ int rcode_interp__uninstall(struct rcode_interp *ip, unsigned int portal)
 	bpf_map_delete_elem(ip->map_fd[RCODE_IMAP_STATE], &key);
 	bpf_map_delete_elem(ip->map_fd[RCODE_IMAP_STATS], &key);
 	bpf_map_delete_elem(ip->map_fd[RCODE_IMAP_TRACE], &key);
+	bpf_map_delete_elem(ip->map_fd[RCODE_IMAP_UPCALLS], &key);
 	for (__u32 k = 0; k < 8; k++) {
 		key = portal * 8 + k;
 		bpf_map_delete_elem(ip->map_fd[RCODE_IMAP_WINDOWS], &key);

@@ -434,8 +434,10 @@ int rcode_portal_list(const char *ifname, unsigned int *portals)
  * path always has a data area: its arrays of maps need one shape for
  * all, rcode_handler.c.) */
 static bool pin_expected(const struct rc_prog *p, bool interp, bool trace,
-			 bool tc, bool upcalls, const char *name)
+			 bool tc, bool upcalls, bool ranks, const char *name)
 {
+	if (!strcmp(name, RC_PIN_RANKS))
+		return ranks;
 	if (!strcmp(name, RC_PIN_HSTATS) || !strcmp(name, RC_PIN_RCODE))
 		return true;
 	if (!strcmp(name, RC_PIN_PROG))
@@ -456,7 +458,7 @@ static bool pin_expected(const struct rc_prog *p, bool interp, bool trace,
 }
 
 int rc_portal_prune(const char *dir, const struct rc_prog *p, bool interp,
-		    bool trace, bool tc, bool upcalls)
+		    bool trace, bool tc, bool upcalls, bool ranks)
 {
 	char path[PATH_MAX + 300];
 	struct dirent *e;
@@ -467,7 +469,7 @@ int rc_portal_prune(const char *dir, const struct rc_prog *p, bool interp,
 		return -errno;
 	while ((e = readdir(dd))) {
 		if (e->d_name[0] == '.' ||
-		    pin_expected(p, interp, trace, tc, upcalls, e->d_name))
+		    pin_expected(p, interp, trace, tc, upcalls, ranks, e->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (unlink(path) && errno != ENOENT && !err)

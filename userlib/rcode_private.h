@@ -30,7 +30,7 @@ int rcode_handler__read_trace(const struct rcode_handler *h, struct rc_trace *t)
 uint64_t rcode_handler__install_ns(const struct rcode_handler *h);
 
 /* The interpreter's maps: arrays of maps indexed by portal (windows:
- * portal * 8 + window), and its own counters. */
+ * portal * 8 + window), its own counters, and the rank table. */
 enum rcode_imap {
 	RCODE_IMAP_CODE,
 	RCODE_IMAP_STATE,
@@ -38,6 +38,8 @@ enum rcode_imap {
 	RCODE_IMAP_WINDOWS,
 	RCODE_IMAP_TRACE,
 	RCODE_IMAP_MISC,
+	RCODE_IMAP_UPCALLS,	/* ring buffers of struct rc_upcall */
+	RCODE_IMAP_RANKS,	/* the rank table (not per portal) */
 	RCODE_IMAP__COUNT
 };
 
