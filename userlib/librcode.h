@@ -146,8 +146,9 @@ int rcode_dispatch_pin_dir(const char *ifname, char *buf, size_t size);
  * dispatcher: BPF_PROG_TYPE_XDP, expected_attach_type 0 (not BPF_XDP,
  * which libbpf gives SEC("xdp") programs: clear it with
  * bpf_program__set_expected_attach_type()), without BPF_F_XDP_HAS_FRAGS,
- * JITed as the dispatcher is.  The kernel refuses others with -EINVAL.  Replacing is atomic: each message runs either the old
- * handler or the new one.  The portals map holds the program, so the
+ * JITed as the dispatcher is.  The kernel refuses others with -EINVAL.
+ * Replacing is atomic: each message runs either the old handler or the
+ * new one.  The portals map holds the program, so the
  * caller may close prog_fd.  -ENOENT: no dispatcher on ifname;
  * -EINVAL: portal >= RC_ABI_PORTALS.
  */
@@ -160,16 +161,6 @@ int rcode_portal_clear(const char *ifname, unsigned int portal);
 /* ID of the program on the portal (bpf_prog_get_fd_by_id() opens it);
  * -ENOENT if it has none. */
 int rcode_portal_prog_id(const char *ifname, unsigned int portal, __u32 *id);
-
-/* ==== BPF objects ==========================================================
- *
- * Set the `const volatile __u16` variable var in an opened, not yet loaded
- * object's .rodata (found through BTF), as the dispatcher's port is set.
- * -ENOENT: no such variable; -EINVAL: it is not 2 bytes wide.
- */
-struct bpf_object;
-int rcode_object_set_rodata_u16(struct bpf_object *obj, const char *var,
-				__u16 value);
 
 /* ==== ranks: where the members of a job are (docs/collectives.md) =========
  *
@@ -185,6 +176,119 @@ struct rcode_rank_addr {
 	bool has_mac;		/* mac is the next hop's; else looked up */
 	__u8 mac[6];
 };
+
+/* ==== handlers on an interface =============================================
+ *
+ * A handler is attached at XDP behind the dispatcher, or, when it needs TC
+ * (it sends copies: docs/rcode.md), at TC ingress by itself: a tcx link
+ * where the kernel has tcx (Linux 6.6), else a cls_bpf filter on the
+ * clsact qdisc (rc_abi.h).  Either way its objects are pinned under
+ * RC_PIN_ROOT/<ifname>/portal-<N>/, so any process finds it again: these
+ * calls read the pins and the kernel, nothing kept in a process.
+ * rcode_handler__attach() (rcode_handler.h) puts a loaded handler there.
+ */
+enum rcode_hook {
+	RCODE_HOOK_NONE = 0,	/* nothing runs (pins only, or nothing) */
+	RCODE_HOOK_XDP,		/* behind the dispatcher */
+	RCODE_HOOK_TC,		/* at TC ingress, by itself */
+};
+
+enum rcode_tc_attach {
+	RCODE_TC_AUTO = 0,	/* attach: tcx if the kernel has it, else
+				 * cls_bpf; query: not attached at TC */
+	RCODE_TC_TCX,		/* a tcx link, pinned as portal-<N>/link */
+	RCODE_TC_CLS_BPF,	/* cls_bpf filter on clsact: handle
+				 * RC_ABI_TC_HANDLE_BASE + N, RC_ABI_TC_PRIO */
+};
+
+struct rcode_portal_info {
+	unsigned int portal;
+	enum rcode_hook hook;	/* where it runs; NONE: not attached */
+	enum rcode_tc_attach tc;	/* hook TC: how (TCX or CLS_BPF) */
+	bool interp;		/* on the in-kernel interpreter (XDP) */
+	bool traced;		/* ... its tracing variant */
+	__u32 prog_id;		/* the program that runs it (on the
+				 * interpreter path, the interpreter); 0: none */
+	__u32 pinned_prog_id;	/* of portal-<N>/prog; 0: not pinned */
+	bool pinned;		/* portal-<N>/ exists */
+	bool upcalls;		/* it has an up-call ring (portal-<N>/upcalls) */
+	char name[32];		/* the handler's name (RC_NAME_MAX), "" if unknown */
+};
+
+/*
+ * What runs on ifname's portal, and what is pinned for it.  Works for an
+ * interface that is gone (its pins).  Returns 0; -ENOENT when the portal
+ * has neither a handler nor pins; -EINVAL bad name or portal.
+ */
+int rcode_portal_query(const char *ifname, unsigned int portal,
+		       struct rcode_portal_info *info);
+
+/* The portals of ifname that have a handler (at either hook) or pins, in
+ * ascending order, into portals[RC_ABI_PORTALS].  Returns how many. */
+int rcode_portal_list(const char *ifname, unsigned int *portals);
+
+/*
+ * Remove the portal's handler, whichever hook it is at (its messages are
+ * passed on from then on), then its pins; a handler on the interpreter
+ * leaves it, and the interpreter's pins go when no handler is left on
+ * it.  The dispatcher and the other portals stay.  -ENOENT: nothing there.
+ */
+int rcode_portal_detach(const char *ifname, unsigned int portal);
+
+/* The R-code of the portal's handler, from its pins (portal-<N>/rcode);
+ * free it with rc_prog_free().  NULL with errno ENOENT when there is none. */
+struct rc_prog *rcode_portal_prog(const char *ifname, unsigned int portal);
+
+/* Sum of the portal's handler's per-CPU statistics, from its pins. */
+int rcode_portal_stats(const char *ifname, unsigned int portal,
+		       struct rc_handler_stats *sum);
+
+/*
+ * Map the window `name` of the portal's handler into this process
+ * (read-only, or read-write with writable) and return its words, *nwords
+ * of them: plain loads and stores, or __atomic builtins for the words the
+ * handler updates atomically, see what the handler sees, no system call
+ * involved.  NULL with errno set: ENOENT (no such window), EINVAL (not a
+ * window map).  Unmap with rcode_window_munmap().
+ */
+__u64 *rcode_window_mmap(const char *ifname, unsigned int portal,
+			 const char *name, bool writable, __u32 *nwords);
+int rcode_window_munmap(__u64 *words, __u32 nwords);
+
+/* ---- TC, for programs of one's own --------------------------------------
+ * What rcode_handler__attach() does at TC, for any BPF_PROG_TYPE_SCHED_CLS
+ * program that checks its portal itself and returns TC_ACT_UNSPEC (-1,
+ * the next program decides) for anything else.
+ */
+struct rcode_tc_opts {
+	size_t sz;		/* sizeof(struct rcode_tc_opts) */
+	enum rcode_tc_attach attach;	/* AUTO: as a program already attached
+					 * for the portal is, else tcx if the
+					 * kernel has it, else cls_bpf */
+	bool replace;		/* replace the portal's program (atomically
+				 * when attached the same way); else -EEXIST */
+	size_t : 0;
+};
+#define rcode_tc_opts__last_field replace
+
+/*
+ * Attach prog_fd at ifname's TC ingress for portal; a tcx link is pinned
+ * as portal-<N>/link (the directory is created).  -EOPNOTSUPP: tcx asked
+ * for and the kernel has none; -EEXIST: the portal has a TC program and
+ * replace is false; -ENODEV: no such interface.
+ */
+int rcode_tc_attach(const char *ifname, unsigned int portal, int prog_fd,
+		    const struct rcode_tc_opts *opts);
+/* Detach the portal's TC program (link or filter; the link's pin goes).
+ * The clsact qdisc stays: other filters may use it.  -ENOENT: none. */
+int rcode_tc_detach(const char *ifname, unsigned int portal);
+/* How the portal's TC program is attached (*how RCODE_TC_AUTO: it is
+ * not) and its id; either pointer may be NULL. */
+int rcode_tc_query(const char *ifname, unsigned int portal,
+		   enum rcode_tc_attach *how, __u32 *prog_id);
+/* Does this kernel have tcx (BPF_TCX_INGRESS links)?  Probed once, with
+ * no effect on any interface. */
+bool rcode_tcx_supported(void);
 
 /* ==== collectives on a communicator (docs/collectives.md) =================
  *
