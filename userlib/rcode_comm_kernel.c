@@ -5,8 +5,8 @@
  * attached at TC ingress of the interface, with the rank table of the
  * communicator and this rank's place in its data area; its window mapped
  * into the process, where the application contributes and finds the
- * result; the application sleeping on the handler's up-call ring when
- * the result does not come within a short spin.
+ * result; the application sleeping in epoll on the handler's up-call
+ * ring (after a spin, if asked for one).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -36,7 +36,7 @@ static inline void cpu_relax(void)
 struct comm_kernel {
 	struct rcode_handler *h;
 	int ifindex;
-	bool attached;
+	bool attached;			/* on ifname's portal, pinned */
 	uint64_t *win;			/* the mmapped window `coll` */
 	size_t win_bytes;
 	struct ring_buffer *ring;	/* the up-call ring */
@@ -106,37 +106,6 @@ out:
 	free(vi);
 	errno = -err;
 	return h;
-}
-
-/* At TC ingress: a cls_bpf filter on the clsact qdisc (rc_abi.h). */
-static int attach_tc(struct comm_kernel *k, int prog_fd, unsigned int portal)
-{
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = k->ifindex,
-			    .attach_point = BPF_TC_INGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, o, .handle = RC_ABI_TC_HANDLE_BASE + portal,
-			    .priority = RC_ABI_TC_PRIO, .prog_fd = prog_fd);
-	int err = bpf_tc_hook_create(&hook);
-
-	if (err && err != -EEXIST)
-		return err;
-	err = bpf_tc_attach(&hook, &o);
-	if (err == -EEXIST)
-		pr_warn("comm: portal %u already has a TC program on the interface\n",
-			portal);
-	k->attached = !err;
-	return err;
-}
-
-static void detach_tc(struct comm_kernel *k, unsigned int portal)
-{
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = k->ifindex,
-			    .attach_point = BPF_TC_INGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, o, .handle = RC_ABI_TC_HANDLE_BASE + portal,
-			    .priority = RC_ABI_TC_PRIO);
-
-	if (k->attached)
-		bpf_tc_detach(&hook, &o);
-	k->attached = false;
 }
 
 static int on_upcall(void *ctx, void *data, size_t size)
@@ -209,11 +178,19 @@ int comm_kernel_setup(struct rcode_comm *c)
 		if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, c->fd, &ev))
 			return -errno;
 	}
-	err = attach_tc(k, rcode_handler__prog_fd(k->h), c->portal);
-	if (err)
-		pr_warn("comm: attach coll.r at TC ingress of %s: %s\n", c->ifname,
-			strerror(-err));
-	return err;
+	/* At TC ingress (a tcx link where the kernel has tcx, else a
+	 * cls_bpf filter), pinned under RC_PIN_ROOT/<ifname>/portal-<N>/
+	 * like any handler, so that rloader shows it. */
+	err = rcode_handler__attach(k->h, c->ifname, NULL);
+	if (err) {
+		pr_warn("comm: attach coll.r on %s portal %u: %s%s\n", c->ifname,
+			c->portal, strerror(-err),
+			err == -EEXIST ? " (another communicator's, or a stale one: "
+					 "rloader detach)" : "");
+		return err;
+	}
+	k->attached = true;
+	return 0;
 }
 
 void comm_kernel_teardown(struct rcode_comm *c)
@@ -222,8 +199,8 @@ void comm_kernel_teardown(struct rcode_comm *c)
 
 	if (!k)
 		return;
-	if (k->ifindex)
-		detach_tc(k, c->portal);
+	if (k->attached)
+		rcode_portal_detach(c->ifname, c->portal);
 	ring_buffer__free(k->ring);
 	if (k->epfd >= 0)
 		close(k->epfd);
