@@ -158,6 +158,11 @@ static const char *why(int err)
 	return buf;
 }
 
+const char *lib_why(int err)
+{
+	return why(err);
+}
+
 static bool parse_portal(uint64_t v, const char *verb, unsigned int *portal,
 			 int *st)
 {
@@ -364,8 +369,10 @@ static void attach_print(const char *ifname, const char *file,
 		printf("  %-13s prog id %u (%s, at %s), replaced%s\n", "old handler",
 		       r->old.prog_id, r->old.interp ? "on the interpreter" :
 		       "translated", portal_hook_name(&r->old),
-		       (r->old.hook == RCODE_HOOK_TC) == r->tc ? " atomically" :
-		       ": taken off its hook first");
+		       (r->old.hook == RCODE_HOOK_TC) != r->tc ?
+		       ": taken off its hook first" :
+		       r->tc && r->old.tc != r->tc_how ?
+		       ": detached first (attached another way)" : " atomically");
 	if (r->interp_dropped)
 		printf("  %-13s no handler runs on it any more: its pins under "
 		       "%s are removed\n", "interpreter", r->interp_dir);
@@ -417,12 +424,15 @@ static int attach_open_interp(const char *ifname, __u16 port,
 	r->interp_loaded = access(path, F_OK) != 0;
 	io.udp_port = port;
 	io.pin_dir = r->interp_dir;
-	/* A new interpreter forwards with the interface's rank table,
-	 * if one is pinned (RC_PIN_ROOT/<ifname>/ranks). */
-	if (r->interp_loaded && !rcode_dispatch_pin_dir(ifname, path, sizeof(path) - 8)) {
-		strcat(path, "/ranks");
-		ranks_fd = bpf_obj_get(path);
-		io.ranks_fd = ranks_fd > 0 ? ranks_fd : 0;
+	/* A new interpreter forwards with the interface's rank table
+	 * (RC_PIN_ROOT/<ifname>/ranks, made empty if there is none yet, so
+	 * that 'rloader ranks load' fills the one it uses). */
+	if (r->interp_loaded) {
+		ranks_fd = rcode_ranks_fd(ifname);
+		if (ranks_fd < 0)
+			return fail(EXIT_SYSTEM, "attach: %s: the rank table: %s",
+				    ifname, why(ranks_fd));
+		io.ranks_fd = ranks_fd;
 	}
 	*ipp = rcode_interp__open(&io, why_, sizeof(why_));
 	if (ranks_fd >= 0)
@@ -436,13 +446,15 @@ static int attach_open_interp(const char *ifname, __u16 port,
 	return EXIT_OK;
 }
 
-/* The first reachable send: such a handler runs at TC (docs/rcode.md). */
-static int first_send(const struct rc_prog *p, const struct rc_verinfo *vi)
+/* Does the handler forward or send?  Then it looks ranks up in the
+ * interface's rank table. */
+static bool uses_ranks(const struct rc_prog *p, const struct rc_verinfo *vi)
 {
 	for (uint32_t pc = 0; pc < p->ninsns; pc += rc_insn_slots(&p->insns[pc]))
-		if (p->insns[pc].op == RC_OP_send && vi->reachable[pc])
-			return pc;
-	return -1;
+		if ((p->insns[pc].op == RC_OP_send ||
+		     p->insns[pc].op == RC_OP_forward) && vi->reachable[pc])
+			return true;
+	return false;
 }
 
 /* Usage errors that need to know what is on the interface: the mode and
@@ -521,7 +533,7 @@ static int do_attach(void *o_, int argc, char **argv)
 	char path[PATH_MAX + 8];
 	unsigned int portal;
 	uint64_t t0, tstart;
-	int st = EXIT_OK, err, send_pc;
+	int st = EXIT_OK, err, ranks_fd = -1;
 
 	(void)argc;
 	if (o->trace && !interp)
@@ -555,12 +567,11 @@ static int do_attach(void *o_, int argc, char **argv)
 		st = fail(EXIT_USAGE, "attach: --port must be 1..65535");
 		goto out;
 	}
-	send_pc = first_send(prog, vi);
-	r.tc = send_pc >= 0;
+	r.tc = vi->needs_tc;
 	if (r.tc && interp) {
 		char where[256];
 
-		fault_where(prog, send_pc, where, sizeof(where));
+		fault_where(prog, vi->tc_pc, where, sizeof(where));
 		st = fail(EXIT_REJECTED, "attach: %s: needs TC (send at %s); the "
 			  "interpreter runs at XDP: use the translated path", file,
 			  where);
@@ -609,6 +620,17 @@ static int do_attach(void *o_, int argc, char **argv)
 	 * window keeps reading the live one. */
 	hopts.udp_port = dopts.udp_port;
 	hopts.reuse_pin_dir = r.kept ? r.dir : NULL;
+	/* The interface's rank table, shared by its handlers and filled
+	 * by 'rloader ranks load' (made empty if there is none yet). */
+	if (!interp && uses_ranks(prog, vi)) {
+		ranks_fd = rcode_ranks_fd(ifname);
+		if (ranks_fd < 0) {
+			st = fail(EXIT_SYSTEM, "attach: %s: the rank table: %s",
+				  ifname, why(ranks_fd));
+			goto out;
+		}
+		hopts.ranks_fd = ranks_fd;
+	}
 	h = rcode_handler__new(prog, vi, &hopts);
 	if (!h) {
 		st = fail(EXIT_SYSTEM, "attach: %s", strerror(errno));
@@ -685,6 +707,8 @@ static int do_attach(void *o_, int argc, char **argv)
 		     diags);
 	diags = NULL;
 out:
+	if (ranks_fd >= 0)
+		close(ranks_fd);
 	portal_info_free(&r.old);
 	json_object_put(diags);
 	rcode_handler__close(h);

@@ -48,6 +48,8 @@ int window_assign(const struct rc_prog *prog, uint64_t **windows,
 /* The online verbs' start (cmd_online.c): library callbacks, and a clear
  * error when RC_PIN_ROOT is not readable.  Returns an exit status. */
 int online_init(const char *verb);
+/* "strerror(-err): what librcode last warned about", for messages. */
+const char *lib_why(int err);
 
 /* ---- shared by the verbs (cmd_offline.c) -------------------------------- */
 /* handler_load() with its diagnostics printed (or, with diags, returned as
@@ -154,6 +156,6 @@ struct json_object *trace_summary_json(const struct rc_prog *p,
 
 extern const struct cmd_def cmd_assemble, cmd_disassemble, cmd_verify,
 	cmd_run, cmd_help, cmd_attach, cmd_detach, cmd_status, cmd_stats,
-	cmd_window, cmd_serve, cmd_trace;
+	cmd_window, cmd_serve, cmd_trace, cmd_ranks;
 
 #endif

@@ -177,6 +177,81 @@ struct rcode_rank_addr {
 	__u8 mac[6];
 };
 
+struct rc_diags;
+
+/*
+ * Parse a hosts file: one rank per line, `RANK ADDRESS [PORT|-] [MAC|-]`,
+ * '#' starts a comment, blank lines are fine.  RANK is decimal, ADDRESS
+ * IPv4 or IPv6 (unicast), PORT 1..65535 ('-' or absent: the job's port),
+ * MAC six hex bytes separated by ':' (a unicast next hop; '-' or absent:
+ * looked up with bpf_fib_lookup()).  The ranks must be 0..N-1, each once,
+ * in any order, N <= RC_ABI_RANKS_MAX.  On success *ranks (malloc'd, the
+ * caller frees it) holds N entries in rank order and *n is N.  Every
+ * problem is recorded in d as `FILE:LINE:COL: error: ...` with the line
+ * (rc_diags_print()).  Returns 0, -EINVAL (see d), -ENOMEM, or the error
+ * of reading the file (also in d).
+ */
+int rcode_ranks_parse(const char *path, struct rcode_rank_addr **ranks,
+		      unsigned int *n, struct rc_diags *d);
+/* The same for a file's text in memory; origin names it in d. */
+int rcode_ranks_parse_text(const char *origin, const char *text,
+			   struct rcode_rank_addr **ranks, unsigned int *n,
+			   struct rc_diags *d);
+
+struct rcode_ranks_opts {
+	size_t sz;		/* sizeof(struct rcode_ranks_opts) */
+	bool set_self;		/* self below is this node's rank; else it
+				 * is found (rcode_ranks_find_self) */
+	__u32 self;
+	__u16 udp_port;		/* for ranks with port 0; 0: RC_ABI_DEFAULT_PORT */
+	size_t : 0;
+};
+#define rcode_ranks_opts__last_field udp_port
+
+/*
+ * This node's rank: the one whose address is an address of ifname
+ * (getifaddrs).  -ENOENT: none is; -EEXIST: several are (give it);
+ * -ENODEV: no such interface.
+ */
+int rcode_ranks_find_self(const char *ifname, const struct rcode_rank_addr *ranks,
+			  unsigned int n, __u32 *self);
+
+/*
+ * Write the table into ifname's pinned rank table (rcode_ranks_fd()) in
+ * place, so that handlers loaded with it see the new one: entries
+ * ranks[i].rank get the addresses (ranks in any order, each at most once,
+ * below RC_ABI_RANKS_MAX), every other entry becomes absent.  Handlers
+ * running meanwhile may see a mix of the old and the new table.  Returns
+ * this node's rank (>= 0): opts->self, or found as rcode_ranks_find_self()
+ * does; -EINVAL bad entries or options, or a self that is not one of the
+ * ranks; the errors of rcode_ranks_find_self() and rcode_ranks_fd().
+ */
+int rcode_ranks_load(const char *ifname, const struct rcode_rank_addr *ranks,
+		     unsigned int n, const struct rcode_ranks_opts *opts);
+
+/*
+ * ifname's rank table (RC_PIN_ROOT/<ifname>/ranks, an array of
+ * RC_ABI_RANKS_MAX struct rc_rank): opened, or created empty and pinned
+ * when there is none (with the directory, and bpffs if needed).  Returns
+ * a new fd the caller closes; handlers that forward or send are created
+ * with it (rcode_handler_opts).  -EINVAL: the pin is a map of another
+ * shape (an older rcode's; 'rloader detach' removes it).
+ */
+int rcode_ranks_fd(const char *ifname);
+
+/*
+ * Read the pinned table back: the present entries in rank order (at most
+ * max of them) and, in *self (may be NULL), this node's rank
+ * (UINT32_MAX when no entry is present).  Ports come back as stored
+ * (never 0).  Returns how many entries are present; -ENOENT when ifname
+ * has no rank table.
+ */
+int rcode_ranks_read(const char *ifname, struct rcode_rank_addr *ranks,
+		     unsigned int max, __u32 *self);
+
+/* Make every entry absent, in place (the pin stays).  -ENOENT: no table. */
+int rcode_ranks_clear(const char *ifname);
+
 /* ==== handlers on an interface =============================================
  *
  * A handler is attached at XDP behind the dispatcher, or, when it needs TC
@@ -289,6 +364,36 @@ int rcode_tc_query(const char *ifname, unsigned int portal,
 /* Does this kernel have tcx (BPF_TCX_INGRESS links)?  Probed once, with
  * no effect on any interface. */
 bool rcode_tcx_supported(void);
+
+/* ==== up-calls: waiting for what handlers report ===========================
+ *
+ * `upcall v` appends a struct rc_upcall (rc_abi.h) to the handler's ring
+ * buffer; a reader takes them in order.  Not thread-safe: one thread
+ * waits on a reader.
+ */
+struct rcode_upcalls;
+
+/* A reader of a BPF ring buffer of struct rc_upcall (e.g. the fd of
+ * rcode_handler__upcall_fd()); the fd is duplicated, the caller keeps
+ * its own.  NULL with errno set (EINVAL: not a ring buffer). */
+struct rcode_upcalls *rcode_upcalls__new(int ringbuf_fd);
+/* The same for the ring pinned at RC_PIN_ROOT/<ifname>/portal-<N>/upcalls
+ * (ENOENT: the portal's handler has none). */
+struct rcode_upcalls *rcode_upcalls__open(const char *ifname,
+					  unsigned int portal);
+/* An fd for the caller's epoll or poll: readable (EPOLLIN) when records
+ * wait; then call rcode_upcalls__wait() with timeout 0. */
+int rcode_upcalls__fd(const struct rcode_upcalls *u);
+/*
+ * Take up to max records, oldest first, into out.  When none is waiting,
+ * wait up to timeout_ms (0: do not wait, -1: forever) for the next.
+ * Records beyond max stay for the next call.  Returns how many (0: none
+ * came in time), or -errno (-EINTR: a signal).
+ */
+int rcode_upcalls__wait(struct rcode_upcalls *u, int timeout_ms,
+			struct rc_upcall *out, unsigned int max);
+/* NULL is fine. */
+void rcode_upcalls__free(struct rcode_upcalls *u);
 
 /* ==== collectives on a communicator (docs/collectives.md) =================
  *
