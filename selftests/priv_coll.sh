@@ -172,6 +172,12 @@ exact() {
 	fi
 	s=$(summary "$name" "$n")
 	echo "# $name: $s"
+	if [ "$mode" = kernel ]; then
+		# rcode_comm__free() detached coll.r and removed every pin
+		left=$(ls -d /sys/fs/bpf/rcode/rcxc"$id"n* 2>/dev/null | wc -l)
+		[ "$left" -eq 0 ] && pass "$name: every rank removed its handler and pins" ||
+			fail "$name: $left interfaces still have pins"
+	fi
 	if [ "$(field "$s" ok)" = True ] && [ "$(field "$s" faults)" = 0 ]; then
 		pass "$name: $n ranks, every result exact, barriers held"
 	else

@@ -22,8 +22,7 @@
  *    rank: allreduce of long vectors (chunks), barriers, broadcasts,
  *    the statistics;
  * 4. the retry bound: a rank whose peer never answers gets -ETIMEDOUT
- *    within rcode_comm__timeout_bound(), then -EPIPE;
- * 5. hosts files: what they accept and the errors, as file:line:col.
+ *    within rcode_comm__timeout_bound(), then -EPIPE.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -640,90 +639,6 @@ static void test_timeout(void)
 	rcode_comm__free(c);
 }
 
-/* ---- 5. hosts files ------------------------------------------------------------------ */
-static char printed[1024];
-
-static int capture(enum rcode_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	vsnprintf(printed, sizeof(printed), fmt, ap);
-	return 0;
-}
-
-static void hosts_case(const char *text, int want, const char *want_msg,
-		       const char *what)
-{
-	char path[] = "/tmp/rcode-hosts.XXXXXX";
-	struct rcode_rank_addr *t = NULL;
-	unsigned int n = 0;
-	int fd = mkstemp(path), err;
-	rcode_print_fn_t old;
-
-	if (write(fd, text, strlen(text)) < 0)
-		TEST_FAIL(what, "write: %s", strerror(errno));
-	close(fd);
-	printed[0] = 0;
-	old = rcode_set_print(capture);
-	err = comm_hosts_parse(path, &t, &n);
-	rcode_set_print(old);
-	if (want >= 0) {
-		ASSERT_EQ(err ? err : (int)n, want, what);
-	} else {
-		char msg[300];
-
-		snprintf(msg, sizeof(msg), "%s:%s", path, want_msg);
-		ASSERT_EQ(err, -EINVAL, what);
-		if (strncmp(printed, msg, strlen(msg)))
-			TEST_FAIL(what, "message '%s', want it to start '%s'",
-				  printed, msg);
-	}
-	free(t);
-	unlink(path);
-}
-
-static void test_hosts(void)
-{
-	char path[] = "/tmp/rcode-hosts.XXXXXX";
-	struct rcode_rank_addr *t = NULL;
-	unsigned int n = 0;
-	int fd = mkstemp(path);
-	const char *good =
-		"# a job of four\n"
-		"0 198.18.2.1\n"
-		"\n"
-		"1 198.18.2.2 7300   # its own port\n"
-		"2 198.18.2.3 - 02:00:00:00:02:03\n"
-		"\t3\tfd00::1:3 7301 02:00:00:00:02:04\n";
-
-	if (write(fd, good, strlen(good)) < 0)
-		TEST_FAIL("hosts: write", "%s", strerror(errno));
-	close(fd);
-	if (ASSERT_EQ(comm_hosts_parse(path, &t, &n), 0, "hosts: a good file")) {
-		ASSERT_EQ(n, 4, "hosts: four ranks");
-		ASSERT_TRUE(t[0].family == AF_INET && t[0].addr[3] == 1 &&
-			    !t[0].port && !t[0].has_mac, "hosts: rank 0");
-		ASSERT_TRUE(t[1].port == 7300 && !t[1].has_mac, "hosts: rank 1, port");
-		ASSERT_TRUE(!t[2].port && t[2].has_mac && t[2].mac[5] == 3,
-			    "hosts: rank 2, - port, MAC");
-		ASSERT_TRUE(t[3].family == AF_INET6 && t[3].addr[15] == 3 &&
-			    t[3].port == 7301 && t[3].mac[5] == 4, "hosts: rank 3, IPv6");
-	}
-	free(t);
-	unlink(path);
-	hosts_case("0 198.18.2.1\n1 nowhere\n", -1, "2:3: error: bad address",
-		   "hosts: bad address at 2:3");
-	hosts_case("0 198.18.2.1\n2 198.18.2.2\n", -1, "2:1: error: rank 2 out of order",
-		   "hosts: a missing rank");
-	hosts_case("0 198.18.2.1 70000\n", -1, "1:14: error: bad port",
-		   "hosts: bad port");
-	hosts_case("0 198.18.2.1 - 02:00\n", -1, "1:16: error: bad MAC",
-		   "hosts: bad MAC");
-	hosts_case("0 198.18.2.1 - - x\n", -1, "1:18: error: unexpected 'x'",
-		   "hosts: trailing field");
-	hosts_case("# nothing\n\n", -1, " error: no ranks", "hosts: no ranks");
-	hosts_case("0\n", -1, "1:2: error: missing address", "hosts: missing address");
-}
-
 /* coll.r as librcode carries it, assembled and verified. */
 static struct rc_prog *coll_prog(void)
 {
@@ -771,6 +686,5 @@ int main(void)
 	rc_prog_free(prog);
 	test_timeout();
 	test_loopback();
-	test_hosts();
 	return rc_test_exit();
 }

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "rc_diag.h"
 #include "rcode.h"
 #include "rcode_coll.h"
 #include "rcode_comm_internal.h"
@@ -470,132 +471,24 @@ int rcode_bcast(struct rcode_comm *c, unsigned int root, uint64_t *buf,
 
 /* ---- hosts files ---------------------------------------------------------- */
 
-/* The next whitespace-separated field of a line, or NULL at its end. */
-static char *field(char **p)
-{
-	char *s = *p + strspn(*p, " \t\r\n"), *e;
-
-	if (!*s)
-		return NULL;
-	e = s + strcspn(s, " \t\r\n");
-	*p = *e ? e + 1 : e;
-	*e = 0;
-	return s;
-}
-
-#define HOSTS_ERR(col, fmt, ...)                                          \
-	do {                                                              \
-		rc_log(RCODE_WARN, "%s:%u:%ld: error: " fmt "\n", path,  \
-		       line,                                              \
-		       (long)((col) - buf) + 1, ##__VA_ARGS__);           \
-		err = -EINVAL;                                            \
-		goto out;                                                 \
-	} while (0)
-
-int comm_hosts_parse(const char *path, struct rcode_rank_addr **out,
-		     unsigned int *nout)
-{
-	struct rcode_rank_addr *t = NULL;
-	unsigned int n = 0, cap = 0, line = 0;
-	char buf[512];
-	FILE *f;
-	int err = 0;
-
-	f = fopen(path, "re");
-	if (!f) {
-		err = -errno;
-		pr_warn("%s: %s\n", path, strerror(-err));
-		return err;
-	}
-	while (fgets(buf, sizeof(buf), f)) {
-		char *p = buf, *rs, *as, *ps, *ms, *end;
-		struct rcode_rank_addr r = { 0 };
-		unsigned long v;
-
-		line++;
-		if (strchr(buf, '#'))
-			*strchr(buf, '#') = 0;
-		rs = field(&p);
-		if (!rs)
-			continue;
-		errno = 0;
-		v = strtoul(rs, &end, 10);
-		if (*end || errno || v >= RC_ABI_RANKS_MAX)
-			HOSTS_ERR(rs, "bad rank '%s': a number below %u", rs,
-				  RC_ABI_RANKS_MAX);
-		if (v != n)
-			HOSTS_ERR(rs, "rank %lu out of order: expected %u", v, n);
-		r.rank = v;
-		as = field(&p);
-		if (!as)
-			HOSTS_ERR(rs + strlen(rs), "missing address of rank %lu", v);
-		if (inet_pton(AF_INET, as, r.addr) == 1)
-			r.family = AF_INET;
-		else if (inet_pton(AF_INET6, as, r.addr) == 1)
-			r.family = AF_INET6;
-		else
-			HOSTS_ERR(as, "bad address '%s'", as);
-		ps = field(&p);
-		if (ps && strcmp(ps, "-")) {
-			errno = 0;
-			v = strtoul(ps, &end, 10);
-			if (*end || errno || !v || v > 65535)
-				HOSTS_ERR(ps, "bad port '%s'", ps);
-			r.port = v;
-		}
-		ms = ps ? field(&p) : NULL;
-		if (ms && strcmp(ms, "-")) {
-			unsigned int m[6];
-			char extra;
-
-			if (sscanf(ms, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1],
-				   &m[2], &m[3], &m[4], &m[5], &extra) != 6 ||
-			    strlen(ms) != 17)
-				HOSTS_ERR(ms, "bad MAC address '%s'", ms);
-			for (int i = 0; i < 6; i++)
-				r.mac[i] = m[i];
-			r.has_mac = true;
-		}
-		ms = field(&p);
-		if (ms)
-			HOSTS_ERR(ms, "unexpected '%s' after the MAC address", ms);
-		if (n == cap) {
-			struct rcode_rank_addr *nt;
-
-			cap = cap ? 2 * cap : 16;
-			nt = realloc(t, cap * sizeof(*t));
-			if (!nt) {
-				err = -ENOMEM;
-				goto out;
-			}
-			t = nt;
-		}
-		t[n++] = r;
-	}
-	if (!n) {
-		rc_log(RCODE_WARN, "%s: error: no ranks\n", path);
-		err = -EINVAL;
-	}
-out:
-	fclose(f);
-	if (err) {
-		free(t);
-		return err;
-	}
-	*out = t;
-	*nout = n;
-	return 0;
-}
-
 struct rcode_comm *rcode_comm__from_hosts(const char *path, unsigned int self,
 					  const struct rcode_comm_opts *opts)
 {
-	struct rcode_rank_addr *t;
+	struct rcode_rank_addr *t = NULL;
 	struct rcode_comm *c;
-	unsigned int n;
+	struct rc_diags d;
+	unsigned int n = 0;
 	int err;
 
-	err = comm_hosts_parse(path, &t, &n);
+	rc_diags_init(&d);
+	err = rcode_ranks_parse(path, &t, &n, &d);
+	for (size_t i = 0; i < d.n; i++) {
+		char line[RC_DIAG_MSG_MAX + 256];
+
+		rc_diag_format_line(&d.v[i], line, sizeof(line));
+		rc_log(RCODE_WARN, "%s\n", line);
+	}
+	rc_diags_free(&d);
 	if (err) {
 		errno = -err;
 		return NULL;

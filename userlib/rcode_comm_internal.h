@@ -61,9 +61,4 @@ int comm_kernel_wait(struct rcode_comm *c, uint32_t seq, uint64_t deadline);
 /* coll.r's per-CPU statistics into out's handler_* fields. */
 void comm_kernel_stats(const struct rcode_comm *c, struct rcode_comm_stats *out);
 
-/* Read a hosts file (docs/collectives.md) into a table indexed by rank
- * (malloc'd).  Errors go to the print callback as file:line:col. */
-int comm_hosts_parse(const char *path, struct rcode_rank_addr **out,
-		     unsigned int *nout);
-
 #endif /* RCODE_COMM_INTERNAL_H */

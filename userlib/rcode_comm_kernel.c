@@ -9,7 +9,6 @@
  * ring (after a spin, if asked for one).
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdlib.h>
@@ -18,7 +17,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
+#include <bpf/libbpf.h>	/* libbpf_num_possible_cpus */
 #include "rc_diag.h"
 #include "rcode_comm_internal.h"
 #include "rcode_handler.h"
@@ -35,40 +34,19 @@ static inline void cpu_relax(void)
 
 struct comm_kernel {
 	struct rcode_handler *h;
-	int ifindex;
 	bool attached;			/* on ifname's portal, pinned */
 	uint64_t *win;			/* the mmapped window `coll` */
 	size_t win_bytes;
-	struct ring_buffer *ring;	/* the up-call ring */
+	struct rcode_upcalls *up;	/* the up-call ring */
 	int epfd;			/* the ring and the socket */
 	uint64_t upcalls;
 };
 
-/* The rank table as the kernel reads it (rc_abi.h): entry r for rank r,
- * the next hop's MAC when the table has it, this rank marked. */
-static int write_ranks(struct rcode_comm *c, int fd)
-{
-	for (uint32_t r = 0; r < c->n; r++) {
-		const struct rcode_rank_addr *a = &c->ranks[r];
-		struct rc_rank e = { .self = c->self };
-
-		memcpy(e.addr, a->addr, a->family == AF_INET6 ? 16 : 4);
-		e.flags = RC_RANK_F_PRESENT |
-			  (a->family == AF_INET6 ? RC_RANK_F_IPV6 : 0) |
-			  (a->has_mac ? RC_RANK_F_MAC : 0) |
-			  (r == c->self ? RC_RANK_F_SELF : 0);
-		e.port = htons(a->port ? a->port : c->port);
-		memcpy(e.mac, a->mac, 6);
-		if (bpf_map_update_elem(fd, &r, &e, 0))
-			return -errno;
-	}
-	return 0;
-}
-
 /* coll.r, as librcode carries it, for this communicator's portal. */
-static struct rcode_handler *load_coll(struct rcode_comm *c)
+static struct rcode_handler *load_coll(struct rcode_comm *c, int ranks_fd)
 {
-	RCODE_OPTS(rcode_handler_opts, ho, .udp_port = c->port);
+	RCODE_OPTS(rcode_handler_opts, ho, .udp_port = c->port,
+		   .ranks_fd = ranks_fd);
 	const char *text = rc_text_find("coll.r");
 	struct rc_prog *prog = rc_prog_new();
 	struct rc_verinfo *vi = calloc(1, sizeof(*vi));
@@ -108,21 +86,27 @@ out:
 	return h;
 }
 
-static int on_upcall(void *ctx, void *data, size_t size)
+/* Take every up-call record waiting: they only say "look again". */
+static void drain(struct comm_kernel *k)
 {
-	struct comm_kernel *k = ctx;
+	struct rc_upcall rec[32];
+	int n;
 
-	(void)data;
-	(void)size;
-	k->upcalls++;
-	return 0;
+	do {
+		n = rcode_upcalls__wait(k->up, 0, rec, 32);
+		if (n > 0)
+			k->upcalls += n;
+	} while (n == 32);
 }
 
 int comm_kernel_setup(struct rcode_comm *c)
 {
-	struct comm_kernel *k;
+	RCODE_OPTS(rcode_ranks_opts, ro, .set_self = true, .self = c->self,
+		   .udp_port = c->port);
+	struct epoll_event ev = { .events = EPOLLIN };
 	uint64_t state[COLL_STATE_WORDS];
-	int err, ranks_fd, ring_fd;
+	struct comm_kernel *k;
+	int err, ranks_fd;
 
 	if (!c->ifname[0]) {
 		pr_warn("comm: the kernel mode needs the interface (opts.ifname)\n");
@@ -132,20 +116,21 @@ int comm_kernel_setup(struct rcode_comm *c)
 	if (!k)
 		return -ENOMEM;
 	k->epfd = -1;
-	k->ifindex = if_nametoindex(c->ifname);
-	if (!k->ifindex)
-		return -ENODEV;
-	k->h = load_coll(c);
-	if (!k->h)
-		return -errno;
-	ranks_fd = rcode_handler__ranks_fd(k->h);
-	ring_fd = rcode_handler__upcall_fd(k->h);
-	if (ranks_fd < 0 || ring_fd < 0 ||
-	    rcode_handler__window_fd(k->h, 0) < 0 || !rcode_handler__needs_tc(k->h))
-		return -EOPNOTSUPP;
-	err = write_ranks(c, ranks_fd);
+	/* The interface's rank table is the communicator's. */
+	ranks_fd = rcode_ranks_fd(c->ifname);
+	if (ranks_fd < 0)
+		return ranks_fd;
+	err = rcode_ranks_load(c->ifname, c->ranks, c->n, &ro);
+	if (err >= 0) {
+		k->h = load_coll(c, ranks_fd);
+		err = k->h ? 0 : -errno;
+	}
+	close(ranks_fd);
 	if (err)
 		return err;
+	if (rcode_handler__upcall_fd(k->h) < 0 ||
+	    rcode_handler__window_fd(k->h, 0) < 0 || !rcode_handler__needs_tc(k->h))
+		return -EOPNOTSUPP;
 	/* The window, shared with the handler: set up before the handler
 	 * runs on anything (nranks, in the data area, is written last). */
 	k->win_bytes = COLL_WINDOW_WORDS * sizeof(uint64_t);
@@ -162,22 +147,19 @@ int comm_kernel_setup(struct rcode_comm *c)
 	err = rcode_handler__write_state(k->h, state);
 	if (err)
 		return err;
-	k->ring = ring_buffer__new(ring_fd, on_upcall, k, NULL);
-	if (!k->ring)
+	k->up = rcode_upcalls__new(rcode_handler__upcall_fd(k->h));
+	if (!k->up)
 		return -errno;
 	/* One sleep for both: an up-call, or something on the socket. */
 	k->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (k->epfd < 0)
 		return -errno;
-	{
-		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 0 };
-
-		if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, ring_fd, &ev))
-			return -errno;
-		ev.data.u32 = 1;
-		if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, c->fd, &ev))
-			return -errno;
-	}
+	ev.data.u32 = 0;
+	if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, rcode_upcalls__fd(k->up), &ev))
+		return -errno;
+	ev.data.u32 = 1;
+	if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, c->fd, &ev))
+		return -errno;
 	/* At TC ingress (a tcx link where the kernel has tcx, else a
 	 * cls_bpf filter), pinned under RC_PIN_ROOT/<ifname>/portal-<N>/
 	 * like any handler, so that rloader shows it. */
@@ -199,9 +181,16 @@ void comm_kernel_teardown(struct rcode_comm *c)
 
 	if (!k)
 		return;
-	if (k->attached)
+	if (k->attached) {
+		unsigned int portals[RC_ABI_PORTALS];
+
 		rcode_portal_detach(c->ifname, c->portal);
-	ring_buffer__free(k->ring);
+		/* Nothing else on the interface: its pins (the rank table
+		 * this loaded) go too. */
+		if (rcode_portal_list(c->ifname, portals) == 0)
+			rcode_dispatch_detach(c->ifname);
+	}
+	rcode_upcalls__free(k->up);
 	if (k->epfd >= 0)
 		close(k->epfd);
 	if (k->win)
@@ -234,7 +223,7 @@ int comm_kernel_wait(struct rcode_comm *c, uint32_t seq, uint64_t deadline)
 		/* Take stale records first, so that epoll sleeps until a
 		 * new one; then look again: a record written after this
 		 * look wakes the sleep. */
-		ring_buffer__consume(k->ring);
+		drain(k);
 		if (coll_done(&c->core, seq))
 			return 0;
 		now = comm_now_ns();
