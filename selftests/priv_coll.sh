@@ -10,6 +10,7 @@
 #      allreduce with every op on 1 to 70 words, barriers (checked
 #      through a shared file), broadcasts from every root; every result
 #      exact on every rank, no retries needed on a lossless network
+#   a6. the same over IPv6, N = 5, both modes
 #   b. 5% loss on every link (netem, or a BPF filter where the kernel has
 #      no netem), N = 8, both modes: exact results all the same, the
 #      retries counted
@@ -203,6 +204,13 @@ for n in 2 4 8 16; do
 		fi
 	done
 done
+
+# ---- a6. IPv6 -------------------------------------------------------------------------
+if topology 5 --ipv6; then
+	for mode in user kernel; do
+		exact "a6: $mode n=5 IPv6" 5 "$mode" --rounds 20 --seed 61
+	done
+fi
 
 # ---- b. 5% loss -------------------------------------------------------------------
 topology 8 --loss 5 && how=$(sed -n 's/^loss=//p' "$tmp/topo.log")

@@ -5,7 +5,7 @@
 # and benchmarks: N network namespaces, each with one veth whose peer is a
 # port of a bridge in a namespace of its own.
 #
-#   coll_topo.sh up ID N HOSTS [--loss P] [--xdp-pass OBJ]
+#   coll_topo.sh up ID N HOSTS [--ipv6] [--loss P] [--xdp-pass OBJ]
 #   coll_topo.sh loss ID N P     set (P > 0) or remove (P = 0) the loss
 #   coll_topo.sh down ID [N]     remove everything of ID (N: 16 if absent)
 #   coll_topo.sh ns ID RANK      print the namespace of RANK
@@ -14,8 +14,9 @@
 # ID is a small number (the caller's pid, say) that keeps parallel runs
 # apart; N is 1..16.  Rank r lives in namespace rcx-coll-ID-r on
 # interface rcxcIDnR (unique on the host, as the bpffs pins of the kernel
-# mode need: /sys/fs/bpf/rcode/IFNAME), with 198.18.2.(r+1)/24 and MAC
-# 02:00:00:c0:01:(r+1); its bridge port rcxbIDnR (MAC 02:00:00:c0:02:(r+1))
+# mode need: /sys/fs/bpf/rcode/IFNAME), with 198.18.2.(r+1)/24,
+# fd00:c011::(r+1)/64 and MAC 02:00:00:c0:01:(r+1); its bridge port
+# rcxbIDnR (MAC 02:00:00:c0:02:(r+1))
 # is on bridge br0 in namespace rcx-coll-ID-br.  Every node has a
 # permanent neighbour entry for every other, so nothing waits on ARP (and
 # a lossy run loses R-messages only).  Transmit checksum offload is off on
@@ -29,8 +30,8 @@
 # attaches an XDP_PASS program to the bridge ports, which a veth needs to
 # deliver frames a peer sends with XDP_TX (not needed for TC handlers).
 #
-# HOSTS gets the hosts file (docs/collectives.md): rank, address, job
-# port ("-"), MAC.  `up` removes what it made if any step fails, and
+# HOSTS gets the hosts file (docs/collectives.md): rank, address (IPv4,
+# or with --ipv6 IPv6), job port ("-"), MAC.  `up` removes what it made if any step fails, and
 # exits 1; `down` removes every namespace of ID whatever state it is in.
 set -u
 
@@ -104,9 +105,10 @@ set_loss() {
 up() {
 	id=$1 n=$2 hosts=$3
 	shift 3
-	loss=0 xdp=
+	loss=0 xdp= v6=
 	while [ $# -gt 0 ]; do
 		case $1 in
+		--ipv6) v6=1; shift ;;
 		--loss) loss=$2; shift 2 ;;
 		--xdp-pass) xdp=$2; shift 2 ;;
 		*) usage ;;
@@ -129,8 +131,14 @@ up() {
 	while [ "$r" -lt "$n" ]; do
 		ns=$(ns_of "$id" "$r") dev=$(if_of "$id" "$r") port=$(port_of "$id" "$r")
 		mac=02:00:00:c0:01:$(hex2 $((r + 1)))
-		echo "$r 198.18.2.$((r + 1)) - $mac" >>"$hosts.tmp"
+		a6=fd00:c011::$(printf '%x' $((r + 1)))
+		if [ -n "$v6" ]; then
+			echo "$r $a6 - $mac" >>"$hosts.tmp"
+		else
+			echo "$r 198.18.2.$((r + 1)) - $mac" >>"$hosts.tmp"
+		fi
 		echo "neigh replace 198.18.2.$((r + 1)) lladdr $mac nud permanent dev DEV" >>"$batch"
+		echo "neigh replace $a6 lladdr $mac nud permanent dev DEV" >>"$batch"
 		{
 			ip netns add "$ns" &&
 			ip -n "$ns" link set lo up &&
@@ -138,6 +146,7 @@ up() {
 				peer name "$port" netns "$br" \
 				address 02:00:00:c0:02:$(hex2 $((r + 1))) &&
 			ip -n "$ns" addr add 198.18.2.$((r + 1))/24 dev "$dev" &&
+			ip -n "$ns" addr add "$a6/64" dev "$dev" nodad &&
 			ip netns exec "$ns" ethtool -K "$dev" tx off >/dev/null &&
 			ip -n "$br" link set "$port" master br0 &&
 			ip -n "$br" link set "$port" up &&
@@ -153,6 +162,7 @@ up() {
 	while [ "$r" -lt "$n" ]; do
 		sed "s/DEV/$(if_of "$id" "$r")/" "$batch" |
 			grep -v " 198.18.2.$((r + 1)) " |
+			grep -v " fd00:c011::$(printf '%x' $((r + 1))) " |
 			ip -n "$(ns_of "$id" "$r")" -batch - ||
 			{ rm -f "$batch" "$hosts.tmp"; down "$id" "$n"; exit 1; }
 		r=$((r + 1))
