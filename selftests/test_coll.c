@@ -11,7 +11,8 @@
  *    applications run a mixed sequence of allreduces (every op, 0 to 32
  *    words), barriers and broadcasts from varying roots, each arriving
  *    at its own moment, and every result must be exact; no node may
- *    finish an operation before every node has joined it;
+ *    finish an operation before every node has joined it; a node with
+ *    nothing to send again sends its parent a PULL now and then;
  * 2b. the same with userlib/coll.r on the reference interpreter as every
  *    node's handler (the application's side stays the C one, as in the
  *    kernel mode), and in lock step with the C handler: for every
@@ -122,7 +123,7 @@ struct sim {
 	size_t nq, cap;
 	uint64_t rng, seed;
 	unsigned int dup_pct, drop_pct;
-	unsigned long delivered, dropped, duplicated, retries, rounds;
+	unsigned long delivered, dropped, duplicated, retries, rounds, pulls;
 	unsigned long wrong, early;
 	char first_wrong[200];
 };
@@ -140,7 +141,8 @@ static int sim_send(void *ctx, uint32_t dst, uint32_t tag, uint32_t seq,
 	}
 	m = &s->q[s->nq++];
 	*m = (struct smsg){ nd->rank, dst, tag, seq, nwords };
-	memcpy(m->w, w, nwords * 8);
+	if (nwords)
+		memcpy(m->w, w, nwords * 8);
 	return 0;
 }
 
@@ -431,11 +433,25 @@ static bool sim_run(struct sim *s)
 			return false;
 		for (unsigned int i = 0; i < s->n; i++) {
 			struct sim_node *nd = &s->node[i];
+			uint32_t tag, root, vr;
 
-			if (nd->op < SIM_OPS && nd->joined &&
-			    coll_retry(&nd->core, nd->op + 1, s->ops[nd->op].tag)) {
+			if (nd->op >= SIM_OPS || !nd->joined)
+				continue;
+			tag = s->ops[nd->op].tag;
+			if (coll_retry(&nd->core, nd->op + 1, tag)) {
 				s->retries++;
 				any = true;
+				continue;
+			}
+			/* Nothing to send again: ask the parent with a PULL
+			 * now and then (what a tool could do), which must be
+			 * answered as a duplicate would be. */
+			root = COLL_TAG_ROOT(tag);
+			vr = coll_vrank(s->n, i, root);
+			if (vr && s->dup_pct && rnd(&s->rng) % 2) {
+				sim_send(nd, coll_rank(s->n, (vr - 1) / 2, root),
+					 (tag & ~0xfu) | COLL_PULL, nd->op + 1, NULL, 0);
+				s->pulls++;
 			}
 		}
 		if (!any)
@@ -464,8 +480,8 @@ static void test_sim(unsigned int n, uint64_t seed, unsigned int dup_pct,
 		TEST_FAIL(what, "%lu wrong, first: %s", s->wrong, s->first_wrong);
 	else
 		TEST_PASS(what);
-	printf("# delivered %lu, lost %lu, duplicated %lu, retries %lu\n",
-	       s->delivered, s->dropped, s->duplicated, s->retries);
+	printf("# delivered %lu, lost %lu, duplicated %lu, retries %lu, pulls %lu\n",
+	       s->delivered, s->dropped, s->duplicated, s->retries, s->pulls);
 	if (prog) {
 		unsigned long pubs = 0;
 
