@@ -26,7 +26,9 @@
 # The kernel mode needs coll.r translated at TC with send; where this
 # build or kernel lacks it, its runs print SKIP (FAIL under CI=true).
 #
-# Needs root; prints SKIP otherwise.  Every member runs under timeout(1),
+# Members set up one at a time (--setup-lock): 16 kernel verifications of
+# coll.r at once exhaust a small VM's memory.  Needs root; prints SKIP
+# otherwise.  Every member runs under timeout(1),
 # every wait is bounded, and the trap removes the namespaces also when a
 # check fails or the script is interrupted.
 set -u
@@ -61,6 +63,14 @@ for f in "$member" "$build/selftests/tools/coll_loss"; do
 		exit 1
 	fi
 done
+
+# In the selftests' VM (vm-images/, an emulated CPU) everything is ten
+# times slower: fewer rounds, more time.
+if [ -n "${RC_VM_JIT:-}" ]; then
+	rounds=4 crounds=30 member_timeout=200 slack_ms=1000
+else
+	rounds=20 crounds=200 member_timeout=120 slack_ms=150
+fi
 
 id=$(( $$ % 1000000 ))
 tmp=$(mktemp -d /tmp/rcode-coll.XXXXXX)
@@ -104,17 +114,17 @@ members() {
 		ifn=$(sh "$topo" if "$id" "$r")
 		# nsenter, not ip netns exec, which would mount a /sys without
 		# the bpffs where the kernel mode pins its handler
-		nsenter --net=/run/netns/"$ns" timeout -k 5 120 "$member" \
+		nsenter --net=/run/netns/"$ns" timeout -k 5 "$member_timeout" "$member" \
 			--hosts "$tmp/hosts" --rank "$r" --mode "$mode" \
 			--ifname "$ifn" --ready "$tmp/ready.$r" --go "$tmp/go" \
-			--go-wait 60 --shared "$tmp/shared" \
+			--go-wait 120 --shared "$tmp/shared" --setup-lock "$tmp/lock" \
 			$(eval echo "\${rank_args_$r:-}") "$@" \
 			>"$tmp/$name.$r.out" 2>"$tmp/$name.$r.err" &
 		pids="$pids $!"
 		r=$((r + 1))
 	done
-	# everyone's communicator first, then the start (at most 30 s)
-	for _ in $(seq 600); do
+	# everyone's communicator first, then the start (at most 120 s)
+	for _ in $(seq 2400); do
 		[ "$(ls "$tmp"/ready.* 2>/dev/null | wc -l)" -ge "$n" ] && break
 		alive=0
 		for p in $pids; do kill -0 "$p" 2>/dev/null && alive=1; done
@@ -195,11 +205,11 @@ exact() {
 for n in 2 4 8 16; do
 	topology "$n" || continue
 	for mode in user kernel; do
-		if exact "a: $mode n=$n" "$n" "$mode" --rounds 20 --seed $((n * 7 + 1)); then
+		if exact "a: $mode n=$n" "$n" "$mode" --rounds $rounds --seed $((n * 7 + 1)); then
 			s=$(summary "a: $mode n=$n" "$n")
-			# 20 rounds x (5 allreduces + barrier + bcast)
-			[ "$(field "$s" ops)" = "[140]" ] &&
-				pass "a: $mode n=$n: 140 operations on every rank" ||
+			# rounds x (5 allreduces + barrier + bcast)
+			[ "$(field "$s" ops)" = "[$((rounds * 7))]" ] &&
+				pass "a: $mode n=$n: $((rounds * 7)) operations on every rank" ||
 				fail "a: $mode n=$n: operations: $(field "$s" ops)"
 		fi
 	done
@@ -208,7 +218,7 @@ done
 # ---- a6. IPv6 -------------------------------------------------------------------------
 if topology 5 --ipv6; then
 	for mode in user kernel; do
-		exact "a6: $mode n=5 IPv6" 5 "$mode" --rounds 20 --seed 61
+		exact "a6: $mode n=5 IPv6" 5 "$mode" --rounds $rounds --seed 61
 	done
 fi
 
@@ -217,7 +227,7 @@ topology 8 --loss 5 && how=$(sed -n 's/^loss=//p' "$tmp/topo.log")
 echo "# loss by: ${how:-?}"
 for mode in user kernel; do
 	[ "$topo_n" -eq 8 ] || break
-	if exact "b: $mode n=8 loss=5%" 8 "$mode" --rounds 10 --seed 99 \
+	if exact "b: $mode n=8 loss=5%" 8 "$mode" --rounds $((rounds / 2)) --seed 99 \
 		--timeout-ms 5 --timeout-max-ms 200 --tries 12 --linger-ms 1500; then
 		s=$(summary "b: $mode n=8 loss=5%" 8)
 		[ "$(field "$s" retries)" -gt 0 ] &&
@@ -244,19 +254,20 @@ for mode in user kernel; do
 	[ "$(field "$s" ok)" = True ] &&
 		pass "$name: every rank: -ETIMEDOUT, then -EPIPE" ||
 		fail "$name: $s"
-	# bound 10 + 20 + 40 + 40 ms; allow the scheduler 150 ms more
-	$py - "$tmp/$name.out" <<'PY' >"$tmp/bound.txt"
+	# bound 10 + 20 + 40 + 40 ms; allow the scheduler $slack_ms ms more
+	$py - "$tmp/$name.out" "$slack_ms" <<'PY' >"$tmp/bound.txt"
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 rows = [r for r in rows if "bound_ms" in r]
-late = [r for r in rows if not (r["bound_ms"] / 1e3 <= r["seconds"] <= r["bound_ms"] / 1e3 + 0.15)]
+slack = int(sys.argv[2]) / 1e3
+late = [r for r in rows if not (r["bound_ms"] / 1e3 <= r["seconds"] <= r["bound_ms"] / 1e3 + slack)]
 print(len(rows), rows[0]["bound_ms"] if rows else 0, len(late),
       max([r["seconds"] for r in rows] or [0]))
 PY
 	read -r nr bound late maxs <"$tmp/bound.txt"
 	[ "$nr" = 4 ] && [ "$bound" = 110 ] && [ "$late" = 0 ] &&
-		pass "$name: after the 110 ms bound, at most 150 ms later (slowest ${maxs}s)" ||
-		fail "$name: bound $bound ms, $late of $nr ranks outside [bound, bound + 150 ms], slowest ${maxs}s"
+		pass "$name: after the 110 ms bound, at most $slack_ms ms later (slowest ${maxs}s)" ||
+		fail "$name: bound $bound ms, $late of $nr ranks outside [bound, bound + $slack_ms ms], slowest ${maxs}s"
 done
 
 # ---- d. concurrency ------------------------------------------------------------------
@@ -264,7 +275,7 @@ ncpu=$(getconf _NPROCESSORS_ONLN)
 if [ "$ncpu" -ge 2 ] && topology 3; then
 	rank_args_0="--cpu 0" rank_args_1="--cpu 0" rank_args_2="--cpu 1"
 	for mode in user kernel; do
-		if exact "d: $mode n=3 leaves on CPUs 0 and 1" 3 "$mode" --rounds 200 --seed 7; then
+		if exact "d: $mode n=3 leaves on CPUs 0 and 1" 3 "$mode" --rounds $crounds --seed 7; then
 			s=$(summary "d: $mode n=3 leaves on CPUs 0 and 1" 3)
 			if [ "$mode" = kernel ]; then
 				[ "$(field "$s" root_cpus)" -ge 2 ] &&
