@@ -25,6 +25,9 @@
 #
 # In the selftests' VM the kernel mode alone runs, on N = 2 and 8, IPv6
 # on 3, loss on 4, 100% loss on 2, concurrency on 3 (see below why).
+# Without the BPF JIT (net.core.bpf_jit_enable=0, the VM's second boot)
+# the kernel mode must be refused with the reason, and the user mode runs
+# instead.
 #
 # The kernel mode needs coll.r translated at TC with send; where this
 # build or kernel lacks it, its runs print SKIP (FAIL under CI=true).
@@ -208,6 +211,19 @@ exact() {
 	fi
 	return 0
 }
+
+# ---- without the JIT: the kernel mode is refused, with the reason ------------
+if [ "$(cat /proc/sys/net/core/bpf_jit_enable 2>/dev/null)" = 0 ] && topology 2; then
+	members "z: kernel without the JIT" 2 kernel --rounds 1
+	if [ $? -eq 3 ] && grep -q "needs the BPF JIT" "$tmp/z: kernel without the JIT.0.err"; then
+		pass "z: without the JIT the kernel mode is refused (EOPNOTSUPP), saying why"
+	else
+		fail "z: without the JIT: $(head -c 300 "$tmp/z: kernel without the JIT.0.err" | tr '\n' ' ')"
+	fi
+	left=$(ls -d /sys/fs/bpf/rcode/rcxc"$id"n* 2>/dev/null | wc -l)
+	[ "$left" -eq 0 ] && pass "z: nothing left behind" || fail "z: $left pin directories left"
+	modes=user
+fi
 
 # ---- a. lossless, N = 2, 4, 8, 16 ---------------------------------------------
 for n in $sizes; do

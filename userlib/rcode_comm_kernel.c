@@ -112,6 +112,12 @@ int comm_kernel_setup(struct rcode_comm *c)
 		pr_warn("comm: the kernel mode needs the interface (opts.ifname)\n");
 		return -EINVAL;
 	}
+	if (!rcode_jit_enabled()) {
+		/* Without the JIT the kernel refuses bpf_loop callbacks, and
+		 * coll.r's loops are too long to verify unrolled. */
+		pr_warn("comm: the kernel mode needs the BPF JIT (net.core.bpf_jit_enable): coll.r has loops\n");
+		return -EOPNOTSUPP;
+	}
 	k = c->k = calloc(1, sizeof(*k));
 	if (!k)
 		return -ENOMEM;
