@@ -17,7 +17,7 @@
 #   c. 100% loss, N = 4, both modes: every rank's operation ends with
 #      -ETIMEDOUT within the documented bound (the sum of the doubling
 #      timeouts), then -EPIPE; nothing hangs
-#   d. concurrency: N = 3, the two leaves pinned to different CPUs, so
+#   d. concurrency: N = 3, the root's children pinned to different CPUs, so
 #      that their contributions reach the root's handler on both CPUs at
 #      once; 200 rounds, every result exact, and in the kernel mode the
 #      root's coll.r ran on both CPUs, never faulting
@@ -26,9 +26,8 @@
 #      use is refused (EEXIST, with the reason), the job it would have
 #      disturbed runs exact, and it leaves nothing behind
 #
-# In the selftests' VM the kernel mode alone runs, on N = 2 and 4, IPv6
-# on 2, loss on 4, 100% loss on 2, concurrency on 3, and not f (see
-# below why).
+# In the selftests' VM the kernel mode alone runs, everything on one
+# network of 4 nodes, and not f (see below why).
 # Without the BPF JIT (net.core.bpf_jit_enable=0, the VM's second boot)
 # the kernel mode must be refused with the reason, and the user mode runs
 # instead.
@@ -80,10 +79,10 @@ done
 # of coll.r at once also exhaust the guest's 1 GB).
 if [ -n "${RC_VM_JIT:-}" ]; then
 	rounds=4 crounds=30 member_timeout=200 slack_ms=1000
-	sizes="2 4" modes=kernel n6=2 nloss=4 ntimeout=2 refuse=
+	sizes=4 modes=kernel n6=4 nloss=4 ntimeout=4 nconc=4 refuse=
 else
 	rounds=20 crounds=200 member_timeout=120 slack_ms=150
-	sizes="2 4 8 16" modes="user kernel" n6=5 nloss=8 ntimeout=4 refuse=1
+	sizes="2 4 8 16" modes="user kernel" n6=5 nloss=8 ntimeout=4 nconc=3 refuse=1
 fi
 
 id=$(( $$ % 1000000 ))
@@ -100,15 +99,28 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# topology N [--loss P]: a fresh network of N nodes.
+# topology N [--loss P] [--ipv6]: a network of N nodes, the current one
+# if it has N already (only its loss changes); $hosts is its hosts file.
 topology() {
-	n=$1
+	n=$1 loss=0 hosts=$tmp/hosts
 	shift
-	sh "$topo" down "$id" 16
-	if sh "$topo" up "$id" "$n" "$tmp/hosts" "$@" >"$tmp/topo.log" 2>&1; then
-		topo_n=$n
-		return 0
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--loss) loss=$2; shift 2 ;;
+		--ipv6) hosts=$tmp/hosts.6; shift ;;
+		*) return 1 ;;
+		esac
+	done
+	if [ "$topo_n" -eq "$n" ]; then
+		sh "$topo" loss "$id" "$n" "$loss" >"$tmp/topo.log" 2>&1 && return 0
+	else
+		sh "$topo" down "$id" 16
+		if sh "$topo" up "$id" "$n" "$tmp/hosts" --loss "$loss" >"$tmp/topo.log" 2>&1; then
+			topo_n=$n
+			return 0
+		fi
 	fi
+	topo_n=0
 	fail "setup: $n nodes: $(tail -n 3 "$tmp/topo.log" | tr '\n' ' ')"
 	return 1
 }
@@ -129,7 +141,7 @@ members() {
 		# nsenter, not ip netns exec, which would mount a /sys without
 		# the bpffs where the kernel mode pins its handler
 		nsenter --net=/run/netns/"$ns" timeout -k 5 "$member_timeout" "$member" \
-			--hosts "$tmp/hosts" --rank "$r" --mode "$mode" \
+			--hosts "$hosts" --rank "$r" --mode "$mode" \
 			--ifname "$ifn" --ready "$tmp/ready.$r" --go "$tmp/go" \
 			--go-wait 120 --shared "$tmp/shared" \
 			$(eval echo "\${rank_args_$r:-}") "$@" \
@@ -190,13 +202,14 @@ field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 exact() {
 	name=$1 n=$2 mode=$3
 	shift 3
+	t0=$(date +%s)
 	members "$name" "$n" "$mode" "$@"
 	if [ $? -eq 3 ]; then
 		skip "$name: the $mode mode is not supported here: $(head -c 200 "$tmp/$name.0.err" | tr '\n' ' ')"
 		return 1
 	fi
 	s=$(summary "$name" "$n")
-	echo "# $name: $s"
+	echo "# $name: $s ($(( $(date +%s) - t0 )) s)"
 	if [ "$mode" = kernel ]; then
 		# rcode_comm__free() detached coll.r and removed every pin
 		left=$(ls -d /sys/fs/bpf/rcode/rcxc"$id"n* 2>/dev/null | wc -l)
@@ -216,8 +229,8 @@ exact() {
 }
 
 # ---- without the JIT: the kernel mode is refused, with the reason ------------
-if [ "$(cat /proc/sys/net/core/bpf_jit_enable 2>/dev/null)" = 0 ] && topology 2; then
-	members "z: kernel without the JIT" 2 kernel --rounds 1
+if [ "$(cat /proc/sys/net/core/bpf_jit_enable 2>/dev/null)" = 0 ] && topology $ntimeout; then
+	members "z: kernel without the JIT" $ntimeout kernel --rounds 1
 	if [ $? -eq 3 ] && grep -q "needs the BPF JIT" "$tmp/z: kernel without the JIT.0.err"; then
 		pass "z: without the JIT the kernel mode is refused (EOPNOTSUPP), saying why"
 	else
@@ -299,11 +312,11 @@ done
 
 # ---- d. concurrency ------------------------------------------------------------------
 ncpu=$(grep -c '^processor' /proc/cpuinfo)
-if [ "$ncpu" -ge 2 ] && topology 3; then
+if [ "$ncpu" -ge 2 ] && topology $nconc; then
 	rank_args_0="--cpu 0" rank_args_1="--cpu 0" rank_args_2="--cpu 1"
 	for mode in $modes; do
-		if exact "d: $mode n=3 leaves on CPUs 0 and 1" 3 "$mode" --rounds $crounds --seed 7; then
-			s=$(summary "d: $mode n=3 leaves on CPUs 0 and 1" 3)
+		if exact "d: $mode n=$nconc, root children on CPUs 0 and 1" $nconc "$mode" --rounds $crounds --seed 7; then
+			s=$(summary "d: $mode n=$nconc, root children on CPUs 0 and 1" $nconc)
 			if [ "$mode" = kernel ]; then
 				[ "$(field "$s" root_cpus)" -ge 2 ] &&
 					pass "d: kernel: the root's coll.r ran on $(field "$s" root_cpus) CPUs" ||
@@ -326,7 +339,7 @@ if topology 2; then
 	pids=
 	for r in 0 1; do
 		nsenter --net=/run/netns/"$(sh "$topo" ns "$id" "$r")" \
-			timeout -k 5 "$member_timeout" "$member" --hosts "$tmp/hosts" \
+			timeout -k 5 "$member_timeout" "$member" --hosts "$hosts" \
 			--rank "$r" --mode kernel --ifname "$(sh "$topo" if "$id" "$r")" \
 			--rounds "$rounds" --ready "$tmp/ready.$r" --go "$tmp/go" \
 			--go-wait 120 >"$tmp/f.$r.out" 2>"$tmp/f.$r.err" &
@@ -337,7 +350,7 @@ if topology 2; then
 		sleep 0.05
 	done
 	nsenter --net=/run/netns/"$(sh "$topo" ns "$id" 0)" timeout 60 "$member" \
-		--hosts "$tmp/hosts" --rank 0 --mode kernel --port 7120 \
+		--hosts "$hosts" --rank 0 --mode kernel --port 7120 \
 		--ifname "$(sh "$topo" if "$id" 0)" --rounds 1 >"$tmp/f.x.out" 2>"$tmp/f.x.err"
 	st=$?
 	[ "$st" -eq 1 ] && grep -q '"File exists"' "$tmp/f.x.out" &&

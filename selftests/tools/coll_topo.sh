@@ -31,7 +31,8 @@
 # deliver frames a peer sends with XDP_TX (not needed for TC handlers).
 #
 # HOSTS gets the hosts file (docs/collectives.md): rank, address (IPv4,
-# or with --ipv6 IPv6), job port ("-"), MAC.  `up` removes what it made if any step fails, and
+# or with --ipv6 IPv6), job port ("-"), MAC; HOSTS.6 the same with the
+# IPv6 addresses.  `up` removes what it made if any step fails, and
 # exits 1; `down` removes every namespace of ID whatever state it is in.
 set -u
 
@@ -124,14 +125,16 @@ up() {
 			forward_delay 0 stp_state 0 &&
 		ip -n "$br" link set br0 up
 	} || { down "$id" "$n"; exit 1; }
-	: >"$hosts.tmp" || { down "$id" "$n"; exit 1; }
+	: >"$hosts.tmp" && : >"$hosts.6.tmp" || { down "$id" "$n"; exit 1; }
 	echo "# coll_topo.sh up $id $n: rank address port mac" >>"$hosts.tmp"
+	echo "# coll_topo.sh up $id $n: rank address port mac" >>"$hosts.6.tmp"
 	batch=$(mktemp /tmp/rcx-coll-neigh.XXXXXX) || { down "$id" "$n"; exit 1; }
 	r=0
 	while [ "$r" -lt "$n" ]; do
 		ns=$(ns_of "$id" "$r") dev=$(if_of "$id" "$r") port=$(port_of "$id" "$r")
 		mac=02:00:00:c0:01:$(hex2 $((r + 1)))
 		a6=fd00:c011::$(printf '%x' $((r + 1)))
+		echo "$r $a6 - $mac" >>"$hosts.6.tmp"
 		if [ -n "$v6" ]; then
 			echo "$r $a6 - $mac" >>"$hosts.tmp"
 		else
@@ -151,10 +154,10 @@ up() {
 			ip -n "$br" link set "$port" master br0 &&
 			ip -n "$br" link set "$port" up &&
 			ip -n "$ns" link set "$dev" up
-		} || { rm -f "$batch" "$hosts.tmp"; down "$id" "$n"; exit 1; }
+		} || { rm -f "$batch" "$hosts.tmp" "$hosts.6.tmp"; down "$id" "$n"; exit 1; }
 		if [ -n "$xdp" ]; then
 			ip -n "$br" link set dev "$port" xdpdrv obj "$xdp" sec xdp ||
-				{ rm -f "$batch" "$hosts.tmp"; down "$id" "$n"; exit 1; }
+				{ rm -f "$batch" "$hosts.tmp" "$hosts.6.tmp"; down "$id" "$n"; exit 1; }
 		fi
 		r=$((r + 1))
 	done
@@ -164,14 +167,15 @@ up() {
 			grep -v " 198.18.2.$((r + 1)) " |
 			grep -v " fd00:c011::$(printf '%x' $((r + 1))) " |
 			ip -n "$(ns_of "$id" "$r")" -batch - ||
-			{ rm -f "$batch" "$hosts.tmp"; down "$id" "$n"; exit 1; }
+			{ rm -f "$batch" "$hosts.tmp" "$hosts.6.tmp"; down "$id" "$n"; exit 1; }
 		r=$((r + 1))
 	done
 	rm -f "$batch"
 	if [ "$loss" != 0 ]; then
-		set_loss "$id" "$n" "$loss" || { rm -f "$hosts.tmp"; down "$id" "$n"; exit 1; }
+		set_loss "$id" "$n" "$loss" || { rm -f "$hosts.tmp" "$hosts.6.tmp"; down "$id" "$n"; exit 1; }
 	fi
-	mv "$hosts.tmp" "$hosts" || { down "$id" "$n"; exit 1; }
+	{ mv "$hosts.tmp" "$hosts" && mv "$hosts.6.tmp" "$hosts.6"; } ||
+		{ down "$id" "$n"; exit 1; }
 	trap - INT TERM HUP
 }
 
