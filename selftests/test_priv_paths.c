@@ -13,7 +13,8 @@
  * up to them.
  *
  * Every case also runs translated into a TC program (BPF_PROG_TEST_RUN
- * on an skb), as handlers that send are.  Sending and up-calls: each run
+ * on an skb), as handlers that send are: test_priv_paths_tc, this file
+ * built with PATHS_TC.  Sending and up-calls: each run
  * gets the case's rank table (rc_case_rank_table: every reachable rank
  * has an entry of the message's address family); a forwarded frame must
  * be, byte for byte, the one rc_sent_frame() builds for the rank from
@@ -676,6 +677,15 @@ static int private_netns(char *why, size_t size)
 	return 0;
 }
 
+/*
+ * test_priv_paths_tc.c builds this file with PATHS_TC: the TC runs, in a
+ * test of their own so that each half fits the emulated VM's time per
+ * test; this one does the reference, XDP and the interpreter.
+ */
+#ifndef PATHS_TC
+#define PATHS_TC	0
+#endif
+
 int main(void)
 {
 	const char *root = getenv("RC_ROOT") ? getenv("RC_ROOT") : ".";
@@ -688,7 +698,7 @@ int main(void)
 		printf("SKIP: paths: needs root for BPF_PROG_TEST_RUN\n");
 		return 0;
 	}
-	{
+	if (!PATHS_TC) {
 		char why[512];
 		int jit = 1;
 		FILE *f = fopen("/proc/sys/net/core/bpf_jit_enable", "r");
@@ -736,14 +746,11 @@ int main(void)
 
 		static const int both[] = { 4, 6, 0 }, v4[] = { 4, 0 };
 
-		for (int tc = 0; tc < 2; tc++) {
-			run_case(paths[i], name, both, false, RCODE_PATH_XLATE,
-				 false, tc, &skipped);
-			/* Loops also the way kernels without the JIT run
-			 * them. */
-			run_case(paths[i], name, v4, true, RCODE_PATH_XLATE,
-				 false, tc, &skipped);
-		}
+		run_case(paths[i], name, both, false, RCODE_PATH_XLATE, false,
+			 PATHS_TC, &skipped);
+		/* Loops also the way kernels without the JIT run them. */
+		run_case(paths[i], name, v4, true, RCODE_PATH_XLATE, false,
+			 PATHS_TC, &skipped);
 		if (!interp)
 			continue;
 		run_case(paths[i], name, both, false, RCODE_PATH_INTERP, false,
