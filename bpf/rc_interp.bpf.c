@@ -978,7 +978,7 @@ static __always_inline int fwd_resolve(struct xdp_md *ctx, struct ic_frame *f,
 	r = f->rank;
 	e = bpf_map_lookup_elem(&ic_ranks, &r);
 	if (!e || !(e->flags & RC_RANK_F_PRESENT) ||
-	    (e->flags & RC_RANK_F_SELF) || r == e->self ||
+	    (e->flags & RC_RANK_F_SELF) ||
 	    !(e->flags & RC_RANK_F_IPV6) != !v6)
 		return -1;
 	w->e = e;
