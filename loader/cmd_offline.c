@@ -214,6 +214,22 @@ const struct cmd_def cmd_disassemble = {
 };
 
 /* ---- verify -------------------------------------------------------------- */
+
+/* "send at h.r:31:2", or "send at pc 31" for a binary: why a handler
+ * needs TC (docs/rcode.md, section 5). */
+void attach_reason(const struct rc_prog *prog, const struct rc_verinfo *vi,
+		   char *buf, size_t size)
+{
+	const struct rc_opinfo *oi = rc_opinfo(prog->insns[vi->tc_pc].op);
+	uint32_t pc = vi->tc_pc;
+
+	if (prog->loc && prog->loc[pc].line)
+		snprintf(buf, size, "%s at %s:%u:%u", oi ? oi->name : "?",
+			 prog->origin, prog->loc[pc].line, prog->loc[pc].col);
+	else
+		snprintf(buf, size, "%s at pc %u", oi ? oi->name : "?", pc);
+}
+
 struct verify_opts {
 	bool quiet;
 };
@@ -277,13 +293,28 @@ static int do_verify(void *o_, int argc, char **argv)
 				json_object_object_add(j, "budget", json_object_new_int(prog->budget));
 				json_object_object_add(j, "loops", json_object_new_boolean(vi->has_loop));
 			}
+			if (prog && !st) {
+				char why[300];
+
+				attach_reason(prog, vi, why, sizeof(why));
+				json_object_object_add(j, "attach", json_object_new_string(
+					vi->needs_tc ? "tc" : "xdp"));
+				json_object_object_add(j, "attach_reason", vi->needs_tc ?
+					json_object_new_string(why) : NULL);
+			}
 			json_object_object_add(j, "diagnostics", diags);
 			json_object_array_add(all, j);
 		} else if (!st && !o->quiet) {
+			char why[300] = "";
+
+			if (vi->needs_tc)
+				attach_reason(prog, vi, why, sizeof(why));
 			printf("%s: ok: handler %s, portal %u, %u instruction slots, "
-			       "max stack %u, budget %u%s\n", argv[i], prog->name,
-			       prog->portal, prog->ninsns, vi->max_depth,
-			       prog->budget, vi->has_loop ? ", has loops" : "");
+			       "max stack %u, budget %u%s, attach: %s%s%s\n", argv[i],
+			       prog->name, prog->portal, prog->ninsns, vi->max_depth,
+			       prog->budget, vi->has_loop ? ", has loops" : "",
+			       vi->needs_tc ? "tc (" : "xdp", why,
+			       vi->needs_tc ? ")" : "");
 		}
 		rc_prog_free(prog);
 		free(vi);
@@ -323,6 +354,7 @@ struct run_opts {
 	uint64_t repeat;
 	int path;
 	uint64_t ipv;
+	const char *ranks;
 };
 
 static const struct opt_def run_optdefs[] = {
@@ -350,6 +382,9 @@ static const struct opt_def run_optdefs[] = {
 			"BPF_PROG_TEST_RUN beside the reference (needs root)"),
 	DEFINE_OPT(run_opts, ipv, "ipv", 0, OPT_U64, "4|6",
 		   "xlate, interp: carry the message over IPv4 (default) or IPv6"),
+	DEFINE_OPT(run_opts, ranks, "ranks", 'R', OPT_STRING, "N[,self=S]",
+		   "ref: a rank table of N ranks, this node S (default 0), for "
+		   "forward and send; without it every forward and send faults"),
 	END_OPTS
 };
 
@@ -433,9 +468,19 @@ struct json_object *stats_json_add(struct json_object *j,
 	json_object_object_add(ja, "drop", json_object_new_uint64(s->drop));
 	json_object_object_add(ja, "pass", json_object_new_uint64(s->pass));
 	json_object_object_add(ja, "reply", json_object_new_uint64(s->reply));
+	json_object_object_add(ja, "forward", json_object_new_uint64(s->forward));
 	json_object_object_add(j, "actions", ja);
+	json_object_object_add(j, "sends", json_object_new_uint64(s->sends));
+	json_object_object_add(j, "send_errors", json_object_new_uint64(s->send_errors));
+	json_object_object_add(j, "upcalls", json_object_new_uint64(s->upcalls));
+	json_object_object_add(j, "upcall_lost", json_object_new_uint64(s->upcall_lost));
 	for (int f = 1; f < RC_ABI_FAULTS; f++) {
-		struct json_object *e = json_object_new_object();
+		struct json_object *e;
+
+		/* Room for codes to come: only those that exist, or count. */
+		if (f >= RC_FAULT__COUNT && !s->faults[f])
+			continue;
+		e = json_object_new_object();
 
 		json_object_object_add(e, "code", json_object_new_int(f));
 		json_object_object_add(e, "name", json_object_new_string(rc_fault_name(f)));
@@ -469,8 +514,13 @@ void stats_counts_print(const struct rc_handler_stats *s,
 	bool any = false;
 
 	printf("  %-14s %" PRIu64 "\n", "invocations", (uint64_t)s->invocations);
-	printf("  %-14s drop %" PRIu64 ", pass %" PRIu64 ", reply %" PRIu64 "\n",
-	       "actions", (uint64_t)s->drop, (uint64_t)s->pass, (uint64_t)s->reply);
+	printf("  %-14s drop %" PRIu64 ", pass %" PRIu64 ", reply %" PRIu64
+	       ", forward %" PRIu64 "\n", "actions", (uint64_t)s->drop,
+	       (uint64_t)s->pass, (uint64_t)s->reply, (uint64_t)s->forward);
+	printf("  %-14s %" PRIu64 ", lost %" PRIu64 " (sends and forwards)\n",
+	       "sends", (uint64_t)s->sends, (uint64_t)s->send_errors);
+	printf("  %-14s %" PRIu64 ", lost %" PRIu64 "\n", "upcalls",
+	       (uint64_t)s->upcalls, (uint64_t)s->upcall_lost);
 	printf("  %-14s %" PRIu64, "faults", stats_faults(s));
 	for (int f = 1; f < RC_ABI_FAULTS; f++)
 		if (s->faults[f]) {
@@ -495,6 +545,89 @@ void fault_where(const struct rc_prog *prog, uint32_t pc, char *buf,
 			 prog->loc[pc].line, prog->loc[pc].col, insn);
 	else
 		snprintf(buf, size, "%s", insn);
+}
+
+/* "N[,self=S]": ranks 0..N-1, all present, this node S. */
+static int parse_ranks(const char *spec, struct rc_ranks *r)
+{
+	char buf[64], *comma;
+	uint64_t n, self = 0;
+
+	if (strlen(spec) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, spec);
+	comma = strchr(buf, ',');
+	if (comma) {
+		*comma++ = '\0';
+		if (strncmp(comma, "self=", 5) || !parse_u64(comma + 5, &self))
+			return -EINVAL;
+	}
+	if (!parse_u64(buf, &n) || !n || n > UINT32_MAX || self >= n)
+		return -EINVAL;
+	r->nranks = n;
+	r->self = self;
+	r->present = NULL;
+	return 0;
+}
+
+/* Up to this many sends and up-calls of a run are shown one by one; all
+ * are counted. */
+#define RUN_EFFECTS_MAX	256
+
+static struct json_object *effects_json(const struct rc_env *env,
+					const struct rc_result *res)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (uint32_t k = 0; k < res->neffects; k++) {
+		const struct rc_effect *e = &env->effects[k];
+		struct json_object *j = json_object_new_object();
+
+		if (e->kind == RC_EFFECT_SEND) {
+			struct rc_msg m = { .hdr = e->hdr };
+
+			memcpy(m.payload, e->payload, e->len);
+			json_object_object_add(j, "kind", json_object_new_string("send"));
+			json_object_object_add(j, "rank", json_object_new_int64(e->rank));
+			json_object_object_add(j, "message", msg_json(&m));
+		} else {
+			json_object_object_add(j, "kind", json_object_new_string("upcall"));
+			json_object_object_add(j, "value", json_object_new_uint64(e->value));
+			json_object_object_add(j, "portal", json_object_new_int(e->hdr.portal));
+			json_object_object_add(j, "src", json_object_new_int64(e->hdr.src));
+			json_object_object_add(j, "tag", json_object_new_int64(e->hdr.tag));
+			json_object_object_add(j, "seq", json_object_new_int64(e->hdr.seq));
+		}
+		json_object_array_add(a, j);
+	}
+	return a;
+}
+
+static void effects_print(const struct rc_env *env, const struct rc_result *res)
+{
+	uint32_t ns = 0, nu = 0;
+
+	for (uint32_t k = 0; k < res->neffects; k++) {
+		const struct rc_effect *e = &env->effects[k];
+		char label[32];
+
+		if (e->kind == RC_EFFECT_SEND) {
+			struct rc_msg m = { .hdr = e->hdr };
+
+			memcpy(m.payload, e->payload, e->len);
+			snprintf(label, sizeof(label), "send %u", ++ns);
+			printf("  %-8s to rank %u\n", label, e->rank);
+			msg_print("", &m);
+		} else {
+			snprintf(label, sizeof(label), "upcall %u", ++nu);
+			printf("  %-8s value %" PRIu64 " (0x%" PRIx64 ")  portal %u  "
+			       "src %u  tag %u  seq %u\n", label, e->value, e->value,
+			       e->hdr.portal, e->hdr.src, e->hdr.tag, e->hdr.seq);
+		}
+	}
+	if (res->nsends + res->nupcalls > res->neffects)
+		printf("  (%u more sends and up-calls not shown)\n",
+		       res->nsends + res->nupcalls - res->neffects);
 }
 
 static int build_message(const struct run_opts *o, const struct rc_prog *prog,
@@ -542,6 +675,7 @@ static int do_run(void *o_, int argc, char **argv)
 	struct json_object *jruns = NULL, *diags = NULL;
 	struct rc_prog *prog = NULL;
 	struct rc_env env = { 0 };
+	struct rc_ranks ranks;
 	uint64_t *state = NULL;
 	struct rc_msg in, m;
 	int st, worst = EXIT_OK;
@@ -577,6 +711,26 @@ static int do_run(void *o_, int argc, char **argv)
 	}
 	if (o->ipv != 4 && o->ipv != 6) {
 		st = fail(EXIT_USAGE, "run: --ipv must be 4 or 6");
+		goto out;
+	}
+	if (o->ranks) {
+		if (parse_ranks(o->ranks, &ranks)) {
+			st = fail(EXIT_USAGE, "run: --ranks %s: expected N[,self=S] "
+				  "with 0 <= S < N < 2^32", o->ranks);
+			goto out;
+		}
+		if (o->path != RUN_REF) {
+			st = fail(EXIT_USAGE, "run: --ranks applies to --path ref "
+				  "only");
+			goto out;
+		}
+		env.ranks = &ranks;
+	}
+	env.effects = calloc(RUN_EFFECTS_MAX, sizeof(*env.effects));
+	env.effect_payloads = calloc(RUN_EFFECTS_MAX, sizeof(*env.effect_payloads));
+	env.effects_max = RUN_EFFECTS_MAX;
+	if (!state || !env.effects || !env.effect_payloads) {
+		st = fail(EXIT_SYSTEM, "run: out of memory");
 		goto out;
 	}
 	if (o->path == RUN_XLATE || o->path == RUN_INTERP) {
@@ -624,6 +778,8 @@ static int do_run(void *o_, int argc, char **argv)
 
 			json_object_object_add(j, "action", json_object_new_string(
 				rc_action_name(res.action)));
+			json_object_object_add(j, "rank", res.action == RC_ACT_FORWARD ?
+					       json_object_new_int64(res.rank) : NULL);
 			if (res.fault) {
 				char where[256];
 
@@ -639,11 +795,22 @@ static int do_run(void *o_, int argc, char **argv)
 			json_object_object_add(j, "insns", json_object_new_int64(res.insns));
 			json_object_object_add(j, "stack_max", json_object_new_int(res.stack_max));
 			json_object_object_add(j, "message", msg_json(&m));
+			json_object_object_add(j, "sends", json_object_new_int64(res.nsends));
+			json_object_object_add(j, "upcalls", json_object_new_int64(res.nupcalls));
+			json_object_object_add(j, "effects", effects_json(&env, &res));
 			json_object_array_add(jruns, j);
 		} else {
-			printf("run %" PRIu64 ": action %s, %" PRIu64 " instructions, "
-			       "max stack %u\n", r + 1, rc_action_name(res.action),
-			       res.insns, res.stack_max);
+			char to[32] = "", fx[64] = "";
+
+			if (res.action == RC_ACT_FORWARD)
+				snprintf(to, sizeof(to), " to rank %u", res.rank);
+			if (res.nsends || res.nupcalls)
+				snprintf(fx, sizeof(fx), ", %u send%s, %u upcall%s",
+					 res.nsends, res.nsends == 1 ? "" : "s",
+					 res.nupcalls, res.nupcalls == 1 ? "" : "s");
+			printf("run %" PRIu64 ": action %s%s, %" PRIu64 " instructions, "
+			       "max stack %u%s\n", r + 1, rc_action_name(res.action),
+			       to, res.insns, res.stack_max, fx);
 			if (res.fault) {
 				char where[256];
 
@@ -652,8 +819,12 @@ static int do_run(void *o_, int argc, char **argv)
 				       rc_fault_name(res.fault), rc_fault_text(res.fault),
 				       res.fault_pc, where);
 			}
-			if (r + 1 == o->repeat || res.action == RC_ACT_REPLY)
+			if (r + 1 == o->repeat)
+				effects_print(&env, &res);
+			if (r + 1 == o->repeat || res.action == RC_ACT_REPLY ||
+			    res.action == RC_ACT_FORWARD)
 				msg_print(res.action == RC_ACT_REPLY ? "reply" :
+					  res.action == RC_ACT_FORWARD ? "forward" :
 					  res.fault ? "delivered" : "result", &m);
 		}
 	}
@@ -700,6 +871,8 @@ static int do_run(void *o_, int argc, char **argv)
 out:
 	for (uint32_t i = 0; i < RC_WINDOWS_MAX; i++)
 		free(env.windows[i]);
+	free(env.effects);
+	free(env.effect_payloads);
 	free(state);
 	rc_prog_free(prog);
 	return st;
@@ -714,8 +887,14 @@ const struct cmd_def cmd_run = {
 	"The message comes from --msg (wire format) or is built from --src,\n"
 	"--dst, --portal, --tag, --seq and --payload.  The output shows the\n"
 	"action, the fault with its code and pc if there was one, the message\n"
-	"as delivered or replied, the data area and the windows.  Exit status\n"
-	"4 if the handler faulted.\n"
+	"as delivered, replied or forwarded, the data area and the windows.\n"
+	"Exit status 4 if the handler faulted.\n"
+	"\n"
+	"--ranks N[,self=S] gives the reference a rank table (ranks 0..N-1, this\n"
+	"node S): forward and send reach every rank but S below N, and the\n"
+	"output shows the forward's rank and every send (the copy as it left)\n"
+	"and up-call (value and header) in order.  Without it every forward\n"
+	"and send faults 'rank'; upcall needs no table.\n"
 	"\n"
 	"--path xlate translates the handler to eBPF, loads it (root), and runs\n"
 	"it with BPF_PROG_TEST_RUN on the same message, wrapped in an Ethernet,\n"
@@ -728,7 +907,8 @@ const struct cmd_def cmd_run = {
 	"\nExamples:\n"
 	"  rloader run examples/gsum.r --payload u64:5 --repeat 3\n"
 	"  rloader run examples/echo.r --payload u64:41 --path xlate --ipv 6\n"
-	"  rloader run examples/counter.r --tag 7 --repeat 3 --path interp\n",
+	"  rloader run examples/counter.r --tag 7 --repeat 3 --path interp\n"
+	"  rloader run coll.r --ranks 4,self=1 --payload u64:5\n",
 	.opts = run_optdefs,
 	.opts_size = sizeof(struct run_opts),
 	.defaults = &run_defaults,

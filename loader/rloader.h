@@ -71,6 +71,9 @@ struct json_object *stats_json_add(struct json_object *j,
 void stats_counts_print(const struct rc_handler_stats *s,
 			const char *not_for_us_note);
 /* "file.r:LINE:COL: insn" where the source is known, else "insn". */
+/* Why a handler needs TC: "send at FILE:LINE:COL" (or "at pc N"). */
+void attach_reason(const struct rc_prog *prog, const struct rc_verinfo *vi,
+		   char *buf, size_t size);
 void fault_where(const struct rc_prog *prog, uint32_t pc, char *buf,
 		 size_t size);
 

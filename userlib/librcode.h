@@ -192,8 +192,11 @@ struct rcode_rank_addr {
  * R-message port, and for every datagram that arrives the handler runs in
  * this process, with the reference interpreter rc_run() (rcode2bpf/rcode.h)
  * or a native C function, and the action is carried out here: `reply`
- * sends the edited message back to its sender, `drop` ends it, `pass`
- * hands it to the application's deliver callback.  The observable
+ * sends the edited message back to its sender, `forward` sends it with
+ * sendto() to the rank's address and port (opts.ranks), `drop` ends it,
+ * `pass` hands it to the application's deliver callback; each `send` of
+ * the run goes out the same way as `forward`, and each `upcall` reaches
+ * the application's upcall callback.  The observable
  * behaviour is the kernel path's (docs/rcode.md, section 2): a fault is
  * counted with its code and pc and the message is delivered as it
  * arrived; statistics are struct rc_handler_stats (rc_abi.h).
@@ -209,20 +212,34 @@ struct rc_prog;
 struct rc_msg;
 struct rc_env;
 struct rc_result;
+struct rc_upcall;
 
 /*
  * A handler written in C: the same contract as rc_run() on a verified
  * program.  msg is the received message, edited in place; env holds the
  * data area, the windows (as laid out for the serve object) and the
- * clock.  Fill res: action (RC_ACT_DROP, _PASS, _REPLY), fault and
+ * clock, the rank table and an effect log.  Fill res: action
+ * (RC_ACT_DROP, _PASS, _REPLY, _FORWARD with res->rank), fault and
  * fault_pc (action PASS and the message restored to what it was, as the
  * reference does), insns and stack_max (0 when not counted).  On reply,
- * exchange msg's src and dst as rc_run() does.  Return 0; a negative
+ * exchange msg's src and dst as rc_run() does; sends and up-calls are
+ * logged in env->effects and counted in res as rc_run() does them.
+ * res starts zeroed.  Return 0; a negative
  * return counts as fault RC_FAULT_ILLEGAL at pc 0 and the message is
  * delivered as it arrived.
  */
 typedef int (*rcode_native_fn_t)(void *ctx, struct rc_msg *msg,
 				 struct rc_env *env, struct rc_result *res);
+
+/*
+ * The application's side of `upcall`: the record the kernel path would
+ * append to the handler's ring (struct rc_upcall in rc_abi.h: the value,
+ * the run's clock in ns, and the header's portal, src, tag and seq at the
+ * moment of the upcall).  Called in order after the run, interleaved with
+ * the run's sends as the handler made them, also when the run faulted
+ * later.  u is valid during the call only.
+ */
+typedef void (*rcode_upcall_fn_t)(void *ctx, const struct rc_upcall *u);
 
 /*
  * The application's side of `pass`: msg as the handler left it.  res is
@@ -255,9 +272,24 @@ struct rcode_serve_opts {
 	 * words of each window (a 0 ends the list).  Ignored with a prog. */
 	__u32 state_words;
 	__u32 window_words[RCODE_SERVE_WINDOWS];
+	/* Where forward and send go (docs/rcode.md 6.13): nranks entries,
+	 * each rank at most once, below RC_ABI_RANKS_MAX; port 0 is
+	 * udp_port.  This node is self_rank.  forward and send to a rank
+	 * that is not listed, to self_rank, or (on an IPv4-only socket) to
+	 * an IPv6 entry fault `rank`; a datagram the socket refuses is lost
+	 * and counted in send_errors.  ranks NULL: no rank table.  Each
+	 * run's first RCODE_SERVE_EFFECTS_MAX sends and up-calls are
+	 * carried out; the rest are lost (send_errors, upcall_lost). */
+	const struct rcode_rank_addr *ranks;
+	__u32 nranks;
+	__u32 self_rank;
+	/* Called for each upcall; NULL: up-calls count as upcall_lost. */
+	rcode_upcall_fn_t upcall;
+	void *upcall_ctx;
 	size_t : 0;
 };
-#define rcode_serve_opts__last_field window_words
+#define rcode_serve_opts__last_field upcall_ctx
+#define RCODE_SERVE_EFFECTS_MAX	256
 
 /*
  * Open the socket and prepare the handler.  prog must be accepted by
