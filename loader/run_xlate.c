@@ -14,6 +14,7 @@
  * executed and its stack's high-water mark are compared too.
  */
 #include <errno.h>
+#include <linux/pkt_cls.h>
 #include <inttypes.h>
 #include <bpf/bpf.h>
 #include <stdio.h>
@@ -35,7 +36,8 @@ static uint64_t mono_ns(void)
 /* What one path did in one run. */
 struct outcome {
 	uint32_t action;	/* enum rc_action; RC_ACT_NONE: not an action */
-	uint32_t xdp;		/* xlate: the XDP verdict */
+	uint32_t xdp;		/* xlate: the XDP verdict, or the TC one */
+	bool tc;		/* xlate: a TC program (the handler sends) */
 	uint32_t fault, fault_pc;
 	uint64_t insns;		/* ref, and interp (traced) */
 	uint64_t stack_max;	/* the same */
@@ -46,17 +48,31 @@ struct outcome {
 	bool frame_ok;		/* xlate: lengths, checksums, direction */
 };
 
-static const char *xdp_name(uint32_t v)
+static const char *verdict_name(const struct outcome *o)
 {
 	static const char *const n[] = { "XDP_ABORTED", "XDP_DROP", "XDP_PASS",
 					 "XDP_TX", "XDP_REDIRECT" };
 
-	return v < sizeof(n) / sizeof(n[0]) ? n[v] : "XDP_?";
+	if (o->tc)
+		return o->xdp == (uint32_t)TC_ACT_UNSPEC ? "TC_ACT_UNSPEC" :
+		       o->xdp == TC_ACT_OK ? "TC_ACT_OK" :
+		       o->xdp == TC_ACT_SHOT ? "TC_ACT_SHOT" :
+		       o->xdp == TC_ACT_REDIRECT ? "TC_ACT_REDIRECT" : "TC_ACT_?";
+	return o->xdp < sizeof(n) / sizeof(n[0]) ? n[o->xdp] : "XDP_?";
 }
 
-static uint32_t action_of(uint32_t xdp)
+/* The action a verdict stands for; reply and forward both leave with
+ * XDP_TX or a redirect, and the statistics say which. */
+static uint32_t action_of(const struct outcome *o, bool forwarded)
 {
-	switch (xdp) {
+	if (forwarded && (o->tc ? o->xdp == TC_ACT_REDIRECT :
+			  o->xdp == XDP_TX || o->xdp == XDP_REDIRECT))
+		return RC_ACT_FORWARD;
+	if (o->tc)
+		return o->xdp == TC_ACT_SHOT ? RC_ACT_DROP :
+		       o->xdp == TC_ACT_OK ? RC_ACT_PASS :
+		       o->xdp == TC_ACT_REDIRECT ? RC_ACT_REPLY : RC_ACT_NONE;
+	switch (o->xdp) {
 	case XDP_DROP:
 		return RC_ACT_DROP;
 	case XDP_PASS:
@@ -103,7 +119,8 @@ static int xlate_once(struct rcode_handler *h, const uint8_t *frame, int len,
 		err = rcode_handler__read_trace(h, &trace_buf);
 	if (err)
 		return err;
-	o->action = action_of(o->xdp);
+	o->tc = rcode_handler__needs_tc(h);
+	o->action = action_of(o, after.forward != before.forward);
 	if (after.invocations != before.invocations + 1)
 		snprintf(why, whylen, "the handler did not run on its message");
 	if (traced) {
@@ -129,7 +146,7 @@ static int xlate_once(struct rcode_handler *h, const uint8_t *frame, int len,
 		      (o->action == RC_ACT_DROP ||
 		       (o->frame.udp_csum_ok && o->frame.ip_csum_ok &&
 			o->frame.lengths_ok &&
-			(o->action == RC_ACT_REPLY) ==
+			(o->action == RC_ACT_REPLY || o->action == RC_ACT_FORWARD) ==
 			(o->frame.src_port == RC_UDP_PORT)));
 	return 0;
 }
@@ -272,7 +289,7 @@ static void print_table(const struct rc_prog *p, const struct outcome *r,
 	printf("  %-14s %-30s %s\n", "", "ref (interpreter)",
 	       interp ? "interp (in-kernel interpreter)" : "xlate (eBPF)");
 	snprintf(b, sizeof(b), "%s (%s)", x->action ? rc_action_name(x->action) :
-		 "none", xdp_name(x->xdp));
+		 "none", verdict_name(x));
 	row_mark("action", rc_action_name(r->action), b, r->action != x->action);
 	fault_str(p, r, a, sizeof(a));
 	fault_str(p, x, b, sizeof(b));
@@ -350,7 +367,8 @@ static struct json_object *outcome_json(const struct rc_prog *p,
 	if (xlate) {
 		struct json_object *fr = json_object_new_object();
 
-		json_object_object_add(j, "xdp_action", json_object_new_string(xdp_name(o->xdp)));
+		json_object_object_add(j, o->tc ? "tc_action" : "xdp_action",
+				       json_object_new_string(verdict_name(o)));
 		json_object_object_add(fr, "ip_csum_ok", json_object_new_boolean(o->frame.ip_csum_ok));
 		json_object_object_add(fr, "udp_csum_ok", json_object_new_boolean(o->frame.udp_csum_ok));
 		json_object_object_add(fr, "lengths_ok", json_object_new_boolean(o->frame.lengths_ok));
@@ -555,7 +573,7 @@ int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
 		}
 		printf("run %" PRIu64 ": ref %s, %s %s: %s\n", r + 1,
 		       rc_action_name(ro.action), pname,
-		       xo.action ? rc_action_name(xo.action) : xdp_name(xo.xdp),
+		       xo.action ? rc_action_name(xo.action) : verdict_name(&xo),
 		       c.agree ? "agree" : "DISAGREE");
 		if (why[0])
 			printf("  %s: %s\n", pname, why);

@@ -6,10 +6,13 @@
  * IPv4/IPv6, UDP and the R-message header itself (so it can run alone
  * under BPF_PROG_TEST_RUN as well as behind the dispatcher's tail call),
  * runs the handler with its operand stack in registers, and ends in
- * XDP_DROP, XDP_PASS or XDP_TX.  Anything that is not a well-formed
- * R-message is passed untouched; choosing the handler by portal is the
- * dispatcher's job.  docs/xlate.md explains
- * the register and stack-frame layout and every check it emits.
+ * XDP_DROP, XDP_PASS, XDP_TX or XDP_REDIRECT.  Anything that is not a
+ * well-formed R-message is passed untouched; choosing the handler by
+ * portal is the dispatcher's job.  A handler that sends copies (send)
+ * becomes a TC program instead (SCHED_CLS, attached by itself at TC
+ * ingress), which checks its own portal and answers not-ours packets
+ * with TC_ACT_UNSPEC.  docs/xlate.md explains the register and
+ * stack-frame layout and every check it emits.
  */
 #ifndef RC_XLATE_H
 #define RC_XLATE_H
@@ -27,6 +30,10 @@ struct rc_xlate_plan {
 	bool budget_checks;	/* some path may exceed the budget */
 	bool edits;		/* stores to the message: keep the checksum */
 	bool loops;		/* runs as a bpf_loop callback; needs frame_fd */
+	bool ranks;		/* forward or send: needs ranks_fd, scratch_fd */
+	bool upcalls;		/* upcall: needs upcall_fd, scratch_fd */
+	bool tc;		/* a TC program (a reachable send, or
+				 * rc_xlate_opts.tc): BPF_PROG_TYPE_SCHED_CLS */
 	uint32_t longest_path;	/* most instructions any run can execute */
 };
 
@@ -37,9 +44,16 @@ struct rc_xlate_maps {
 	int stats_fd;			/* per-CPU array of struct rc_handler_stats */
 	int snapshot_fd;		/* per-CPU array, RC_SNAPSHOT_SIZE bytes; -1 if not needed */
 	int frame_fd;			/* per-CPU array, RC_LOOP_FRAME_SIZE bytes; -1 if not needed */
+	int ranks_fd;			/* array of RC_ABI_RANKS_MAX struct rc_rank; -1 if not needed */
+	int upcall_fd;			/* ring buffer, RC_ABI_UPCALL_RING bytes; -1 if not needed */
+	int scratch_fd;			/* per-CPU array, RC_SCRATCH_SIZE bytes; -1 if not
+					 * needed (no forward, send or upcall, or
+					 * loop mode) */
 };
 #define RC_SNAPSHOT_SIZE	(RC_HDR_LEN + RC_PAYLOAD_MAX)
-#define RC_LOOP_FRAME_SIZE	512
+#define RC_SCRATCH_SIZE		256
+/* The loop frame: 512 bytes of frame, then a scratch area. */
+#define RC_LOOP_FRAME_SIZE	(512 + RC_SCRATCH_SIZE)
 
 struct rc_xlate_opts {
 	size_t sz;
@@ -47,6 +61,12 @@ struct rc_xlate_opts {
 	/* The kernel runs BPF without its JIT and so refuses bpf_loop
 	 * callbacks: keep loops inline (see docs/xlate.md, loop mode). */
 	bool no_callbacks;
+	/* Emit a TC program (SCHED_CLS on __sk_buff) even if no send needs
+	 * it: tests run every handler this way too. */
+	bool tc;
+	/* TC programs check that a message is for their portal; tests that
+	 * feed one handler messages of several portals turn that off. */
+	bool tc_any_portal;
 };
 
 struct rc_xlate_out {
@@ -67,7 +87,8 @@ int rc_xlate_plan(const struct rc_prog *prog, const struct rc_verinfo *vi,
 
 /* Translate.  The program must have passed rc_verify (vi is its result).
  * Returns 0 or -errno (-EOPNOTSUPP with diagnostics for unsupported
- * handlers, -ERANGE if the result would exceed eBPF's jump range). */
+ * handlers, -ERANGE if a backward jump would exceed eBPF's 16-bit jump
+ * range, -E2BIG if the result is longer than the kernel takes). */
 int rc_xlate(const struct rc_prog *prog, const struct rc_verinfo *vi,
 	     const struct rc_xlate_maps *maps, const struct rc_xlate_opts *opts,
 	     struct rc_xlate_out *out, struct rc_diags *d);

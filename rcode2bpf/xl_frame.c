@@ -23,7 +23,8 @@
 int xl_fault_label(struct xl_ctx *x, uint32_t code, uint32_t pc)
 {
 	for (uint32_t i = 0; i < x->nstubs; i++)
-		if (x->stubs[i].code == code && x->stubs[i].pc == pc)
+		if (x->stubs[i].code == code && x->stubs[i].pc == pc &&
+		    !x->stubs[i].emitted)
 			return x->stubs[i].label;
 	if (x->nstubs == x->stubcap) {
 		uint32_t cap = x->stubcap ? 2 * x->stubcap : 32;
@@ -36,7 +37,7 @@ int xl_fault_label(struct xl_ctx *x, uint32_t code, uint32_t pc)
 		x->stubs = s;
 		x->stubcap = cap;
 	}
-	x->stubs[x->nstubs] = (struct xl_stub){ xl_label(&x->b), code, pc };
+	x->stubs[x->nstubs] = (struct xl_stub){ xl_label(&x->b), code, pc, false };
 	xl_mark_cold(&x->b, x->stubs[x->nstubs].label);
 	return x->stubs[x->nstubs++].label;
 }
@@ -59,8 +60,8 @@ void xl_reload_packet(struct xl_ctx *x)
 
 	int c = xl_ctx_reg(x, R0);
 
-	EMIT(b, LDX_MEM(BPF_W, R8, c, offsetof(struct xdp_md, data)));
-	EMIT(b, LDX_MEM(BPF_W, R6, c, offsetof(struct xdp_md, data_end)));
+	EMIT(b, LDX_MEM(BPF_W, R8, c, xl_off_data(x)));
+	EMIT(b, LDX_MEM(BPF_W, R6, c, xl_off_data_end(x)));
 	/* From the stack even in loop mode: the kernel verifier must know
 	 * the offset (42 or 62) to allow the pointer arithmetic. */
 	xl_ptr_slot(x, FP_HDROFF, R0);
@@ -72,6 +73,11 @@ void xl_reload_packet(struct xl_ctx *x)
 }
 
 void xl_csum_replace(struct xl_ctx *x, bool odd)
+{
+	xl_csum_replace_acc(x, odd, FP_CSUM);
+}
+
+void xl_csum_replace_acc(struct xl_ctx *x, bool odd, int acc)
 {
 	struct xl_buf *b = &x->b;
 
@@ -98,14 +104,14 @@ void xl_csum_replace(struct xl_ctx *x, bool odd)
 	EMIT(b, ALU64_REG(BPF_ADD, R0, R5));		/* < 2^35 */
 	if (odd)	/* x 2^8: the bytes sit one byte off the words */
 		EMIT(b, ALU64_IMM(BPF_LSH, R0, 8));
-	EMIT(b, LDX_MEM(BPF_DW, R5, x->fb, FP_CSUM));
+	EMIT(b, LDX_MEM(BPF_DW, R5, x->fb, acc));
 	EMIT(b, ALU64_REG(BPF_ADD, R5, R0));
-	EMIT(b, STX_MEM(BPF_DW, x->fb, R5, FP_CSUM));
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R5, acc));
 }
 
 /* r0 = r0 folded from a 64-bit ones'-complement sum to 16 bits (r5 is
  * scratch). */
-static void csum_fold(struct xl_ctx *x)
+void xl_csum_fold(struct xl_ctx *x)
 {
 	struct xl_buf *b = &x->b;
 
@@ -121,20 +127,19 @@ static void csum_fold(struct xl_ctx *x)
 	}
 }
 
-/* r0 = the map value of a one-entry map, or jump to l_internal. */
-static void lookup(struct xl_ctx *x, int fd)
+void xl_lookup(struct xl_ctx *x, int fd)
 {
 	struct xl_buf *b = &x->b;
 
 	xl_ld_map_fd(b, R1, fd);
 	EMIT(b, MOV64_REG(R2, R10));
-	EMIT(b, ALU64_IMM(BPF_ADD, R2, FP_KEY));
+	/* The key 0 lives in the stack of whichever function runs. */
+	EMIT(b, ALU64_IMM(BPF_ADD, R2, x->in_callback ? CB_KEY : FP_KEY));
 	EMIT(b, CALL(BPF_FUNC_map_lookup_elem));
 	JMP_TO(b, JMP_IMM(BPF_JEQ, R0, 0), x->l_internal);
 }
 
-/* *(u64 *)(r0 + off) += 1; r0 holds a stats map value. */
-static void bump(struct xl_ctx *x, int off)
+void xl_bump(struct xl_ctx *x, int off)
 {
 	EMIT(&x->b, LDX_MEM(BPF_DW, R1, R0, off));
 	EMIT(&x->b, ALU64_IMM(BPF_ADD, R1, 1));
@@ -179,6 +184,50 @@ static void parse_ip(struct xl_ctx *x, bool v6, int l_udp)
 	JMP_TO(b, JA(), l_udp);
 }
 
+/*
+ * TC: the skb must be exactly the frame the headers describe, and linear.
+ * Longer (padding): bpf_skb_change_tail() trims it.  Not linear (the
+ * payload in page fragments): bpf_skb_pull_data() brings it into the
+ * head; only R-messages for us get that far, so other traffic never
+ * pays for a pull.  r4 = payload length, r8 = R header.
+ */
+static void tc_exact_length(struct xl_ctx *x, int l_exact)
+{
+	struct xl_buf *b = &x->b;
+	int l_len = xl_label(b);
+
+	EMIT(b, LDX_MEM(BPF_DW, R3, x->fb, FP_HDROFF));
+	EMIT(b, ALU64_REG(BPF_ADD, R3, R4));
+	EMIT(b, ALU64_IMM(BPF_ADD, R3, RC_HDR_LEN));	/* wanted length */
+	EMIT(b, LDX_MEM(BPF_W, R0, R9, offsetof(struct __sk_buff, len)));
+	JMP_TO(b, JMP_REG(BPF_JLT, R0, R3), x->l_not_ours);
+	JMP_TO(b, JMP_REG(BPF_JEQ, R0, R3), l_len);
+	EMIT(b, MOV64_REG(R1, R9));
+	EMIT(b, MOV64_REG(R2, R3));
+	EMIT(b, MOV64_IMM(R3, 0));
+	EMIT(b, CALL(BPF_FUNC_skb_change_tail));
+	JMP_TO(b, JMP_IMM(BPF_JNE, R0, 0), x->l_not_ours);
+	xl_reload_packet(x);
+	xl_bind(b, l_len);
+	EMIT(b, LDX_MEM(BPF_DW, R4, x->fb, FP_ORIGLEN));
+	EMIT(b, MOV64_REG(R0, R8));
+	EMIT(b, ALU64_IMM(BPF_ADD, R0, RC_HDR_LEN));
+	EMIT(b, ALU64_REG(BPF_ADD, R0, R4));
+	JMP_TO(b, JMP_REG(BPF_JLE, R0, R6), l_exact);
+	EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_HDROFF));
+	EMIT(b, ALU64_REG(BPF_ADD, R2, R4));
+	EMIT(b, ALU64_IMM(BPF_ADD, R2, RC_HDR_LEN));
+	EMIT(b, MOV64_REG(R1, R9));
+	EMIT(b, CALL(BPF_FUNC_skb_pull_data));
+	JMP_TO(b, JMP_IMM(BPF_JNE, R0, 0), x->l_not_ours);
+	xl_reload_packet(x);
+	EMIT(b, LDX_MEM(BPF_DW, R4, x->fb, FP_ORIGLEN));
+	EMIT(b, MOV64_REG(R0, R8));
+	EMIT(b, ALU64_IMM(BPF_ADD, R0, RC_HDR_LEN));
+	EMIT(b, ALU64_REG(BPF_ADD, R0, R4));
+	JMP_TO(b, JMP_REG(BPF_JGT, R0, R6), x->l_not_ours);
+}
+
 void xl_prologue(struct xl_ctx *x)
 {
 	struct xl_buf *b = &x->b;
@@ -188,8 +237,8 @@ void xl_prologue(struct xl_ctx *x)
 	uint16_t port_be = (uint16_t)(x->port << 8 | x->port >> 8);
 
 	EMIT(b, MOV64_REG(R9, R1));
-	EMIT(b, LDX_MEM(BPF_W, R2, R9, offsetof(struct xdp_md, data)));
-	EMIT(b, LDX_MEM(BPF_W, R6, R9, offsetof(struct xdp_md, data_end)));
+	EMIT(b, LDX_MEM(BPF_W, R2, R9, xl_off_data(x)));
+	EMIT(b, LDX_MEM(BPF_W, R6, R9, xl_off_data_end(x)));
 	EMIT(b, MOV64_REG(R0, R2));
 	EMIT(b, ALU64_IMM(BPF_ADD, R0, 14));
 	JMP_TO(b, JMP_REG(BPF_JGT, R0, R6), x->l_not_ours);
@@ -210,8 +259,16 @@ void xl_prologue(struct xl_ctx *x)
 	JMP_TO(b, JMP_IMM(BPF_JNE, R3, 0x4d52), x->l_not_ours);	/* "RM" */
 	EMIT(b, LDX_MEM(BPF_B, R3, R8, RC_WOFF_VERSION));
 	JMP_TO(b, JMP_IMM(BPF_JNE, R3, RC_WIRE_VERSION), x->l_not_ours);
-	/* No portal check: choosing the handler by portal is the
-	 * dispatcher's job; a handler runs on the messages it is given. */
+	/* At XDP no portal check: choosing the handler by portal is the
+	 * dispatcher's job; a handler runs on the messages it is given.  A
+	 * TC program is attached by itself and picks its own messages. */
+	if (x->tc && !x->any_portal) {
+		uint16_t portal = (uint16_t)p->portal;
+
+		EMIT(b, LDX_MEM(BPF_H, R3, R8, RC_WOFF_PORTAL));
+		JMP_TO(b, JMP_IMM(BPF_JNE, R3, (uint16_t)(portal << 8 | portal >> 8)),
+		       x->l_not_ours);
+	}
 	EMIT(b, LDX_MEM(BPF_H, R4, R8, RC_WOFF_LEN));
 	EMIT(b, BSWAP_BE(R4, 16));
 	JMP_TO(b, JMP_IMM(BPF_JGT, R4, RC_PAYLOAD_MAX), x->l_not_ours);
@@ -227,35 +284,46 @@ void xl_prologue(struct xl_ctx *x)
 	 * against data_end is exactly R-code's check against len.  Shorter:
 	 * truncated, not ours.  Longer: link-layer padding; trim it.
 	 */
-	EMIT(b, MOV64_REG(R0, R8));
-	EMIT(b, ALU64_IMM(BPF_ADD, R0, RC_HDR_LEN));
-	EMIT(b, ALU64_REG(BPF_ADD, R0, R4));
-	JMP_TO(b, JMP_REG(BPF_JGT, R0, R6), x->l_not_ours);
-	JMP_TO(b, JMP_REG(BPF_JEQ, R0, R6), l_exact);
-	EMIT(b, MOV64_REG(R1, R9));
-	EMIT(b, CALL(BPF_FUNC_xdp_get_buff_len));
-	EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_ORIGLEN));
-	EMIT(b, LDX_MEM(BPF_DW, R3, x->fb, FP_HDROFF));
-	EMIT(b, ALU64_REG(BPF_ADD, R2, R3));
-	EMIT(b, ALU64_IMM(BPF_ADD, R2, RC_HDR_LEN));	/* wanted length */
-	EMIT(b, ALU64_REG(BPF_SUB, R2, R0));		/* minus actual: < 0 */
-	EMIT(b, MOV64_REG(R1, R9));
-	EMIT(b, CALL(BPF_FUNC_xdp_adjust_tail));
-	JMP_TO(b, JMP_IMM(BPF_JNE, R0, 0), x->l_not_ours);
-	xl_reload_packet(x);
+	if (x->tc) {
+		tc_exact_length(x, l_exact);
+	} else {
+		EMIT(b, MOV64_REG(R0, R8));
+		EMIT(b, ALU64_IMM(BPF_ADD, R0, RC_HDR_LEN));
+		EMIT(b, ALU64_REG(BPF_ADD, R0, R4));
+		JMP_TO(b, JMP_REG(BPF_JGT, R0, R6), x->l_not_ours);
+		JMP_TO(b, JMP_REG(BPF_JEQ, R0, R6), l_exact);
+		EMIT(b, MOV64_REG(R1, R9));
+		EMIT(b, CALL(BPF_FUNC_xdp_get_buff_len));
+		EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_ORIGLEN));
+		EMIT(b, LDX_MEM(BPF_DW, R3, x->fb, FP_HDROFF));
+		EMIT(b, ALU64_REG(BPF_ADD, R2, R3));
+		EMIT(b, ALU64_IMM(BPF_ADD, R2, RC_HDR_LEN));	/* wanted length */
+		EMIT(b, ALU64_REG(BPF_SUB, R2, R0));		/* minus actual: < 0 */
+		EMIT(b, MOV64_REG(R1, R9));
+		EMIT(b, CALL(BPF_FUNC_xdp_adjust_tail));
+		JMP_TO(b, JMP_IMM(BPF_JNE, R0, 0), x->l_not_ours);
+		xl_reload_packet(x);
+	}
 	xl_bind(b, l_exact);
 
 	/* The maps: one-entry arrays, looked up once per run. */
 	EMIT(b, ST_MEM(BPF_W, R10, FP_KEY, 0));
 	if (p->state_words) {
-		lookup(x, x->maps->state_fd);
+		xl_lookup(x, x->maps->state_fd);
 		EMIT(b, MOV64_REG(R7, R0));
+		/* send borrows r7; the stack keeps the data area for it */
+		if (x->tc && x->plan.ranks)
+			EMIT(b, STX_MEM(BPF_DW, R10, R7, FP_STATE));
 	}
 	for (uint32_t k = 0; k < p->nwindows; k++) {
-		lookup(x, x->maps->window_fd[k]);
+		xl_lookup(x, x->maps->window_fd[k]);
 		EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_WIN(k)));
 	}
-	if (x->plan.edits)
+	if ((x->plan.ranks || x->plan.upcalls) && !x->loop) {
+		xl_lookup(x, x->maps->scratch_fd);
+		EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_SCRATCH));
+	}
+	if (x->csum)
 		EMIT(b, ST_MEM(BPF_DW, x->fb, FP_CSUM, 0));
 	if (x->plan.budget_checks)
 		EMIT(b, ST_MEM(BPF_DW, x->fb, FP_CNT, 0));
@@ -263,21 +331,20 @@ void xl_prologue(struct xl_ctx *x)
 		if (x->locals_read & 1u << j)
 			EMIT(b, ST_MEM(BPF_DW, x->fb, FP_LOCAL(j), 0));
 	if (x->plan.needs_snapshot) {
-		lookup(x, x->maps->snapshot_fd);
+		xl_lookup(x, x->maps->snapshot_fd);
 		EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_SNAP));
 		EMIT(b, MOV64_REG(R3, R0));
 		EMIT(b, MOV64_REG(R1, R9));
 		EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_HDROFF));
 		EMIT(b, LDX_MEM(BPF_DW, R4, x->fb, FP_ORIGLEN));
 		EMIT(b, ALU64_IMM(BPF_ADD, R4, RC_HDR_LEN));
-		EMIT(b, CALL(BPF_FUNC_xdp_load_bytes));
+		EMIT(b, CALL(x->tc ? BPF_FUNC_skb_load_bytes : BPF_FUNC_xdp_load_bytes));
 		JMP_TO(b, JMP_IMM(BPF_JNE, R0, 0), x->l_internal);
 	}
 	x->proven = 0;
 }
 
-/* Fix the UDP and IP lengths after a resize; r2 = data (checked). */
-static void fix_lengths(struct xl_ctx *x, bool v6)
+void xl_fix_lengths(struct xl_ctx *x, bool v6, int acc, int pacc)
 {
 	struct xl_buf *b = &x->b;
 	int udp_len = (v6 ? 14 + 40 : 14 + 20) + 4;
@@ -295,15 +362,15 @@ static void fix_lengths(struct xl_ctx *x, bool v6)
 	EMIT(b, LDX_MEM(BPF_H, R0, R2, udp_len));
 	EMIT(b, STX_MEM(BPF_H, R2, R5, udp_len));
 	EMIT(b, STX_MEM(BPF_DW, x->fb, R0, FP_LENOLD));
-	xl_csum_replace(x, false);
+	xl_csum_replace_acc(x, false, acc);
 	EMIT(b, LDX_MEM(BPF_DW, R0, x->fb, FP_LENOLD));
 	EMIT(b, LDX_MEM(BPF_DW, R5, x->fb, FP_LENNEW));
-	xl_csum_replace(x, false);
+	xl_csum_replace_acc(x, false, pacc);
 	{
 		int c = xl_ctx_reg(x, R1);
 
-		EMIT(b, LDX_MEM(BPF_W, R2, c, offsetof(struct xdp_md, data)));
-		EMIT(b, LDX_MEM(BPF_W, R6, c, offsetof(struct xdp_md, data_end)));
+		EMIT(b, LDX_MEM(BPF_W, R2, c, xl_off_data(x)));
+		EMIT(b, LDX_MEM(BPF_W, R6, c, xl_off_data_end(x)));
 	}
 	EMIT(b, MOV64_REG(R0, R2));
 	EMIT(b, ALU64_IMM(BPF_ADD, R0, 14 + (v6 ? 40 : 20)));
@@ -335,8 +402,9 @@ static void fix_lengths(struct xl_ctx *x, bool v6)
 	xl_bind(b, l_same);
 }
 
-/* Fold the running checksum delta into the UDP checksum field. */
-static void fix_checksum(struct xl_ctx *x)
+/* Fold the running checksum delta in acc into the UDP checksum field,
+ * directly (XDP). */
+static void fold_direct(struct xl_ctx *x, int acc)
 {
 	struct xl_buf *b = &x->b;
 	int l_done = xl_label(b), l_go = xl_label(b);
@@ -349,12 +417,12 @@ static void fix_checksum(struct xl_ctx *x)
 	xl_bind(b, l_go);
 	/* HC' = ~(~HC + sum of (~m + m')), RFC 1624, folded to 16 bits */
 	EMIT(b, STX_MEM(BPF_DW, x->fb, R5, FP_TMP));
-	EMIT(b, LDX_MEM(BPF_DW, R0, x->fb, FP_CSUM));
-	csum_fold(x);
+	EMIT(b, LDX_MEM(BPF_DW, R0, x->fb, acc));
+	xl_csum_fold(x);
 	EMIT(b, LDX_MEM(BPF_DW, R5, x->fb, FP_TMP));
 	EMIT(b, ALU64_IMM(BPF_XOR, R5, 0xffff));	/* ~HC */
 	EMIT(b, ALU64_REG(BPF_ADD, R0, R5));
-	csum_fold(x);
+	xl_csum_fold(x);
 	EMIT(b, ALU64_IMM(BPF_XOR, R0, 0xffff));
 	/* UDP sends a computed 0 as 0xffff: 0 means "no checksum". */
 	EMIT(b, JMP_IMM(BPF_JNE, R0, 0));
@@ -362,6 +430,14 @@ static void fix_checksum(struct xl_ctx *x)
 	EMIT(b, MOV64_IMM(R0, 0xffff));
 	EMIT(b, STX_MEM(BPF_H, R8, R0, -8 + 6));
 	xl_bind(b, l_done);
+}
+
+void xl_fold_checksum(struct xl_ctx *x, int acc, int pacc)
+{
+	if (x->tc)
+		xl_tc_fold(x, acc, pacc);
+	else
+		fold_direct(x, acc);
 }
 
 /* Exchange n bytes at offsets a and c of base, 4 or 2 bytes at a time. */
@@ -400,16 +476,15 @@ static void swap_addresses(struct xl_ctx *x, bool v6)
 	swap_bytes(x, R8, RC_WOFF_SRC, RC_WOFF_DST, 4);
 }
 
-/* r2 = data, known to reach past the R header of an IPv4/6 packet. */
-static void load_data_checked(struct xl_ctx *x, bool v6)
+void xl_load_data_checked(struct xl_ctx *x, bool v6)
 {
 	struct xl_buf *b = &x->b;
 
 	{
 		int c = xl_ctx_reg(x, R1);
 
-		EMIT(b, LDX_MEM(BPF_W, R2, c, offsetof(struct xdp_md, data)));
-		EMIT(b, LDX_MEM(BPF_W, R6, c, offsetof(struct xdp_md, data_end)));
+		EMIT(b, LDX_MEM(BPF_W, R2, c, xl_off_data(x)));
+		EMIT(b, LDX_MEM(BPF_W, R6, c, xl_off_data_end(x)));
 	}
 	EMIT(b, MOV64_REG(R0, R2));
 	EMIT(b, ALU64_IMM(BPF_ADD, R0, (v6 ? 62 : 42) + RC_HDR_LEN));
@@ -432,22 +507,42 @@ static void finish_sending(struct xl_ctx *x, bool reply)
 			JMP_TO(b, JMP_IMM(BPF_JEQ, R0, 6), l_v6);
 		}
 		if (x->plan.edits) {
+			int pacc = x->tc ? FP_PSUM : FP_CSUM;
+
+			if (x->tc)
+				EMIT(b, ST_MEM(BPF_DW, x->fb, FP_PSUM, 0));
 			if (x->has_resize) {
-				load_data_checked(x, v6);
-				fix_lengths(x, v6);
+				xl_load_data_checked(x, v6);
+				xl_fix_lengths(x, v6, FP_CSUM, pacc);
 			}
-			fix_checksum(x);
+			xl_fold_checksum(x, FP_CSUM, pacc);
 		}
 		if (reply)
 			swap_addresses(x, v6);
 		JMP_TO(b, JA(), l_stats);
 	}
 	xl_bind(b, l_stats);
-	lookup(x, x->maps->stats_fd);
-	bump(x, ST(invocations));
-	bump(x, reply ? ST(reply) : ST(pass));
-	EMIT(b, MOV64_IMM(R0, reply ? XDP_TX : XDP_PASS));
+	xl_lookup(x, x->maps->stats_fd);
+	xl_bump(x, ST(invocations));
+	xl_bump(x, reply ? ST(reply) : ST(pass));
+	if (!reply) {
+		EMIT(b, MOV64_IMM(R0, xl_verdict_pass(x)));
+	} else if (!x->tc) {
+		EMIT(b, MOV64_IMM(R0, XDP_TX));
+	} else {
+		/* Back out of the interface it came in on. */
+		int c = xl_ctx_reg(x, R1);
+
+		EMIT(b, LDX_MEM(BPF_W, R1, c, xl_off_ifindex(x)));
+		EMIT(b, MOV64_IMM(R2, 0));
+		EMIT(b, CALL(BPF_FUNC_redirect));	/* TC_ACT_REDIRECT */
+	}
 	EMIT(b, EXIT_INSN());
+}
+
+int xl_verdict_pass(const struct xl_ctx *x)
+{
+	return x->tc ? TC_ACT_OK : XDP_PASS;
 }
 
 /* Undo every edit: restore the length, then the bytes from the snapshot. */
@@ -463,10 +558,17 @@ static void restore_message(struct xl_ctx *x)
 		EMIT(b, BSWAP_BE(R3, 16));
 		EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_ORIGLEN));
 		JMP_TO(b, JMP_REG(BPF_JEQ, R2, R3), l_same);
-		EMIT(b, ALU64_REG(BPF_SUB, R2, R3));
+		if (x->tc) {	/* the new length of the whole frame */
+			EMIT(b, LDX_MEM(BPF_DW, R3, x->fb, FP_HDROFF));
+			EMIT(b, ALU64_REG(BPF_ADD, R2, R3));
+			EMIT(b, ALU64_IMM(BPF_ADD, R2, RC_HDR_LEN));
+			EMIT(b, MOV64_IMM(R3, 0));
+		} else {	/* the change */
+			EMIT(b, ALU64_REG(BPF_SUB, R2, R3));
+		}
 		if (xl_ctx_reg(x, R1) != R1)
 			EMIT(b, MOV64_REG(R1, R9));
-		EMIT(b, CALL(BPF_FUNC_xdp_adjust_tail));
+		EMIT(b, CALL(x->tc ? BPF_FUNC_skb_change_tail : BPF_FUNC_xdp_adjust_tail));
 		JMP_TO(b, JMP_IMM(BPF_JNE, R0, 0), x->l_internal);
 		xl_bind(b, l_same);
 	}
@@ -479,7 +581,9 @@ static void restore_message(struct xl_ctx *x)
 	 * came from the packet. */
 	JMP_TO(b, JMP_IMM(BPF_JGT, R4, RC_PAYLOAD_MAX), x->l_internal);
 	EMIT(b, ALU64_IMM(BPF_ADD, R4, RC_HDR_LEN));
-	EMIT(b, CALL(BPF_FUNC_xdp_store_bytes));
+	if (x->tc)	/* flags: none (skb->csum is not touched by edits) */
+		EMIT(b, MOV64_IMM(R5, 0));
+	EMIT(b, CALL(x->tc ? BPF_FUNC_skb_store_bytes : BPF_FUNC_xdp_store_bytes));
 }
 
 /*
@@ -533,11 +637,18 @@ void xl_resize(struct xl_ctx *x, uint32_t pc, int d)
 	EMIT(b, STX_MEM(BPF_DW, x->fb, R2, FP_CSUM));
 
 	EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_TMP));
-	EMIT(b, LDX_MEM(BPF_DW, R3, x->fb, FP_TMP2));
-	EMIT(b, ALU64_REG(BPF_SUB, R2, R3));
+	if (x->tc) {	/* the new length of the whole frame */
+		EMIT(b, LDX_MEM(BPF_DW, R3, x->fb, FP_HDROFF));
+		EMIT(b, ALU64_REG(BPF_ADD, R2, R3));
+		EMIT(b, ALU64_IMM(BPF_ADD, R2, RC_HDR_LEN));
+		EMIT(b, MOV64_IMM(R3, 0));
+	} else {	/* the change */
+		EMIT(b, LDX_MEM(BPF_DW, R3, x->fb, FP_TMP2));
+		EMIT(b, ALU64_REG(BPF_SUB, R2, R3));
+	}
 	if (xl_ctx_reg(x, R1) != R1)
 		EMIT(b, MOV64_REG(R1, R9));
-	EMIT(b, CALL(BPF_FUNC_xdp_adjust_tail));
+	EMIT(b, CALL(x->tc ? BPF_FUNC_skb_change_tail : BPF_FUNC_xdp_adjust_tail));
 	/* Only a driver without tailroom can refuse; then the message
 	 * cannot have the length R-code asked for: fault 'length'. */
 	JMP_TO(b, JMP_IMM(BPF_JNE, R0, 0), fault);
@@ -562,8 +673,8 @@ static void emit_fault(struct xl_ctx *x)
 		restore_message(x);
 	EMIT(b, CALL(BPF_FUNC_ktime_get_ns));
 	EMIT(b, STX_MEM(BPF_DW, x->fb, R0, FP_TMP));
-	lookup(x, x->maps->stats_fd);
-	bump(x, ST(invocations));
+	xl_lookup(x, x->maps->stats_fd);
+	xl_bump(x, ST(invocations));
 	EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_FCODE));
 	EMIT(b, STX_MEM(BPF_DW, R0, R2, ST(last_fault_code)));
 	EMIT(b, LDX_MEM(BPF_DW, R3, x->fb, FP_FPC));
@@ -574,15 +685,15 @@ static void emit_fault(struct xl_ctx *x)
 		int l_nobudget = xl_label(b);
 
 		JMP_TO(b, JMP_IMM(BPF_JNE, R2, RC_FAULT_BUDGET), l_nobudget);
-		bump(x, ST(budget_aborts));
+		xl_bump(x, ST(budget_aborts));
 		xl_bind(b, l_nobudget);
 	}
 	EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_FCODE));
 	EMIT(b, ALU64_IMM(BPF_AND, R2, RC_ABI_FAULTS - 1));
 	EMIT(b, ALU64_IMM(BPF_LSH, R2, 3));
 	EMIT(b, ALU64_REG(BPF_ADD, R0, R2));
-	bump(x, ST(faults));
-	EMIT(b, MOV64_IMM(R0, XDP_PASS));
+	xl_bump(x, ST(faults));
+	EMIT(b, MOV64_IMM(R0, xl_verdict_pass(x)));
 	EMIT(b, EXIT_INSN());
 }
 
@@ -593,9 +704,10 @@ static void emit_not_ours(struct xl_ctx *x)
 
 	xl_bind(b, x->l_not_ours);
 	EMIT(b, ST_MEM(BPF_W, R10, FP_KEY, 0));
-	lookup(x, x->maps->stats_fd);
-	bump(x, ST(not_for_us));
-	EMIT(b, MOV64_IMM(R0, XDP_PASS));
+	xl_lookup(x, x->maps->stats_fd);
+	xl_bump(x, ST(not_for_us));
+	/* TC_ACT_UNSPEC is TCX_NEXT: the next program decides. */
+	EMIT(b, MOV64_IMM(R0, x->tc ? TC_ACT_UNSPEC : XDP_PASS));
 	EMIT(b, EXIT_INSN());
 }
 
@@ -607,6 +719,14 @@ void xl_ptr_slot(struct xl_ctx *x, int slot, int tmp)
 	} else {
 		EMIT(&x->b, LDX_MEM(BPF_DW, tmp, R10, slot));
 	}
+}
+
+void xl_scratch(struct xl_ctx *x, int tmp)
+{
+	if (x->fb == R9)	/* loop mode: right after the loop frame */
+		EMIT(&x->b, MOV64_REG(tmp, R9));
+	else
+		EMIT(&x->b, LDX_MEM(BPF_DW, tmp, R10, FP_SCRATCH));
 }
 
 int xl_ctx_reg(struct xl_ctx *x, int tmp)
@@ -623,8 +743,9 @@ void xl_emit_fault_stubs(struct xl_ctx *x)
 	struct xl_buf *b = &x->b;
 
 	for (uint32_t i = 0; i < x->nstubs; i++) {
-		if (!xl_label_used(b, x->stubs[i].label))
+		if (x->stubs[i].emitted || !xl_label_used(b, x->stubs[i].label))
 			continue;
+		x->stubs[i].emitted = true;
 		xl_bind(b, x->stubs[i].label);
 		EMIT(b, MOV64_IMM(R0, x->stubs[i].code));
 		EMIT(b, MOV64_IMM(R5, x->stubs[i].pc));
@@ -647,13 +768,13 @@ void xl_loop_frame(struct xl_ctx *x)
 	EMIT(b, STX_MEM(BPF_DW, R10, R9, FP_XDPCTX));
 	if (x->prog->state_words)
 		EMIT(b, STX_MEM(BPF_DW, R10, R7, FP_STATE));
-	lookup(x, x->maps->frame_fd);
+	xl_lookup(x, x->maps->frame_fd);
 	EMIT(b, ALU64_IMM(BPF_ADD, R0, XL_FRAME_SIZE));
 	EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_FRAMEPTR));
 	EMIT(b, MOV64_REG(R9, R0));
 	/* What the prologue put on the stack moves to the loop frame. */
 	for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++) {
-		if ((scalars[i] == FP_CSUM && !x->plan.edits) ||
+		if ((scalars[i] == FP_CSUM && !x->csum) ||
 		    (scalars[i] == FP_CNT && !x->plan.budget_checks))
 			continue;
 		EMIT(b, LDX_MEM(BPF_DW, R1, R10, scalars[i]));
@@ -711,6 +832,8 @@ void xl_loop_main(struct xl_ctx *x, int l_callback)
 	JMP_TO(b, JMP_IMM(BPF_JEQ, R0, XL_END_DROP), x->l_drop);
 	JMP_TO(b, JMP_IMM(BPF_JEQ, R0, XL_END_PASS), x->l_pass);
 	JMP_TO(b, JMP_IMM(BPF_JEQ, R0, XL_END_REPLY), x->l_reply);
+	if (x->has_forward)
+		JMP_TO(b, JMP_IMM(BPF_JEQ, R0, XL_END_FORWARD), x->l_forward);
 	JMP_TO(b, JMP_IMM(BPF_JNE, R0, XL_END_FAULT), x->l_internal);
 	EMIT(b, LDX_MEM(BPF_DW, R0, R9, FP_FCODE));
 	EMIT(b, LDX_MEM(BPF_DW, R5, R9, FP_FPC));
@@ -733,6 +856,7 @@ void xl_loop_callback_entry(struct xl_ctx *x)
 	struct xl_buf *b = &x->b;
 
 	EMIT(b, STX_MEM(BPF_DW, R10, R2, CB_PARENT));
+	EMIT(b, ST_MEM(BPF_W, R10, CB_KEY, 0));		/* for map lookups */
 	EMIT(b, LDX_MEM(BPF_DW, R9, R2, FP_FRAMEPTR));
 	xl_reload_packet(x);
 	if (x->prog->state_words)
@@ -741,7 +865,16 @@ void xl_loop_callback_entry(struct xl_ctx *x)
 	for (uint32_t i = 0; i < x->nbackedges; i++)
 		JMP_TO(b, JMP_IMM(BPF_JEQ, R0, x->backedges[i].target),
 		       x->backedges[i].entry);
-	/* Otherwise the first run: pc 0 follows. */
+	/* Otherwise the first run: pc 0.  The ways in come first, so that
+	 * they jump forward, as far as they need (see rc_xlate's islands). */
+	JMP_TO(b, JA(), x->pc_label[0]);
+	for (uint32_t i = 0; i < x->nbackedges; i++) {
+		const struct xl_backedge *e = &x->backedges[i];
+
+		xl_bind(b, e->entry);
+		xl_reload(x, x->vi->depth[e->target]);
+		JMP_TO(b, JA(), x->pc_label[e->target]);
+	}
 }
 
 static void loop_end(struct xl_ctx *x, int label, int how)
@@ -772,13 +905,11 @@ void xl_loop_callback_exits(struct xl_ctx *x)
 			EMIT(b, MOV64_IMM(R0, 0));	/* go on */
 			EMIT(b, EXIT_INSN());
 		}
-		xl_bind(b, e->entry);
-		xl_reload(x, depth);
-		JMP_TO(b, JA(), x->pc_label[e->target]);
 	}
 	loop_end(x, x->l_drop, XL_END_DROP);
 	loop_end(x, x->l_pass, XL_END_PASS);
 	loop_end(x, x->l_reply, XL_END_REPLY);
+	loop_end(x, x->l_forward, XL_END_FORWARD);
 	if (xl_label_used(b, x->l_fault)) {
 		/* code in r0, pc in r5: the main program records them */
 		xl_bind(b, x->l_fault);
@@ -797,10 +928,10 @@ void xl_epilogue(struct xl_ctx *x)
 
 	if (xl_label_used(b, x->l_drop)) {
 		xl_bind(b, x->l_drop);
-		lookup(x, x->maps->stats_fd);
-		bump(x, ST(invocations));
-		bump(x, ST(drop));
-		EMIT(b, MOV64_IMM(R0, XDP_DROP));
+		xl_lookup(x, x->maps->stats_fd);
+		xl_bump(x, ST(invocations));
+		xl_bump(x, ST(drop));
+		EMIT(b, MOV64_IMM(R0, x->tc ? TC_ACT_SHOT : XDP_DROP));
 		EMIT(b, EXIT_INSN());
 	}
 	if (xl_label_used(b, x->l_pass)) {
@@ -811,6 +942,10 @@ void xl_epilogue(struct xl_ctx *x)
 		xl_bind(b, x->l_reply);
 		finish_sending(x, true);
 	}
+	if (xl_label_used(b, x->l_forward)) {
+		xl_bind(b, x->l_forward);
+		xl_forward_epilogue(x);
+	}
 	if (xl_label_used(b, x->l_fault))
 		emit_fault(x);
 	emit_not_ours(x);
@@ -818,7 +953,7 @@ void xl_epilogue(struct xl_ctx *x)
 		/* Cannot happen (a one-entry array always has its entry),
 		 * but the kernel verifier wants every path to end. */
 		xl_bind(b, x->l_internal);
-		EMIT(b, MOV64_IMM(R0, XDP_PASS));
+		EMIT(b, MOV64_IMM(R0, xl_verdict_pass(x)));
 		EMIT(b, EXIT_INSN());
 	}
 }

@@ -12,26 +12,51 @@
  * instructions and stack high-water mark, and its per-uop counts must add
  * up to them.
  *
- * Sending and up-calls: the interpreter gets each run's rank table
- * (rc_case_rank_table), a forwarded frame must carry the rank's addresses
- * (rc_case_rank_entry), and the up-calls read back from the handler's
- * ring are the run's effects.  A handler with send must be refused by the
- * interpreter (it runs at XDP; send needs TC).
+ * Every case also runs translated into a TC program (BPF_PROG_TEST_RUN
+ * on an skb), as handlers that send are.  Sending and up-calls: each run
+ * gets the case's rank table (rc_case_rank_table: every reachable rank
+ * has an entry of the message's address family); a forwarded frame must
+ * be, byte for byte, the one rc_sent_frame() builds for the rank from
+ * the frame that arrived; the up-call ring is read after every run; and
+ * in TC mode the copies send makes (bpf_clone_redirect to the loopback
+ * device of a network namespace of the test's own) are captured with an
+ * AF_PACKET socket and checked the same way.  Each channel keeps its
+ * order; how sends and up-calls interleave cannot be seen from outside,
+ * so the log compared with the case takes the reference's interleaving.
+ * The interpreter gets the rank table in its own map; a handler with
+ * send must be refused by it (it runs at XDP; send needs TC).
  *
  * Needs root and BPF; without them it says SKIP (a failure under CI=true).
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_packet.h>
+#include <linux/pkt_cls.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include "rc_case.h"
+#include "rc_sent.h"
 #include "rc_test.h"
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "rcode_handler.h"
+
+#define MAX_COPIES	RC_CASE_EFFECTS_MAX
+
+/* What one run sent and up-called, as seen from outside the kernel. */
+struct copy {
+	uint32_t rank;
+	struct rc_msg msg;
+};
 
 struct xlate_ctx {
 	struct rcode_handler *h;
@@ -39,17 +64,21 @@ struct xlate_ctx {
 	bool inline_loops;
 	enum rcode_path path;
 	bool trace;
-	char why[512];
-	/* interpreter path: the handler's up-call ring, and where its
-	 * records go during one run */
+	bool tc;		/* the handler loaded as a TC program */
 	struct ring_buffer *ring;
-	struct rc_env *ring_env;
-	uint32_t ring_records;
-	uint64_t ring_t0;
-	bool ring_bad;
+	struct rc_upcall upcalls[RC_CASE_EFFECTS_MAX];
+	uint32_t nupcalls;	/* records read this run (all counted) */
+	uint64_t ring_t0;	/* the run's start: records are younger */
+	bool ring_bad;		/* a record malformed or of another time */
+	struct copy copies[MAX_COPIES];
+	uint32_t ncopies;
+	struct rc_rank table[RC_ABI_RANKS_MAX];	/* the handler's, as written */
+	struct rc_env ref_env;	/* for the reference's interleaving */
+	char why[512];
 };
 
 static struct rcode_interp *interp;	/* shared by every interpreter run */
+static int capture_fd = -1;		/* AF_PACKET on lo, outgoing frames */
 
 static uint64_t mono_ns(void)
 {
@@ -59,79 +88,217 @@ static uint64_t mono_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/* ---- the interpreter: rank table and up-call ring ------------------------- */
-/* Give the interpreter's rank table the run's ranks (entries that change
- * only: the table has RC_ABI_RANKS_MAX of them). */
-static int interp_set_ranks(const struct rc_ranks *ranks, int ipver)
+static int ring_record(void *ctx, void *data, size_t size)
 {
-	static struct rc_rank now[RC_ABI_RANKS_MAX], want[RC_ABI_RANKS_MAX];
-	int fd = rcode_interp__map_fd(interp, RCODE_IMAP_RANKS);
-	int err = rc_case_rank_table(ranks, ipver, want, RC_ABI_RANKS_MAX);
+	struct xlate_ctx *x = ctx;
 
-	for (__u32 r = 0; !err && r < RC_ABI_RANKS_MAX; r++) {
-		if (!memcmp(&now[r], &want[r], sizeof(now[r])))
+	const struct rc_upcall *u = data;
+
+	if (size < sizeof(*u) || u->ns < x->ring_t0 || u->ns > mono_ns())
+		x->ring_bad = true;
+	else if (x->nupcalls < RC_CASE_EFFECTS_MAX)
+		memcpy(&x->upcalls[x->nupcalls], data, sizeof(*u));
+	x->nupcalls++;
+	return 0;
+}
+
+/* The rank table the run's ranks make, for the message's address family,
+ * in the handler's table or the interpreter's: the entries that differ
+ * from what the table holds (a new table holds zeros; the interpreter's
+ * lives as long as the test). */
+static int write_ranks(struct xlate_ctx *x, const struct rc_env *env)
+{
+	static struct rc_rank want[RC_ABI_RANKS_MAX], interp_table[RC_ABI_RANKS_MAX];
+	struct rc_rank *now = x->table;
+	int fd = rcode_handler__ranks_fd(x->h);
+
+	if (x->path == RCODE_PATH_INTERP) {
+		fd = rcode_interp__map_fd(interp, RCODE_IMAP_RANKS);
+		now = interp_table;
+	}
+	if (fd < 0)
+		return 0;
+	rc_case_rank_table(env->ranks, x->ipver, want, RC_ABI_RANKS_MAX);
+	for (__u32 r = 0; r < RC_ABI_RANKS_MAX; r++) {
+		/* An absent entry is absent whatever else it holds: zeros,
+		 * so that only the case's ranks are ever written. */
+		if (!(want[r].flags & RC_RANK_F_PRESENT))
+			memset(&want[r], 0, sizeof(want[r]));
+		if (!memcmp(&now[r], &want[r], sizeof(want[r])))
 			continue;
 		if (bpf_map_update_elem(fd, &r, &want[r], BPF_ANY))
 			return -errno;
 		now[r] = want[r];
 	}
-	return err;
-}
-
-/* One record of the ring: the run's next up-call effect. */
-static int ring_record(void *ctx_, void *data, size_t len)
-{
-	struct xlate_ctx *x = ctx_;
-	const struct rc_upcall *u = data;
-	struct rc_env *env = x->ring_env;
-
-	if (len < sizeof(*u) || u->ns < x->ring_t0 || u->ns > mono_ns())
-		x->ring_bad = true;
-	if (env && env->effects && x->ring_records < env->effects_max) {
-		struct rc_effect *e = &env->effects[x->ring_records];
-
-		memset(e, 0, sizeof(*e));
-		e->kind = RC_EFFECT_UPCALL;
-		e->value = u->value;
-		e->hdr.portal = u->portal;
-		e->hdr.src = u->src;
-		e->hdr.tag = u->tag;
-		e->hdr.seq = u->seq;
-	}
-	x->ring_records++;
 	return 0;
 }
 
-/* A forwarded frame goes to the rank: its MAC, address and port
- * (rc_case_rank_entry), from where the message arrived, TTL 64. */
-static int check_forward(const uint8_t *in, size_t in_len, const uint8_t *out,
-			 const struct rcode_pkt_info *o, uint32_t rank,
-			 int ipver, char *why, size_t size)
+/*
+ * A frame that left for a rank (forwarded, or a copy): which rank (by its
+ * UDP port, 7200 + r in the tests' table), and it must be exactly the
+ * frame rc_sent_frame() makes of the frame that arrived and the message
+ * it carries.  Returns 0 or -EPROTO with the reason in x->why.
+ */
+static int check_sent(struct xlate_ctx *x, const uint8_t *in, size_t in_len,
+		      const uint8_t *f, size_t len, const char *what,
+		      struct copy *c)
 {
-	struct rcode_pkt_info i;
-	struct rc_rank e;
-	struct rc_msg m;
-	int alen = ipver == 4 ? 4 : 16;
+	static uint8_t want[2048];
+	struct rcode_pkt_info info;
+	struct rc_rank entry;
+	char why[256];
+	int n;
 
-	if (rcode_pkt_parse(in, in_len, &m, &i) ||
-	    rc_case_rank_entry(rank, ipver, &e)) {
-		snprintf(why, size, "forward to rank %u: no such entry", rank);
+	if (rcode_pkt_parse(f, len, &c->msg, &info)) {
+		snprintf(x->why, sizeof(x->why), "%s: not an R-message frame", what);
 		return -EPROTO;
 	}
-	if (memcmp(o->dst_mac, e.mac, 6) || memcmp(o->src_mac, i.dst_mac, 6))
-		snprintf(why, size, "forward to rank %u: wrong MACs", rank);
-	else if (memcmp(o->dst_ip, e.addr, alen) ||
-		 memcmp(o->src_ip, i.dst_ip, alen))
-		snprintf(why, size, "forward to rank %u: wrong IP addresses", rank);
-	else if (o->dst_port != ntohs(e.port) || o->src_port != i.dst_port)
-		snprintf(why, size, "forward to rank %u: wrong UDP ports %u -> %u",
-			 rank, o->src_port, o->dst_port);
-	else if (out[14 + (ipver == 4 ? 8 : 7)] != 64)
-		snprintf(why, size, "forward to rank %u: TTL %u, not 64", rank,
-			 out[14 + (ipver == 4 ? 8 : 7)]);
-	else
-		return 0;
-	return -EPROTO;
+	c->rank = info.dst_port - 7200u;
+	if (info.dst_port < 7200 || rc_case_rank_entry(c->rank, x->ipver, &entry)) {
+		snprintf(x->why, sizeof(x->why), "%s: to port %u, no rank's",
+			 what, info.dst_port);
+		return -EPROTO;
+	}
+	n = rc_sent_frame(in, in_len, &entry, NULL, NULL, &c->msg, want,
+			  sizeof(want));
+	if (n < 0 || rc_sent_compare(want, n, f, len, false, why, sizeof(why))) {
+		snprintf(x->why, sizeof(x->why), "%s to rank %u: %s", what,
+			 c->rank, n < 0 ? "cannot build the expected frame" : why);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* The copies send made in this run, as they left through lo. */
+static int read_copies(struct xlate_ctx *x, const uint8_t *in, size_t in_len)
+{
+	static uint8_t f[4096];
+
+	x->ncopies = 0;
+	for (;;) {
+		struct sockaddr_ll sll;
+		socklen_t sl = sizeof(sll);
+		ssize_t n = recvfrom(capture_fd, f, sizeof(f), MSG_DONTWAIT,
+				     (struct sockaddr *)&sll, &sl);
+		struct copy c;
+		int err;
+
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -errno;
+		if (sll.sll_pkttype != PACKET_OUTGOING)
+			continue;	/* the same frame, looped back in */
+		err = check_sent(x, in, in_len, f, n, "copy", &c);
+		if (err)
+			return err;
+		if (x->ncopies < MAX_COPIES)
+			x->copies[x->ncopies] = c;
+		x->ncopies++;
+	}
+}
+
+/* Throw away what earlier runs left in the capture socket. */
+static void drain_copies(void)
+{
+	uint8_t f[64];
+
+	while (capture_fd >= 0 && recv(capture_fd, f, sizeof(f), MSG_DONTWAIT) >= 0)
+		;
+}
+
+/*
+ * The effect log of the run: the copies and the up-call records, each
+ * channel in its own order, interleaved as the reference interleaves
+ * them (run on the same input); what the reference does not account for
+ * goes at the end.
+ */
+static int log_effects(struct xlate_ctx *x, const struct rc_case *c,
+		       const struct rc_msg *in, const struct rc_env *env,
+		       struct rc_result *res)
+{
+	struct rc_env *re = &x->ref_env;
+	struct rc_result rr;
+	struct rc_msg m = *in;
+	uint32_t ns = 0, nu = 0, k = 0;
+
+	/* re holds the words as they were before the run */
+	re->ranks = env->ranks;
+	re->clock_ns = env->clock_ns;
+	rc_run(c->prog, &m, re, &rr);
+	for (k = 0; k < env->effects_max; k++) {
+		struct rc_effect *e = &env->effects[k];
+		bool have_s = ns < x->ncopies && ns < MAX_COPIES;
+		bool have_u = nu < x->nupcalls && nu < RC_CASE_EFFECTS_MAX;
+		bool send = have_s;
+
+		if (!have_s && !have_u)
+			break;
+		if (have_s && have_u && k < rr.neffects)
+			send = re->effects[k].kind == RC_EFFECT_SEND;
+		memset(e, 0, sizeof(*e));
+		if (send) {
+			const struct copy *cp = &x->copies[ns++];
+
+			e->kind = RC_EFFECT_SEND;
+			e->rank = cp->rank;
+			e->hdr = cp->msg.hdr;
+			e->len = cp->msg.hdr.len;
+			if (env->effect_payloads) {
+				e->payload = env->effect_payloads[k];
+				memcpy(e->payload, cp->msg.payload, e->len);
+			}
+		} else {
+			const struct rc_upcall *u = &x->upcalls[nu++];
+
+			e->kind = RC_EFFECT_UPCALL;
+			e->value = u->value;
+			e->hdr.portal = u->portal;
+			e->hdr.src = u->src;
+			e->hdr.tag = u->tag;
+			e->hdr.seq = u->seq;
+		}
+	}
+	res->neffects = k;
+	return 0;
+}
+
+/*
+ * The action, from the verdict and the statistics, which must agree:
+ * XDP_DROP/TC_ACT_SHOT drop; XDP_PASS/TC_ACT_OK pass (or a fault);
+ * XDP_TX reply or forward to the arriving interface; TC_ACT_REDIRECT
+ * reply or forward (bpf_redirect); the counters say which.
+ */
+static int judge_verdict(struct xlate_ctx *x, uint32_t verdict,
+			 const struct rc_handler_stats *before,
+			 const struct rc_handler_stats *after,
+			 struct rc_result *res)
+{
+	bool fwd = after->forward != before->forward;
+	bool reply = after->reply != before->reply;
+	int action = -1;
+
+	if (!x->tc) {
+		if (verdict == XDP_DROP)
+			action = RC_ACT_DROP;
+		else if (verdict == XDP_PASS)
+			action = RC_ACT_PASS;
+		else if (verdict == XDP_TX && (fwd || reply))
+			action = fwd ? RC_ACT_FORWARD : RC_ACT_REPLY;
+	} else {
+		if (verdict == TC_ACT_SHOT)
+			action = RC_ACT_DROP;
+		else if (verdict == TC_ACT_OK)
+			action = RC_ACT_PASS;
+		else if (verdict == TC_ACT_REDIRECT && (fwd || reply))
+			action = fwd ? RC_ACT_FORWARD : RC_ACT_REPLY;
+	}
+	if (action < 0 || (fwd && reply)) {
+		snprintf(x->why, sizeof(x->why), "%s verdict %d with forward %s, "
+			 "reply %s counted", x->tc ? "TC" : "XDP", (int)verdict,
+			 fwd ? "" : "not", reply ? "" : "not");
+		return -EPROTO;
+	}
+	res->action = action;
+	return 0;
 }
 
 /* One run on the translated program: the env's words go into the maps,
@@ -146,26 +313,20 @@ static int exec_xlate_inner(void *ctx_, const struct rc_case *c, struct rc_msg *
 	struct rc_handler_stats before, after;
 	struct rcode_pkt_info info;
 	size_t out_len = sizeof(out);
+	struct rc_msg in_msg = *msg;
 	uint32_t verdict;
 	uint64_t t0, t1;
 	int len, err;
 
+	rc_case_env_copy(c, &x->ref_env, env);
 	err = rcode_handler__write_state(h, env->state);
 	for (uint32_t k = 0; !err && k < p->nwindows; k++)
 		err = rcode_handler__write_window(h, k, env->windows[k]);
 	err = err ?: rcode_handler__read_stats(h, &before);
+	err = err ?: write_ranks(x, env);
 	if (x->path == RCODE_PATH_INTERP) {
 		/* The interpreter picks the handler by the message's portal. */
 		err = err ?: rcode_handler__install(h, msg->hdr.portal);
-		err = err ?: interp_set_ranks(env->ranks, x->ipver);
-		/* Nothing left over from an earlier run that failed. */
-		x->ring_env = NULL;
-		if (x->ring)
-			ring_buffer__consume(x->ring);
-		x->ring_env = env;
-		x->ring_records = 0;
-		x->ring_bad = false;
-		x->ring_t0 = mono_ns();
 		if (x->trace) {
 			static struct rc_trace zero;
 			__u32 key = 0;
@@ -180,6 +341,12 @@ static int exec_xlate_inner(void *ctx_, const struct rc_case *c, struct rc_msg *
 	len = rcode_pkt_build(msg, x->ipver, RC_UDP_PORT, in, sizeof(in));
 	if (len < 0)
 		return len;
+	if (x->ring)	/* nothing left over from before */
+		ring_buffer__consume(x->ring);
+	x->nupcalls = 0;
+	x->ring_bad = false;
+	x->ring_t0 = mono_ns();
+	drain_copies();
 	t0 = mono_ns();
 	err = rcode_handler__test_run(h, in, len, out, &out_len, &verdict, 1, NULL);
 	t1 = mono_ns();
@@ -191,39 +358,19 @@ static int exec_xlate_inner(void *ctx_, const struct rc_case *c, struct rc_msg *
 	err = err ?: rcode_handler__read_stats(h, &after);
 	if (err)
 		return err;
+	if (x->ring && ring_buffer__consume(x->ring) < 0)
+		return -EIO;
+	x->ncopies = 0;
+	if (x->tc) {
+		err = read_copies(x, in, len);
+		if (err)
+			return err;
+	}
 
 	memset(res, 0, sizeof(*res));
-	res->action = verdict == XDP_DROP ? RC_ACT_DROP :
-		      verdict == XDP_TX ? RC_ACT_REPLY : RC_ACT_PASS;
-	if (verdict == XDP_TX && after.forward != before.forward)
-		res->action = RC_ACT_FORWARD;
-	if (x->path == RCODE_PATH_INTERP) {
-		/* Every up-call the run made is a record in the ring, none
-		 * lost (it holds far more than a case makes). */
-		uint64_t made = after.upcalls - before.upcalls;
-
-		if (x->ring && ring_buffer__consume(x->ring) < 0) {
-			snprintf(x->why, sizeof(x->why), "cannot read the ring");
-			return -EPROTO;
-		}
-		if (after.upcall_lost != before.upcall_lost ||
-		    made != x->ring_records || x->ring_bad) {
-			snprintf(x->why, sizeof(x->why), "up-calls: %llu counted, "
-				 "%llu lost, %u records in the ring%s",
-				 (unsigned long long)made,
-				 (unsigned long long)(after.upcall_lost -
-						      before.upcall_lost),
-				 x->ring_records, x->ring_bad ?
-				 ", a record is malformed or its time wrong" : "");
-			return -EPROTO;
-		}
-		res->nupcalls = made;
-		res->neffects = made < env->effects_max ? made : env->effects_max;
-	}
-	if (verdict != XDP_DROP && verdict != XDP_TX && verdict != XDP_PASS) {
-		snprintf(x->why, sizeof(x->why), "XDP verdict %u", verdict);
-		return -EPROTO;
-	}
+	err = judge_verdict(x, verdict, &before, &after, res);
+	if (err)
+		return err;
 	if (after.invocations != before.invocations + 1) {
 		snprintf(x->why, sizeof(x->why), "the handler did not run on its "
 			 "message (not_for_us %llu -> %llu)",
@@ -256,18 +403,38 @@ static int exec_xlate_inner(void *ctx_, const struct rc_case *c, struct rc_msg *
 			 info.lengths_ok ? "" : " lengths");
 		return -EPROTO;
 	}
+	/* A reply goes back: addresses and ports swapped.  A forwarded
+	 * message is exactly what rc_sent_frame() says, for its rank. */
 	if (res->action == RC_ACT_FORWARD) {
-		res->rank = msg->hdr.dst;
-		err = check_forward(in, len, out, &info, res->rank, x->ipver,
-				    x->why, sizeof(x->why));
+		struct copy fw;
+
+		err = check_sent(x, in, len, out, out_len, "forward", &fw);
 		if (err)
 			return err;
+		res->rank = fw.rank;
 	} else if ((res->action == RC_ACT_REPLY) != (info.src_port == RC_UDP_PORT)) {
-		/* A reply goes back: addresses and ports swapped. */
 		snprintf(x->why, sizeof(x->why), "addresses %s swapped",
 			 res->action == RC_ACT_REPLY ? "not" : "wrongly");
 		return -EPROTO;
 	}
+	/* Sends and up-calls: the counters, what was seen, and the log. */
+	res->nsends = after.sends - before.sends;
+	res->nupcalls = after.upcalls - before.upcalls;
+	if (after.send_errors != before.send_errors ||
+	    after.upcall_lost != before.upcall_lost || x->ring_bad ||
+	    (x->tc && x->ncopies != res->nsends) ||
+	    x->nupcalls != res->nupcalls) {
+		snprintf(x->why, sizeof(x->why), "sends %u (%u seen, %llu errors), "
+			 "upcalls %u (%u read, %llu lost)%s", res->nsends, x->ncopies,
+			 (unsigned long long)(after.send_errors - before.send_errors),
+			 res->nupcalls, x->nupcalls,
+			 (unsigned long long)(after.upcall_lost - before.upcall_lost),
+			 x->ring_bad ? ", a record malformed or of another time" : "");
+		return -EPROTO;
+	}
+	err = log_effects(x, c, &in_msg, env, res);
+	if (err)
+		return err;
 	/* 'clock' is real time on this path: a word the reference set to the
 	 * case's clock must hold a time taken during the run. */
 	for (uint32_t w = 0; w < p->state_words; w++)
@@ -319,15 +486,16 @@ static int exec_xlate(void *ctx_, const struct rc_case *c, struct rc_msg *msg,
 }
 
 static int run_case(const char *path, const char *name, int ipver,
-		    bool inline_loops, enum rcode_path kind, bool trace,
+		    bool inline_loops, enum rcode_path kind, bool trace, bool tc,
 		    int *nskipped)
 {
+	/* TC programs check their portal; the cases' messages have several. */
 	struct rcode_handler_opts ho = { .sz = sizeof(ho),
 					 .inline_loops = inline_loops,
 					 .path = kind, .interp = interp,
-					 .trace = trace };
-	struct xlate_ctx x = { .ipver = ipver, .inline_loops = inline_loops,
-			       .path = kind, .trace = trace };
+					 .trace = trace, .tc = tc,
+					 .tc_any_portal = tc };
+	static struct xlate_ctx x;
 	struct rc_case *c;
 	struct rc_verinfo *vi = calloc(1, sizeof(*vi));
 	struct rc_diags d;
@@ -335,9 +503,14 @@ static int run_case(const char *path, const char *name, int ipver,
 	char err[256], label[300];
 	int fails, ret = 0;
 
+	memset(&x, 0, sizeof(x));
+	x.ipver = ipver;
+	x.inline_loops = inline_loops;
+	x.path = kind;
+	x.trace = trace;
 	snprintf(label, sizeof(label), "%s/ipv%d%s: %s",
 		 kind == RCODE_PATH_INTERP ? (trace ? "interp-trace" : "interp")
-					   : "xlate", ipver,
+					   : tc ? "xlate-tc" : "xlate", ipver,
 		 inline_loops ? "/inline" : "", name);
 	if (rc_case_load(path, name, &c, err, sizeof(err))) {
 		TEST_FAIL(label, "%s", err);
@@ -349,11 +522,14 @@ static int run_case(const char *path, const char *name, int ipver,
 		free(vi);
 		return 0;	/* rejection cases belong to the verifier */
 	}
-	if (inline_loops && !rc_verify(c->prog, vi, &(struct rc_diags){ 0 }) &&
-	    !vi->has_loop) {
+	if (rc_verify(c->prog, vi, &(struct rc_diags){ 0 }) ||
+	    (inline_loops && !vi->has_loop) ||
+	    (kind == RCODE_PATH_XLATE && vi->needs_tc && !tc)) {
+		/* The second strategy only matters for loops; a handler that
+		 * sends is a TC program: its TC run is the one. */
 		rc_case_free(c);
 		free(vi);
-		return 0;	/* the second strategy only matters for loops */
+		return 0;
 	}
 	rc_diags_init(&d);
 	copy = rc_prog_new();
@@ -404,16 +580,24 @@ static int run_case(const char *path, const char *name, int ipver,
 		TEST_FAIL(label, "load: %s", strerror(-ret));
 		goto out;
 	}
-	if (kind == RCODE_PATH_INTERP && rcode_handler__upcall_fd(x.h) >= 0) {
-		x.ring = ring_buffer__new(rcode_handler__upcall_fd(x.h),
-					  ring_record, &x, NULL);
+	x.tc = rcode_handler__needs_tc(x.h);
+	if (x.tc != tc) {
+		TEST_FAIL(label, "loaded as %s program", x.tc ? "a TC" : "an XDP");
+		goto out;
+	}
+	if (rcode_handler__upcall_fd(x.h) >= 0) {
+		x.ring = ring_buffer__new(rcode_handler__upcall_fd(x.h), ring_record,
+					  &x, NULL);
 		if (!x.ring) {
-			TEST_FAIL(label, "cannot read the up-call ring: %s",
-				  strerror(errno));
+			TEST_FAIL(label, "ring_buffer__new: %s", strerror(errno));
 			goto out;
 		}
 	}
-	if (kind == RCODE_PATH_XLATE && ipver == 4 && !inline_loops) {
+	if (rc_case_env_init(c, &x.ref_env)) {
+		TEST_FAIL(label, "out of memory");
+		goto out;
+	}
+	if (kind == RCODE_PATH_XLATE && ipver == 4 && !inline_loops && !tc) {
 		/* The first path: the reference interpreter itself. */
 		char rl[300];
 
@@ -435,10 +619,48 @@ static int run_case(const char *path, const char *name, int ipver,
 out:
 	ring_buffer__free(x.ring);
 	rcode_handler__close(x.h);
+	rc_case_env_free(c, &x.ref_env);
 	rc_diags_free(&d);
 	rc_case_free(c);
 	free(vi);
 	return ret;
+}
+
+/*
+ * A network namespace of the test's own, with lo up: TC programs run on
+ * an skb of its loopback device, and their sends' copies leave through
+ * it, where an AF_PACKET socket sees them (and nothing else runs there).
+ */
+static int private_netns(char *why, size_t size)
+{
+	struct ifreq ifr = { 0 };
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+				   .sll_protocol = htons(ETH_P_ALL) };
+	int fd;
+
+	if (unshare(CLONE_NEWNET)) {
+		snprintf(why, size, "unshare(CLONE_NEWNET): %s", strerror(errno));
+		return -1;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 ||
+	    (ifr.ifr_flags |= IFF_UP, ioctl(fd, SIOCSIFFLAGS, &ifr) < 0) ||
+	    ioctl(fd, SIOCGIFINDEX, &ifr) < 0) {
+		snprintf(why, size, "bringing lo up: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	capture_fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	sll.sll_ifindex = ifr.ifr_ifindex;
+	if (capture_fd < 0 ||
+	    bind(capture_fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		snprintf(why, size, "AF_PACKET socket on lo: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int main(void)
@@ -481,6 +703,16 @@ int main(void)
 			TEST_PASS("interp: load the in-kernel interpreter");
 		}
 	}
+	{
+		/* After the JIT's sysctl was read: it exists in the first
+		 * network namespace only. */
+		char why[256];
+
+		if (private_netns(why, sizeof(why))) {
+			TEST_FAIL("paths: a network namespace of its own", "%s", why);
+			return rc_test_exit();
+		}
+	}
 	snprintf(dir, sizeof(dir), "%s/selftests/cases", root);
 	if (rc_case_find(dir, &paths, &n) || !n) {
 		TEST_FAIL("xlate: cases", "no case files under %s", dir);
@@ -489,19 +721,22 @@ int main(void)
 	for (size_t i = 0; i < n; i++) {
 		const char *name = paths[i] + strlen(dir) + 1;
 
-		for (int v = 4; v <= 6; v += 2)
-			run_case(paths[i], name, v, false, RCODE_PATH_XLATE,
-				 false, &skipped);
-		/* Loops also the way kernels without the JIT run them. */
-		run_case(paths[i], name, 4, true, RCODE_PATH_XLATE, false,
-			 &skipped);
+		for (int tc = 0; tc < 2; tc++) {
+			for (int v = 4; v <= 6; v += 2)
+				run_case(paths[i], name, v, false,
+					 RCODE_PATH_XLATE, false, tc, &skipped);
+			/* Loops also the way kernels without the JIT run
+			 * them. */
+			run_case(paths[i], name, 4, true, RCODE_PATH_XLATE,
+				 false, tc, &skipped);
+		}
 		if (!interp)
 			continue;
 		for (int v = 4; v <= 6; v += 2)
 			run_case(paths[i], name, v, false, RCODE_PATH_INTERP,
-				 false, &skipped);
+				 false, false, &skipped);
 		run_case(paths[i], name, 4, false, RCODE_PATH_INTERP, true,
-			 &skipped);
+			 false, &skipped);
 	}
 	rc_case_paths_free(paths, n);
 	rcode_interp__close(interp);

@@ -31,6 +31,8 @@ struct rcode_handler {
 	struct btf *btf;	/* maps' and functions' types, kept for the load */
 	int main_func, callback_func;	/* BTF ids of the two functions */
 	int prog_fd;
+	bool own_ranks;		/* the rank table is ours, not the caller's */
+	int rank_type, u32_type;	/* BTF ids of struct rc_rank, __u32 */
 	uint64_t load_ns;
 	char log_path[256];
 	/* the interpreter path */
@@ -83,6 +85,9 @@ struct rcode_handler *rcode_handler__new(struct rc_prog *prog,
 	h->maps.stats_fd = -1;
 	h->maps.snapshot_fd = -1;
 	h->maps.frame_fd = -1;
+	h->maps.ranks_fd = -1;
+	h->maps.upcall_fd = -1;
+	h->maps.scratch_fd = -1;
 	for (int k = 0; k < RC_WINDOWS_MAX; k++)
 		h->maps.window_fd[k] = -1;
 	return h;
@@ -90,7 +95,7 @@ struct rcode_handler *rcode_handler__new(struct rc_prog *prog,
 
 /* ---- BTF ------------------------------------------------------------------ */
 struct btf_ids {
-	int u32, u64, state, stats, window[RC_WINDOWS_MAX];
+	int u32, u64, state, stats, rank, window[RC_WINDOWS_MAX];
 	int main_func, callback_func;
 };
 
@@ -154,7 +159,9 @@ static int build_btf(const struct rc_prog *p, bool interp, struct btf **out,
 			{ F(reply), 0 }, { F(faults), RC_ABI_FAULTS },
 			{ F(budget_aborts), 0 }, { F(last_fault_pc), 0 },
 			{ F(last_fault_code), 0 }, { F(last_fault_ns), 0 },
-			{ F(not_for_us), 0 },
+			{ F(not_for_us), 0 }, { F(forward), 0 }, { F(sends), 0 },
+			{ F(send_errors), 0 }, { F(upcalls), 0 },
+			{ F(upcall_lost), 0 },
 #undef F
 		};
 		int faults = add_u64_array(btf, t, RC_ABI_FAULTS);
@@ -165,6 +172,26 @@ static int build_btf(const struct rc_prog *p, bool interp, struct btf **out,
 			err = err ?: btf__add_field(btf, f[i].name,
 						   f[i].n ? faults : t->u64,
 						   f[i].off * 8, 0);
+	}
+	{
+		/* The rank table's entries, for bpftool map dump. */
+		int u8 = btf__add_int(btf, "__u8", 1, 0);
+		int u16 = btf__add_int(btf, "__u16", 2, 0);
+		int a16 = btf__add_array(btf, t->u32, u8, 16);
+		int a6 = btf__add_array(btf, t->u32, u8, 6);
+
+		t->rank = btf__add_struct(btf, "rc_rank", sizeof(struct rc_rank));
+#define F(x, type) err = err ?: btf__add_field(btf, #x, type, \
+				offsetof(struct rc_rank, x) * 8, 0)
+		F(addr, a16);
+		F(flags, t->u32);
+		F(self, t->u32);
+		F(ifindex, t->u32);
+		F(port, u16);
+		F(mac, a6);
+#undef F
+		if (t->rank < 0)
+			err = t->rank;
 	}
 	{
 		/* The functions, for func_info: a program with a bpf_loop
@@ -299,6 +326,8 @@ static int create_maps(struct rcode_handler *h, struct rc_diags *d)
 		goto fail;
 	h->maps.stats_fd = fd;
 	h->btf = btf;
+	h->rank_type = t.rank;
+	h->u32_type = t.u32;
 	h->main_func = t.main_func;
 	h->callback_func = t.callback_func;
 	return 0;
@@ -321,6 +350,74 @@ static int create_snapshot_map(struct rcode_handler *h, struct rc_diags *d)
 	}
 	h->maps.snapshot_fd = fd;
 	return 0;
+}
+
+static int upcall_ring(const char *dir);
+
+/*
+ * The translated path's forward and send: the rank table (the caller's,
+ * or an empty one of the handler's own); upcall: the ring the
+ * application reads; for all three the scratch value (unless the loop
+ * frame holds it).  The
+ * interpreter path has the interpreter's rank table.
+ */
+static int create_net_maps(struct rcode_handler *h,
+			   const struct rc_xlate_plan *plan, struct rc_diags *d)
+{
+	const char *what = "rank table";
+	int fd = 0;
+
+	if (plan->ranks && h->opts.ranks_fd > 0) {
+		struct bpf_map_info info = { 0 };
+		uint32_t len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(h->opts.ranks_fd, &info, &len)) {
+			fd = -errno;
+			goto fail;
+		}
+		if (info.type != BPF_MAP_TYPE_ARRAY ||
+		    info.value_size != sizeof(struct rc_rank) ||
+		    info.max_entries != RC_ABI_RANKS_MAX) {
+			rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1, "the rank table "
+				   "given is not an array of %u struct rc_rank",
+				   RC_ABI_RANKS_MAX);
+			return -EINVAL;
+		}
+		fd = dup(h->opts.ranks_fd);
+		if (fd < 0) {
+			fd = -errno;
+			goto fail;
+		}
+		h->maps.ranks_fd = fd;
+	} else if (plan->ranks) {
+		fd = create_map_n(BPF_MAP_TYPE_ARRAY, "rc_ranks", sizeof(struct rc_rank),
+				  RC_ABI_RANKS_MAX, 0, h->btf, h->u32_type,
+				  h->rank_type);
+		if (fd < 0)
+			goto fail;
+		h->maps.ranks_fd = fd;
+		h->own_ranks = true;
+	}
+	if ((plan->ranks || plan->upcalls) && !plan->loops) {
+		what = "scratch map";
+		fd = create_map(BPF_MAP_TYPE_PERCPU_ARRAY, "rc_scratch",
+				RC_SCRATCH_SIZE, 0, NULL, 0, 0);
+		if (fd < 0)
+			goto fail;
+		h->maps.scratch_fd = fd;
+	}
+	if (plan->upcalls) {
+		what = "up-call ring";
+		fd = upcall_ring(h->opts.reuse_pin_dir);
+		if (fd < 0)
+			goto fail;
+		h->maps.upcall_fd = fd;
+	}
+	return 0;
+fail:
+	rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1, "cannot create the %s: %s", what,
+		   strerror(-fd));
+	return fd;
 }
 
 /* ---- load ------------------------------------------------------------------ */
@@ -355,7 +452,8 @@ static void save_verifier_log(struct rcode_handler *h, struct rc_diags *d,
 		int fd;
 
 		log[0] = '\0';
-		fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "rc_log", "Dual BSD/GPL",
+		fd = bpf_prog_load(h->out.plan.tc ? BPF_PROG_TYPE_SCHED_CLS :
+				   BPF_PROG_TYPE_XDP, "rc_log", "Dual BSD/GPL",
 				   h->out.insns, h->out.ninsns, &o);
 		if (fd >= 0)
 			close(fd);
@@ -388,7 +486,8 @@ int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d)
 	struct bpf_func_info fi[2];
 	struct rc_xlate_plan plan;
 	struct rc_xlate_opts xo = { .sz = sizeof(xo), .udp_port = h->opts.udp_port,
-				    .no_callbacks = h->opts.inline_loops || !rcode_jit_enabled() };
+				    .no_callbacks = h->opts.inline_loops || !rcode_jit_enabled(),
+				    .tc = h->opts.tc, .tc_any_portal = h->opts.tc_any_portal };
 	char name[BPF_OBJ_NAME_LEN];
 	uint64_t t0;
 	int err;
@@ -398,7 +497,7 @@ int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d)
 	err = rc_xlate_plan(h->prog, &h->vi, &plan, d);
 	if (err)
 		return err;
-	err = create_maps(h, d);
+	err = create_maps(h, d) ?: create_net_maps(h, &plan, d);
 	if (err)
 		return err;
 	if (plan.needs_snapshot) {
@@ -430,15 +529,20 @@ int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d)
 		o.func_info_rec_size = sizeof(fi[0]);
 	}
 	t0 = now_ns();
-	h->prog_fd = bpf_prog_load(BPF_PROG_TYPE_XDP, name, "Dual BSD/GPL",
+	h->prog_fd = bpf_prog_load(h->out.plan.tc ? BPF_PROG_TYPE_SCHED_CLS :
+				   BPF_PROG_TYPE_XDP, name, "Dual BSD/GPL",
 				   h->out.insns, h->out.ninsns, &o);
 	h->load_ns = now_ns() - t0;
 	if (h->prog_fd < 0) {
 		err = -errno;
 		h->prog_fd = -1;
-		if (err == -E2BIG && plan.loops && xo.no_callbacks) {
+		if ((err == -E2BIG || err == -EFAULT) && plan.loops &&
+		    xo.no_callbacks) {
 			/* Not a translator bug: without the JIT the kernel
-			 * walks every iteration when it verifies. */
+			 * walks every iteration when it verifies, and gives
+			 * up after a million instructions (E2BIG) or 8192
+			 * pending branches ("The sequence of 8193 jumps is
+			 * too complex": EFAULT). */
 			rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1,
 				   "without bpf_loop callbacks, loops are verified "
 				   "iteration by iteration, and budget %u is too large "
@@ -482,6 +586,23 @@ int rcode_handler__window_fd(const struct rcode_handler *h, unsigned int k)
 int rcode_handler__stats_fd(const struct rcode_handler *h)
 {
 	return h->maps.stats_fd;
+}
+
+int rcode_handler__ranks_fd(const struct rcode_handler *h)
+{
+	return h->maps.ranks_fd;
+}
+
+int rcode_handler__upcall_fd(const struct rcode_handler *h)
+{
+	/* Interpreter path: the ring in the interpreter's ic_upcalls. */
+	return on_interp(h) ? h->ring_fd : h->maps.upcall_fd;
+}
+
+bool rcode_handler__needs_tc(const struct rcode_handler *h)
+{
+	return on_interp(h) ? false : h->prog_fd >= 0 ? h->out.plan.tc :
+	       h->vi.needs_tc || h->opts.tc;
 }
 
 uint64_t rcode_handler__load_ns(const struct rcode_handler *h)
@@ -629,6 +750,10 @@ int rcode_handler__pin(struct rcode_handler *h, const char *dir)
 			   : pin_one(h->prog_fd, dir, "prog");
 	err = err ?: pin_one(h->maps.state_fd, dir, "state");
 	err = err ?: pin_one(h->maps.stats_fd, dir, "stats");
+	err = err ?: pin_one(h->maps.upcall_fd, dir, "upcalls");
+	/* A table the caller gave is the interface's, pinned by its owner. */
+	if (h->own_ranks)
+		err = err ?: pin_one(h->maps.ranks_fd, dir, "ranks");
 	for (uint32_t k = 0; !err && k < h->prog->nwindows; k++) {
 		char name[RC_NAME_MAX + 8];
 
@@ -640,7 +765,7 @@ int rcode_handler__pin(struct rcode_handler *h, const char *dir)
 
 int rcode_handler__test_run(struct rcode_handler *h, const void *pkt,
 			    size_t len, void *out, size_t *out_len,
-			    uint32_t *xdp_action, uint32_t repeat,
+			    uint32_t *verdict, uint32_t repeat,
 			    uint32_t *duration_ns)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = len,
@@ -653,8 +778,8 @@ int rcode_handler__test_run(struct rcode_handler *h, const void *pkt,
 		return -errno;
 	if (out_len)
 		*out_len = t.data_size_out;
-	if (xdp_action)
-		*xdp_action = t.retval;
+	if (verdict)
+		*verdict = t.retval;
 	if (duration_ns)
 		*duration_ns = t.duration;
 	return 0;
@@ -681,6 +806,12 @@ void rcode_handler__close(struct rcode_handler *h)
 		close(h->maps.snapshot_fd);
 	if (h->maps.frame_fd >= 0)
 		close(h->maps.frame_fd);
+	if (h->maps.ranks_fd >= 0)
+		close(h->maps.ranks_fd);
+	if (h->maps.upcall_fd >= 0)
+		close(h->maps.upcall_fd);
+	if (h->maps.scratch_fd >= 0)
+		close(h->maps.scratch_fd);
 	for (int k = 0; k < RC_WINDOWS_MAX; k++)
 		if (h->maps.window_fd[k] >= 0)
 			close(h->maps.window_fd[k]);
@@ -874,12 +1005,6 @@ int rcode_handler__code_fd(const struct rcode_handler *h)
 int rcode_handler__trace_fd(const struct rcode_handler *h)
 {
 	return h->trace_fd;
-}
-
-int rcode_handler__upcall_fd(const struct rcode_handler *h)
-{
-	/* Interpreter path: the ring in the interpreter's ic_upcalls. */
-	return on_interp(h) ? h->ring_fd : -1;
 }
 
 uint64_t rcode_handler__install_ns(const struct rcode_handler *h)

@@ -48,6 +48,17 @@ struct rcode_handler_opts {
 	enum rcode_path path;
 	struct rcode_interp *interp;
 	bool trace;
+	/* The rank table forward and send look ranks up in (an array of
+	 * RC_ABI_RANKS_MAX struct rc_rank, usually the interface's, shared by
+	 * its handlers); the handler keeps a dup of it.  0: none given, the
+	 * handler creates an empty one of its own (rcode_handler__ranks_fd
+	 * fills it, rcode_handler__pin pins it). */
+	int ranks_fd;
+	/* Translate into a TC program (SCHED_CLS) even if no send needs
+	 * TC, and, for TC programs, run on every portal's messages instead
+	 * of only the handler's own: for tests. */
+	bool tc;
+	bool tc_any_portal;
 	size_t : 0;
 };
 
@@ -77,10 +88,6 @@ enum rcode_path rcode_handler__path(const struct rcode_handler *h);
 const struct rc_icode *rcode_handler__icode(const struct rcode_handler *h);
 int rcode_handler__code_fd(const struct rcode_handler *h);
 int rcode_handler__trace_fd(const struct rcode_handler *h);
-/* The handler's up-call ring (BPF_MAP_TYPE_RINGBUF of struct rc_upcall),
- * -1 if it never upcalls.  On the interpreter path it is the inner map
- * the interpreter finds in its ic_upcalls on the handler's portal. */
-int rcode_handler__upcall_fd(const struct rcode_handler *h);
 /* The trace (interpreter path, traced), and the wall time the
  * interpreter path's install took (compile + maps + install), in ns. */
 int rcode_handler__read_trace(const struct rcode_handler *h, struct rc_trace *t);
@@ -92,6 +99,20 @@ int rcode_handler__prog_fd(const struct rcode_handler *h);
 int rcode_handler__state_fd(const struct rcode_handler *h);	/* -1 if none */
 int rcode_handler__window_fd(const struct rcode_handler *h, unsigned int k);
 int rcode_handler__stats_fd(const struct rcode_handler *h);
+/* The rank table (-1 if the handler neither forwards nor sends, and on
+ * the interpreter path, which has the interpreter's) and the handler's
+ * up-call ring, a BPF_MAP_TYPE_RINGBUF of struct rc_upcall (-1 if it
+ * never upcalls; read it with libbpf's ring_buffer__new, or sleep in
+ * epoll on it).  A handler replacing one pinned in reuse_pin_dir keeps
+ * its ring.  On the interpreter path the ring is the inner map the
+ * interpreter finds in its ic_upcalls on the handler's portal. */
+int rcode_handler__ranks_fd(const struct rcode_handler *h);
+int rcode_handler__upcall_fd(const struct rcode_handler *h);
+/* A TC program (BPF_PROG_TYPE_SCHED_CLS, attached at TC ingress by
+ * itself, not behind the XDP dispatcher): the handler sends (the
+ * verifier's needs_tc), or opts.tc asked for it.  After load, what was
+ * loaded. */
+bool rcode_handler__needs_tc(const struct rcode_handler *h);
 /* Kernel time the load took (bpf_prog_load), in ns. */
 uint64_t rcode_handler__load_ns(const struct rcode_handler *h);
 
@@ -106,14 +127,23 @@ int rcode_handler__read_window(const struct rcode_handler *h, unsigned int k,
 int rcode_handler__read_stats(const struct rcode_handler *h,
 			      struct rc_handler_stats *sum);
 
-/* Pin prog, state, stats and windows (win-<name>) under dir (created). */
+/* Pin prog, state, stats, windows (win-<name>), the up-call ring
+ * (upcalls) and a rank table of the handler's own (ranks) under dir
+ * (created). */
 int rcode_handler__pin(struct rcode_handler *h, const char *dir);
 
 /* Run the program once on a packet with BPF_PROG_TEST_RUN.  out gets the
- * packet as it left (out_len in/out); *xdp_action the XDP verdict. */
+ * packet as it left (out_len in/out); *verdict what the program returned:
+ * an XDP action (XDP_PASS, XDP_DROP, XDP_TX, XDP_REDIRECT), or for a TC
+ * program (rcode_handler__needs_tc) a TC verdict as a u32: TC_ACT_OK (0,
+ * pass), TC_ACT_SHOT (2, drop), TC_ACT_REDIRECT (7, reply and forward:
+ * test runs do not carry out the redirect) or (uint32_t)TC_ACT_UNSPEC
+ * (not for this handler).  A TC program runs on an skb of the loopback
+ * device of the caller's network namespace, CHECKSUM_NONE; its sends'
+ * copies (bpf_clone_redirect) do leave, through that device. */
 int rcode_handler__test_run(struct rcode_handler *h, const void *pkt,
 			    size_t len, void *out, size_t *out_len,
-			    uint32_t *xdp_action, uint32_t repeat,
+			    uint32_t *verdict, uint32_t repeat,
 			    uint32_t *duration_ns);
 
 void rcode_handler__close(struct rcode_handler *h);
