@@ -144,6 +144,15 @@ expect_eq "... runs" "$("$tmp/app_static" 2>&1)" "$want"
 expect_eq "... without librcode.so" \
 	"$(ldd "$tmp/app_static" | grep -c librcode)" 0
 
+# The example of docs/userlib.md (section 3) builds as it is written.
+sed -n '/^<!-- example: count.c -->$/,/^```$/p' "$top/docs/userlib.md" |
+	sed '1,2d;$d' >"$tmp/count.c"
+expect_eq "docs/userlib.md has its example" "$(grep -c '^int main' "$tmp/count.c")" 1
+# shellcheck disable=SC2086
+$cc -std=gnu11 -Wall -Wextra -Werror $san -o "$tmp/count" "$tmp/count.c" $cflags \
+	$libs >"$tmp/cc.log" 2>&1
+expect_eq "docs/userlib.md's example builds" $? 0 || head "$tmp/cc.log"
+
 # ---- what the shared library exports ---------------------------------------------
 sed -n 's/^[[:space:]]*\([a-z_0-9][a-z_0-9]*\);.*/\1/p' "$top/userlib/librcode.map" |
 	sort >"$tmp/map"
