@@ -40,7 +40,12 @@ if [ ! -f "$top/Makefile" ] || [ ! -f "$top/userlib/librcode.map" ]; then
 	exit 0
 fi
 
-make -C "$top" --no-print-directory BUILD="$build" DESTDIR="$dest" \
+# The sanitizer build (make test's second round) is made with SAN=1:
+# install it the same way, or make would relink it without.
+case $build in /*) bdir=$build ;; *) bdir=$top/$build ;; esac
+sanmake=
+nm "$bdir/librcode.a" 2>/dev/null | grep -q ' U __asan_init' && sanmake=SAN=1
+make -C "$top" --no-print-directory BUILD="$build" $sanmake DESTDIR="$dest" \
 	PREFIX="$prefix" install >"$tmp/install.log" 2>&1
 expect_eq "make install DESTDIR=... PREFIX=$prefix" $? 0 ||
 	tail -n 20 "$tmp/install.log"
