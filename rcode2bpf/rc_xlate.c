@@ -946,6 +946,9 @@ int rc_xlate(const struct rc_prog *p, const struct rc_verinfo *vi,
 	}
 	x.l_not_ours = xl_label(b);
 	x.l_internal = xl_label(b);
+	/* Cannot happen, and ends at once: without callbacks the kernel
+	 * verifier had better explore it first (see xl_mark_cold). */
+	xl_mark_cold(b, x.l_internal);
 	x.l_fault = xl_label(b);
 	x.l_drop = xl_label(b);
 	x.l_pass = xl_label(b);

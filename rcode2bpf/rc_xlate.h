@@ -31,7 +31,7 @@ struct rc_xlate_plan {
 	bool edits;		/* stores to the message: keep the checksum */
 	bool loops;		/* runs as a bpf_loop callback; needs frame_fd */
 	bool ranks;		/* forward or send: needs ranks_fd, scratch_fd */
-	bool upcalls;		/* upcall: needs upcall_fd */
+	bool upcalls;		/* upcall: needs upcall_fd, scratch_fd */
 	bool tc;		/* a TC program (a reachable send, or
 				 * rc_xlate_opts.tc): BPF_PROG_TYPE_SCHED_CLS */
 	uint32_t longest_path;	/* most instructions any run can execute */
@@ -47,7 +47,8 @@ struct rc_xlate_maps {
 	int ranks_fd;			/* array of RC_ABI_RANKS_MAX struct rc_rank; -1 if not needed */
 	int upcall_fd;			/* ring buffer, RC_ABI_UPCALL_RING bytes; -1 if not needed */
 	int scratch_fd;			/* per-CPU array, RC_SCRATCH_SIZE bytes; -1 if not
-					 * needed (no forward or send, or loop mode) */
+					 * needed (no forward, send or upcall, or
+					 * loop mode) */
 };
 #define RC_SNAPSHOT_SIZE	(RC_HDR_LEN + RC_PAYLOAD_MAX)
 #define RC_SCRATCH_SIZE		256

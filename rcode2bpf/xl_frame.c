@@ -318,7 +318,7 @@ void xl_prologue(struct xl_ctx *x)
 		xl_lookup(x, x->maps->window_fd[k]);
 		EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_WIN(k)));
 	}
-	if (x->plan.ranks && !x->loop) {
+	if ((x->plan.ranks || x->plan.upcalls) && !x->loop) {
 		xl_lookup(x, x->maps->scratch_fd);
 		EMIT(b, STX_MEM(BPF_DW, R10, R0, FP_SCRATCH));
 	}

@@ -88,8 +88,8 @@ enum {
 /*
  * The scratch area (per-CPU, RC_SCRATCH_SIZE bytes), for what does not
  * fit the 512-byte stack frame: the parameters of bpf_fib_lookup(), the
- * destination forward and send resolved, and what send saves of the
- * packet while its copy leaves.  The scratch map's value, or in loop mode
+ * destination forward and send resolved, what send saves of the packet
+ * while its copy leaves, and the record upcall writes.  The scratch map's value, or in loop mode
  * the loop frame's last RC_SCRATCH_SIZE bytes, from r9 up (xl_scratch).
  */
 #define SC_FIB		0	/* struct bpf_fib_lookup, 64 bytes */
@@ -103,8 +103,11 @@ enum {
 #define RT_RANK		104	/* route: R header dst, network order */
 #define RT_ADDR		112	/* route: IP address, 16 bytes */
 #define SC_SAVE		128	/* send: the headers, up to 14+40+8+24 bytes */
-_Static_assert(SC_SAVE + 14 + 40 + 8 + RC_HDR_LEN <= RC_SCRATCH_SIZE,
+#define SC_UPCALL	216	/* upcall: the struct rc_upcall it writes */
+_Static_assert(SC_SAVE + 14 + 40 + 8 + RC_HDR_LEN <= SC_UPCALL,
 	       "the scratch value holds what send saves");
+_Static_assert(SC_UPCALL + sizeof(struct rc_upcall) <= RC_SCRATCH_SIZE,
+	       "the scratch value holds an up-call record");
 _Static_assert(sizeof(struct bpf_fib_lookup) <= SC_KEY, "fib params fit");
 
 #define MSG_PAYLOAD	RC_HDR_LEN	/* payload offset from r8 */

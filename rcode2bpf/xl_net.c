@@ -499,14 +499,17 @@ void xl_send(struct xl_ctx *x, uint32_t pc, int d)
 }
 
 /*
- * upcall v: a struct rc_upcall in the ring (bpf_ringbuf_reserve, fill,
- * submit: no copy); a full ring loses the record and counts upcall_lost.
- * The header fields are read as they are now, in host order.
+ * upcall v: a struct rc_upcall, built in the scratch area, into the ring
+ * with bpf_ringbuf_output(); a full ring loses the record and counts
+ * upcall_lost.  No branch on the outcome (the counters take 0 or 1 from
+ * the result's sign bit): inline loops are verified iteration by
+ * iteration, and a branch per up-call that joins again would pile up
+ * the verifier's pending states.  The header fields are read as they are
+ * now, in host order.
  */
 void xl_upcall(struct xl_ctx *x, uint32_t pc, int d)
 {
 	struct xl_buf *b = &x->b;
-	int l_lost = xl_label(b), l_done = xl_label(b);
 	static const struct {
 		int off, size, to;
 	} fields[] = {
@@ -519,30 +522,30 @@ void xl_upcall(struct xl_ctx *x, uint32_t pc, int d)
 	(void)pc;
 	xl_spill(x, d);		/* v is in its home FP_STK(d - 1) now */
 	EMIT(b, CALL(BPF_FUNC_ktime_get_ns));
-	EMIT(b, STX_MEM(BPF_DW, x->fb, R0, FP_TMP));
-	xl_ld_map_fd(b, R1, x->maps->upcall_fd);
-	EMIT(b, MOV64_IMM(R2, sizeof(struct rc_upcall)));
-	EMIT(b, MOV64_IMM(R3, 0));
-	EMIT(b, CALL(BPF_FUNC_ringbuf_reserve));
-	JMP_TO(b, JMP_IMM(BPF_JEQ, R0, 0), l_lost);
+	xl_scratch(x, R2);
+	EMIT(b, ALU64_IMM(BPF_ADD, R2, SC_UPCALL));
+	EMIT(b, STX_MEM(BPF_DW, R2, R0, UP(ns)));
 	EMIT(b, LDX_MEM(BPF_DW, R1, x->fb, FP_STK(d - 1)));
-	EMIT(b, STX_MEM(BPF_DW, R0, R1, UP(value)));
-	EMIT(b, LDX_MEM(BPF_DW, R1, x->fb, FP_TMP));
-	EMIT(b, STX_MEM(BPF_DW, R0, R1, UP(ns)));
+	EMIT(b, STX_MEM(BPF_DW, R2, R1, UP(value)));
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		EMIT(b, LDX_MEM(fields[i].size, R1, R8, fields[i].off));
 		EMIT(b, BSWAP_BE(R1, fields[i].size == BPF_H ? 16 : 32));
-		EMIT(b, STX_MEM(BPF_W, R0, R1, fields[i].to));
+		EMIT(b, STX_MEM(BPF_W, R2, R1, fields[i].to));
 	}
-	EMIT(b, MOV64_REG(R1, R0));
-	EMIT(b, MOV64_IMM(R2, 0));	/* wake the reader if it waits */
-	EMIT(b, CALL(BPF_FUNC_ringbuf_submit));
+	xl_ld_map_fd(b, R1, x->maps->upcall_fd);
+	EMIT(b, MOV64_IMM(R3, sizeof(struct rc_upcall)));
+	EMIT(b, MOV64_IMM(R4, 0));	/* wake the reader if it waits */
+	EMIT(b, CALL(BPF_FUNC_ringbuf_output));
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R0, FP_TMP));	/* 0 or -errno */
 	xl_lookup(x, x->maps->stats_fd);
-	xl_bump(x, ST(upcalls));
-	JMP_TO(b, JA(), l_done);
-	xl_bind(b, l_lost);
-	xl_lookup(x, x->maps->stats_fd);
-	xl_bump(x, ST(upcall_lost));
-	xl_bind(b, l_done);
+	EMIT(b, LDX_MEM(BPF_DW, R1, x->fb, FP_TMP));
+	EMIT(b, ALU64_IMM(BPF_RSH, R1, 63));		/* 1: lost */
+	EMIT(b, LDX_MEM(BPF_DW, R2, R0, ST(upcall_lost)));
+	EMIT(b, ALU64_REG(BPF_ADD, R2, R1));
+	EMIT(b, STX_MEM(BPF_DW, R0, R2, ST(upcall_lost)));
+	EMIT(b, ALU64_IMM(BPF_XOR, R1, 1));		/* 1: written */
+	EMIT(b, LDX_MEM(BPF_DW, R2, R0, ST(upcalls)));
+	EMIT(b, ALU64_REG(BPF_ADD, R2, R1));
+	EMIT(b, STX_MEM(BPF_DW, R0, R2, ST(upcalls)));
 	xl_reload(x, d - 1);
 }

@@ -357,6 +357,7 @@ static void check_xlate(void)
 		"the program", "registers", "stack frame", "differ",
 		"budget", "loop mode", "message edits", "epilogue",
 		"maps", "kernel rejects", "peephole", "example",
+		"forward, send and upcall", "TC programs",
 	};
 	static const struct {
 		const char *name;
@@ -367,7 +368,8 @@ static void check_xlate(void)
 		F(FP_SNAP), F(FP_ORIGLEN), F(FP_FCODE),
 		F(FP_FPC), F(FP_TMP), F(FP_TMP2), F(FP_XDPCTX), F(FP_STATE),
 		F(FP_RESUME), F(FP_LOOPACT), F(FP_FRAMEPTR), F(FP_ITER),
-		F(FP_LENOLD), F(FP_LENNEW),
+		F(FP_LENOLD), F(FP_LENNEW), F(FP_PSUM), F(FP_SEND_N),
+		F(FP_SEND_P), F(FP_SCRATCH), F(CB_PARENT), F(CB_KEY),
 #undef F
 	};
 	char *doc = read_doc("docs/xlate.md"), what[128], name[48], off[16];

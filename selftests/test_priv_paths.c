@@ -72,8 +72,7 @@ struct xlate_ctx {
 	bool ring_bad;		/* a record malformed or of another time */
 	struct copy copies[MAX_COPIES];
 	uint32_t ncopies;
-	struct rc_rank table[RC_ABI_RANKS_MAX];	/* as last written */
-	bool table_written;
+	struct rc_rank table[RC_ABI_RANKS_MAX];	/* the handler's, as written */
 	struct rc_env ref_env;	/* for the reference's interleaving */
 	char why[512];
 };
@@ -104,24 +103,33 @@ static int ring_record(void *ctx, void *data, size_t size)
 }
 
 /* The rank table the run's ranks make, for the message's address family,
- * in the handler's table or the interpreter's; written when it changed. */
+ * in the handler's table or the interpreter's: the entries that differ
+ * from what the table holds (a new table holds zeros; the interpreter's
+ * lives as long as the test). */
 static int write_ranks(struct xlate_ctx *x, const struct rc_env *env)
 {
-	static struct rc_rank tab[RC_ABI_RANKS_MAX];
-	int fd = x->path == RCODE_PATH_INTERP ?
-		 rcode_interp__map_fd(interp, RCODE_IMAP_RANKS) :
-		 rcode_handler__ranks_fd(x->h);
+	static struct rc_rank want[RC_ABI_RANKS_MAX], interp_table[RC_ABI_RANKS_MAX];
+	struct rc_rank *now = x->table;
+	int fd = rcode_handler__ranks_fd(x->h);
 
+	if (x->path == RCODE_PATH_INTERP) {
+		fd = rcode_interp__map_fd(interp, RCODE_IMAP_RANKS);
+		now = interp_table;
+	}
 	if (fd < 0)
 		return 0;
-	rc_case_rank_table(env->ranks, x->ipver, tab, RC_ABI_RANKS_MAX);
-	if (x->table_written && !memcmp(tab, x->table, sizeof(tab)))
-		return 0;
-	for (__u32 r = 0; r < RC_ABI_RANKS_MAX; r++)
-		if (bpf_map_update_elem(fd, &r, &tab[r], BPF_ANY))
+	rc_case_rank_table(env->ranks, x->ipver, want, RC_ABI_RANKS_MAX);
+	for (__u32 r = 0; r < RC_ABI_RANKS_MAX; r++) {
+		/* An absent entry is absent whatever else it holds: zeros,
+		 * so that only the case's ranks are ever written. */
+		if (!(want[r].flags & RC_RANK_F_PRESENT))
+			memset(&want[r], 0, sizeof(want[r]));
+		if (!memcmp(&now[r], &want[r], sizeof(want[r])))
+			continue;
+		if (bpf_map_update_elem(fd, &r, &want[r], BPF_ANY))
 			return -errno;
-	memcpy(x->table, tab, sizeof(tab));
-	x->table_written = true;
+		now[r] = want[r];
+	}
 	return 0;
 }
 
@@ -668,14 +676,6 @@ int main(void)
 		return 0;
 	}
 	{
-		char why[256];
-
-		if (private_netns(why, sizeof(why))) {
-			TEST_FAIL("paths: a network namespace of its own", "%s", why);
-			return rc_test_exit();
-		}
-	}
-	{
 		char why[512];
 		int jit = 1;
 		FILE *f = fopen("/proc/sys/net/core/bpf_jit_enable", "r");
@@ -701,6 +701,16 @@ int main(void)
 			TEST_FAIL("interp: load the in-kernel interpreter", "%s", why);
 		} else {
 			TEST_PASS("interp: load the in-kernel interpreter");
+		}
+	}
+	{
+		/* After the JIT's sysctl was read: it exists in the first
+		 * network namespace only. */
+		char why[256];
+
+		if (private_netns(why, sizeof(why))) {
+			TEST_FAIL("paths: a network namespace of its own", "%s", why);
+			return rc_test_exit();
 		}
 	}
 	snprintf(dir, sizeof(dir), "%s/selftests/cases", root);

@@ -356,8 +356,9 @@ static int upcall_ring(const char *dir);
 
 /*
  * The translated path's forward and send: the rank table (the caller's,
- * or an empty one of the handler's own) and the scratch value (unless
- * the loop frame holds it); upcall: the ring the application reads.  The
+ * or an empty one of the handler's own); upcall: the ring the
+ * application reads; for all three the scratch value (unless the loop
+ * frame holds it).  The
  * interpreter path has the interpreter's rank table.
  */
 static int create_net_maps(struct rcode_handler *h,
@@ -397,7 +398,7 @@ static int create_net_maps(struct rcode_handler *h,
 		h->maps.ranks_fd = fd;
 		h->own_ranks = true;
 	}
-	if (plan->ranks && !plan->loops) {
+	if ((plan->ranks || plan->upcalls) && !plan->loops) {
 		what = "scratch map";
 		fd = create_map(BPF_MAP_TYPE_PERCPU_ARRAY, "rc_scratch",
 				RC_SCRATCH_SIZE, 0, NULL, 0, 0);
@@ -535,9 +536,13 @@ int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d)
 	if (h->prog_fd < 0) {
 		err = -errno;
 		h->prog_fd = -1;
-		if (err == -E2BIG && plan.loops && xo.no_callbacks) {
+		if ((err == -E2BIG || err == -EFAULT) && plan.loops &&
+		    xo.no_callbacks) {
 			/* Not a translator bug: without the JIT the kernel
-			 * walks every iteration when it verifies. */
+			 * walks every iteration when it verifies, and gives
+			 * up after a million instructions (E2BIG) or 8192
+			 * pending branches ("The sequence of 8193 jumps is
+			 * too complex": EFAULT). */
 			rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1,
 				   "without bpf_loop callbacks, loops are verified "
 				   "iteration by iteration, and budget %u is too large "
