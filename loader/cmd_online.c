@@ -405,12 +405,38 @@ static void attach_print(const char *ifname, const char *file,
 		printf("  %-13s %u eBPF instructions\n", "translated", r->xlated);
 }
 
+/* The interface's rank table (made empty if there is none yet); *made
+ * says whether this made it, so that a failed attach can take it away
+ * again.  An fd, or -errno. */
+static int attach_ranks_fd(const char *ifname, bool *made)
+{
+	char path[PATH_MAX + 8];
+
+	*made = !rcode_dispatch_pin_dir(ifname, path, sizeof(path) - 8) &&
+		(strcat(path, "/ranks"), access(path, F_OK) != 0);
+	return rcode_ranks_fd(ifname);
+}
+
+/* Undo attach_ranks_fd() that made the table: its pin, and the
+ * interface's directory if nothing else is in it. */
+static void attach_ranks_undo(const char *ifname)
+{
+	char path[PATH_MAX + 8];
+
+	if (rcode_dispatch_pin_dir(ifname, path, sizeof(path) - 8))
+		return;
+	strcat(path, "/ranks");
+	unlink(path);
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
+}
+
 /* Interpreter path: the interface's interpreter, pinned or loaded now for
  * the dispatcher's port (librcode pins it when the handler is attached).
  * Returns an exit status. */
 static int attach_open_interp(const char *ifname, __u16 port,
 			      struct attach_report *r, struct rcode_interp **ipp,
-			      uint64_t *us)
+			      uint64_t *us, bool *made_ranks)
 {
 	RCODE_OPTS(rcode_interp_opts, io);
 	char path[PATH_MAX + 8], why_[512] = "";
@@ -428,7 +454,7 @@ static int attach_open_interp(const char *ifname, __u16 port,
 	 * (RC_PIN_ROOT/<ifname>/ranks, made empty if there is none yet, so
 	 * that 'rloader ranks load' fills the one it uses). */
 	if (r->interp_loaded) {
-		ranks_fd = rcode_ranks_fd(ifname);
+		ranks_fd = attach_ranks_fd(ifname, made_ranks);
 		if (ranks_fd < 0)
 			return fail(EXIT_SYSTEM, "attach: %s: the rank table: %s",
 				    ifname, why(ranks_fd));
@@ -534,6 +560,7 @@ static int do_attach(void *o_, int argc, char **argv)
 	unsigned int portal;
 	uint64_t t0, tstart;
 	int st = EXIT_OK, err, ranks_fd = -1;
+	bool made_ranks = false;
 
 	(void)argc;
 	if (o->trace && !interp)
@@ -605,7 +632,8 @@ static int do_attach(void *o_, int argc, char **argv)
 	 * dispatcher's port.  A kernel without the JIT refuses it here,
 	 * before anything is pinned. */
 	if (interp) {
-		st = attach_open_interp(ifname, dopts.udp_port, &r, &ip, &l.interp);
+		st = attach_open_interp(ifname, dopts.udp_port, &r, &ip, &l.interp,
+					&made_ranks);
 		if (st)
 			goto out;
 		hopts.path = RCODE_PATH_INTERP;
@@ -623,7 +651,7 @@ static int do_attach(void *o_, int argc, char **argv)
 	/* The interface's rank table, shared by its handlers and filled
 	 * by 'rloader ranks load' (made empty if there is none yet). */
 	if (!interp && uses_ranks(prog, vi)) {
-		ranks_fd = rcode_ranks_fd(ifname);
+		ranks_fd = attach_ranks_fd(ifname, &made_ranks);
 		if (ranks_fd < 0) {
 			st = fail(EXIT_SYSTEM, "attach: %s: the rank table: %s",
 				  ifname, why(ranks_fd));
@@ -709,6 +737,8 @@ static int do_attach(void *o_, int argc, char **argv)
 out:
 	if (ranks_fd >= 0)
 		close(ranks_fd);
+	if (st && made_ranks)
+		attach_ranks_undo(ifname);
 	portal_info_free(&r.old);
 	json_object_put(diags);
 	rcode_handler__close(h);

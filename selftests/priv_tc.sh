@@ -131,14 +131,25 @@ tc_filters() {
 		sed -n 's/.*pref \([0-9]*\) bpf .*handle \(0x[0-9a-f]*\).*/\2 \1/p'
 }
 
+# recv_start NS PORT N OUT: a receiver in namespace NS (a or b), running
+# once it says it listens (a slow machine takes its time to start one);
+# its pid in $rp.
+recv_start() {
+	rm -f "$4"
+	$1 "$rcsend" recv -p "$2" -n "$3" -w 1500 >"$4" 2>&1 &
+	rp=$!
+	bgpids="$bgpids $rp"
+	i=0
+	while ! grep -q '^listening' "$4" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 # copies N: send N messages to portal 6 from a, count what reaches rank
 # 0's port on a.
 copies() {
-	rm -f "$tmp/recv.out"
-	a "$rcsend" recv -p 7300 -n "$1" -w 1500 >"$tmp/recv.out" 2>&1 &
-	rp=$!
-	bgpids="$bgpids $rp"
-	sleep 0.3
+	recv_start a 7300 "$1" "$tmp/recv.out"
 	a "$rcsend" send 198.18.91.2 -P 6 -n "$1" -i 1000 --tag 5 >/dev/null 2>&1
 	wait "$rp" 2>/dev/null
 	sed -n 's/^received=//p' "$tmp/recv.out"
@@ -200,10 +211,10 @@ expect_eq "replace: exit status" $? 0
 expect_eq "replace: the same way, data kept, the old program named" \
 	"$(jget "$tmp/att.json" '[d["tc_attach"], d["data"], d["replaced_prog_id"], d["replaced_hook"]]')" \
 	"[\"$auto\", \"kept\", $id1, \"tc\"]"
-b "$rcsend" recv -p 7117 -n 5 -w 1500 >"$tmp/pass.out" 2>&1 &
-bgpids="$bgpids $!"
+recv_start b 7117 5 "$tmp/pass.out"
+bp=$rp
 expect_eq "replace: fan2 still sends" "$(copies 5)" 5
-wait
+wait "$bp" 2>/dev/null
 expect_eq "replace: fan2 passes the message on to the socket" \
 	"$(sed -n 's/^received=//p' "$tmp/pass.out")" 5
 other=cls_bpf
@@ -243,7 +254,10 @@ rlb -j status "$ifb" >"$tmp/st.json" 2>&1
 expect_eq "status: portal 6 at TC, not in the dispatcher's table" \
 	"$(jget "$tmp/st.json" '[(p["portal"], p["hook"], p["installed"]) for p in d[0]["portals"]]')" \
 	'[[6, "tc", true]]'
-expect_eq "and back: copies again" "$(copies 4)" 4
+n=$(copies 4)
+expect_eq "and back: copies again" "$n" 4
+[ "$n" = 4 ] || rlb stats "$ifb" --portal 6 | sed 's/^/  | /'
+
 
 # ---- detach ----------------------------------------------------------------------------
 rlb detach "$ifb" --portal 6 >"$tmp/det.txt" 2>&1
