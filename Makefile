@@ -14,7 +14,9 @@
 # joins rloader, a new selftests/test_*.c becomes a test program, and a new
 # bpf/*.bpf.c or bpf/ref/*.bpf.c becomes a BPF object under $(BUILD)/bpf/
 # that is also embedded into the userspace binaries (see bpf/embed.sh), so
-# rloader needs no object files at run time.
+# rloader needs no object files at run time; a userlib/*.r (a handler the
+# library installs itself) is embedded into librcode as text
+# (userlib/embed-text.sh).
 #
 # librcode is the toolchain and the library together, built twice: as
 # librcode.a, which rloader, the tests and the benchmarks link (they also
@@ -59,11 +61,15 @@ LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/%.o)
 ULIB_OBJS	:= $(ULIB_SRCS:%.c=$(BUILD)/%.o)
 BPF_OBJS	:= $(BPF_SRCS:%.bpf.c=$(BUILD)/%.bpf.o)
 EMBED_OBJ	:= $(BUILD)/bpf/embedded.o
+# R-code handlers the library installs by itself (userlib/*.r), as text
+ULIB_R		:= $(sort $(wildcard userlib/*.r))
+RTEXT_OBJ	:= $(BUILD)/userlib/rtext.o
 LOADER_OBJS	:= $(LOADER_SRCS:%.c=$(BUILD)/%.o)
 TESTLIB_OBJS	:= $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS	:= $(TEST_SRCS:%.c=$(BUILD)/%)
-# Standalone tools the shell tests and the demo run (traffic senders):
-# each selftests/tools/*.c is one program, linked with the toolchain only.
+# Standalone tools the shell tests and the demo run (traffic senders,
+# collectives' members): each selftests/tools/*.c is one program, linked
+# with the libraries.
 TOOL_SRCS	:= $(sort $(wildcard selftests/tools/*.c))
 TOOL_BINS	:= $(TOOL_SRCS:%.c=$(BUILD)/%)
 
@@ -113,15 +119,21 @@ $(BUILD)/bpf/embedded.h: $(BUILD)/bpf/embedded.c ;
 $(EMBED_OBJ): $(BUILD)/bpf/embedded.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+$(BUILD)/userlib/rtext.c: $(ULIB_R) userlib/embed-text.sh
+	sh userlib/embed-text.sh $@ $(ULIB_R)
+
+$(RTEXT_OBJ): $(BUILD)/userlib/rtext.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
 $(LIBRCODE2BPF): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(LIBRCODE): $(LIB_OBJS) $(ULIB_OBJS) $(EMBED_OBJ)
+$(LIBRCODE): $(LIB_OBJS) $(ULIB_OBJS) $(EMBED_OBJ) $(RTEXT_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(LIBRCODE_SO): $(LIB_OBJS) $(ULIB_OBJS) $(EMBED_OBJ) $(LIBRCODE_MAP)
+$(LIBRCODE_SO): $(LIB_OBJS) $(ULIB_OBJS) $(EMBED_OBJ) $(RTEXT_OBJ) $(LIBRCODE_MAP)
 	$(CC) $(LDSAN) -shared -Wl,-soname,$(SONAME) \
 		-Wl,--version-script=$(LIBRCODE_MAP) -Wl,--no-undefined \
 		-o $@ $(filter %.o,$^) $(SO_LDLIBS)
@@ -135,8 +147,10 @@ $(RLOADER): $(LOADER_OBJS) $(LIBS)
 $(BUILD)/selftests/test_%: $(BUILD)/selftests/test_%.o $(TESTLIB_OBJS) $(LIBS)
 	$(CC) $(LDSAN) -o $@ $< $(TESTLIB_OBJS) $(LIBS) $(LDLIBS)
 
-$(BUILD)/selftests/tools/%: $(BUILD)/selftests/tools/%.o $(LIBRCODE2BPF)
-	$(CC) $(LDSAN) -o $@ $< $(LIBRCODE2BPF)
+$(TOOL_SRCS:%.c=$(BUILD)/%.o): $(BUILD)/bpf/embedded.h
+
+$(BUILD)/selftests/tools/%: $(BUILD)/selftests/tools/%.o $(LIBS)
+	$(CC) $(LDSAN) -o $@ $< $(LIBS) $(LDLIBS) -lm -lpthread
 
 # The sanitizer build lives beside the normal one so both stay current.
 test: all

@@ -399,6 +399,141 @@ int rcode_upcalls__wait(struct rcode_upcalls *u, int timeout_ms,
 /* NULL is fine. */
 void rcode_upcalls__free(struct rcode_upcalls *u);
 
+/* ==== collectives on a communicator (docs/collectives.md) =================
+ *
+ * A communicator is the N ranks of a job, each a process on its own node
+ * (or at least its own address and port), that call the same collective
+ * operations in the same order.  Allreduce, barrier and broadcast run
+ * along a binary tree of the ranks: contributions travel UP to the root,
+ * combined on the way, and the result travels DOWN to every rank.
+ *
+ * Two modes run the same protocol:
+ * - RCODE_COMM_KERNEL: the R-code handler userlib/coll.r, translated and
+ *   attached at TC ingress of the interface, does the fan-in and fan-out
+ *   as messages arrive; the application contributes through the mmapped
+ *   window, sleeps until the result is there and copies it.
+ * - RCODE_COMM_USER: the baseline; the process receives, combines and
+ *   sends on its UDP socket, only while it is inside a collective call.
+ *
+ * Messages get lost: every rank re-sends what it last sent up after a
+ * timeout that doubles from opts->timeout_ms, at most opts->tries times
+ * in all, and the operation fails with -ETIMEDOUT after
+ * rcode_comm__timeout_bound() ms (docs/collectives.md, "Retries").
+ *
+ * Not thread-safe: one thread calls the collectives of a communicator.
+ */
+#define RCODE_COLL_WORDS	32	/* u64 words per message; more: chunks */
+#define RCODE_COLL_PORTAL	192	/* the portal coll.r serves by default */
+
+enum rcode_comm_mode {
+	RCODE_COMM_KERNEL = 0,	/* coll.r at TC on opts->ifname */
+	RCODE_COMM_USER,	/* in the process, over its UDP socket */
+};
+
+enum rcode_op {			/* over unsigned 64-bit words */
+	RCODE_OP_SUM = 0,	/* wrapping */
+	RCODE_OP_MIN,
+	RCODE_OP_MAX,
+	RCODE_OP_BAND,
+	RCODE_OP_BOR,
+	RCODE_OP__COUNT
+};
+
+struct rcode_comm_opts {
+	size_t sz;		/* sizeof(struct rcode_comm_opts) */
+	enum rcode_comm_mode mode;
+	/* KERNEL: the interface the handler is attached to (required).
+	 * USER: if set, the socket is bound to it (SO_BINDTODEVICE). */
+	const char *ifname;
+	__u16 udp_port;		/* the job's port; 0: RC_ABI_DEFAULT_PORT */
+	__u16 portal;		/* 0: RCODE_COLL_PORTAL */
+	/* Retries: the first timeout, its cap, and the attempts in all
+	 * (the first send included).  0: 20 ms, 1000 ms, 8. */
+	unsigned int timeout_ms;
+	unsigned int timeout_max_ms;
+	unsigned int tries;
+	/* KERNEL: poll the window this long before sleeping on the
+	 * up-call ring; 0: sleep at once.  Worth it only when every rank
+	 * has a CPU of its own: spinning ranks starve the others. */
+	unsigned int spin_us;
+	/* rcode_comm__free() keeps answering retries of the other ranks
+	 * this long (USER: serving the socket; KERNEL: before detaching
+	 * the handler).  0: none. */
+	unsigned int linger_ms;
+	size_t : 0;
+};
+#define rcode_comm_opts__last_field linger_ms
+
+/*
+ * A communicator of nranks ranks (ranks[i].rank == i for every i: the
+ * table is indexed by rank) in which this process is rank self.  Every
+ * rank's address must be of one family.  The UDP port of self (its
+ * entry's port, or the job's) is bound when this returns.  In the kernel
+ * mode the handler is installed on opts->ifname with the rank table and
+ * this rank's place in it.  Every rank must have created its
+ * communicator before the first operation can complete; until then the
+ * retries cover the difference.
+ * Returns NULL with errno set: EINVAL (bad table, self >= nranks, more
+ * than RC_ABI_RANKS_MAX ranks, bad options), ENODEV, EADDRINUSE,
+ * EOPNOTSUPP (a kernel mode piece that this build or kernel lacks), or
+ * what the system said.
+ */
+struct rcode_comm;
+struct rcode_comm *rcode_comm__new(const struct rcode_rank_addr *ranks,
+				   unsigned int nranks, unsigned int self,
+				   const struct rcode_comm_opts *opts);
+/* The same from a hosts file (docs/collectives.md, "Hosts file"); a bad
+ * file is reported through the print callback as file:line:col. */
+struct rcode_comm *rcode_comm__from_hosts(const char *path, unsigned int self,
+					  const struct rcode_comm_opts *opts);
+/* Linger if asked, detach, close, free.  NULL is fine. */
+void rcode_comm__free(struct rcode_comm *comm);
+
+unsigned int rcode_comm__rank(const struct rcode_comm *comm);
+unsigned int rcode_comm__size(const struct rcode_comm *comm);
+enum rcode_comm_mode rcode_comm__mode(const struct rcode_comm *comm);
+/* The longest an operation (one chunk) waits before -ETIMEDOUT, in ms. */
+unsigned int rcode_comm__timeout_bound(const struct rcode_comm *comm);
+
+/*
+ * out[i] = in[i] combined over every rank, for i < count, on every rank.
+ * in and out may be the same array.  Vectors longer than
+ * RCODE_COLL_WORDS go in chunks, one operation each.
+ * Returns 0, -EINVAL (bad op), -ETIMEDOUT (a chunk did not complete
+ * within the bound: the communicator is unusable afterwards, and every
+ * later call returns -EPIPE), or -errno from the system.
+ */
+int rcode_allreduce(struct rcode_comm *comm, enum rcode_op op,
+		    const uint64_t *in, uint64_t *out, size_t count);
+/* No rank returns before every rank has called it.  Errors as above. */
+int rcode_barrier(struct rcode_comm *comm);
+/* buf[0..count) of rank root, on every rank.  Synchronizes like a
+ * barrier: the root's data goes down once every rank has arrived. */
+int rcode_bcast(struct rcode_comm *comm, unsigned int root, uint64_t *buf,
+		size_t count);
+
+struct rcode_comm_stats {
+	__u64 ops;		/* operations (chunks) completed */
+	__u64 sent;		/* messages this process sent */
+	__u64 received;		/* USER: messages its handler took */
+	__u64 retries;		/* re-sends after a timeout */
+	__u64 timeouts;		/* operations that ended in -ETIMEDOUT */
+	__u64 sleeps;		/* KERNEL: waits that slept on the ring */
+	/* the handler's counters (coll.r's window, or the process's) */
+	__u64 dups;		/* duplicate contributions ignored */
+	__u64 answers;		/* results sent to a retrying child */
+	__u64 reforwards;	/* partials sent up again for a child */
+	__u64 stale;		/* messages for a seq not armed */
+	__u64 bad;		/* not of the protocol: passed on */
+	/* KERNEL: coll.r's own statistics (struct rc_handler_stats) */
+	__u64 handler_runs;	/* messages it ran on */
+	__u64 handler_faults;	/* runs that faulted (a bug, or a rank it
+				 * could not reach) */
+	__u32 handler_cpus;	/* CPUs it ran on */
+};
+int rcode_comm__stats(const struct rcode_comm *comm,
+		      struct rcode_comm_stats *out);
+
 /* ==== the user-level path: handlers in a process ===========================
  *
  * The baseline the kernel path is measured against: a UDP socket on the
