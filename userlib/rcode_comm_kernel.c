@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ static inline void cpu_relax(void)
 struct comm_kernel {
 	struct rcode_handler *h;
 	bool attached;			/* on ifname's portal, pinned */
+	bool made_pins;			/* RC_PIN_ROOT/<ifname>/ is ours */
 	uint64_t *win;			/* the mmapped window `coll` */
 	size_t win_bytes;
 	struct rcode_upcalls *up;	/* the up-call ring */
@@ -105,7 +107,9 @@ int comm_kernel_setup(struct rcode_comm *c)
 		   .udp_port = c->port);
 	struct epoll_event ev = { .events = EPOLLIN };
 	uint64_t state[COLL_STATE_WORDS];
+	struct rcode_portal_info pi;
 	struct comm_kernel *k;
+	char dir[PATH_MAX];
 	int err, ranks_fd;
 
 	if (!c->ifname[0]) {
@@ -118,11 +122,22 @@ int comm_kernel_setup(struct rcode_comm *c)
 		pr_warn("comm: the kernel mode needs the BPF JIT (net.core.bpf_jit_enable): coll.r has loops\n");
 		return -EOPNOTSUPP;
 	}
+	/* Before touching the interface's rank table, which a job that
+	 * runs there uses: is the portal free?  (rcode_handler__attach
+	 * says so again, without a race.) */
+	if (rcode_portal_query(c->ifname, c->portal, &pi) == 0 &&
+	    pi.hook != RCODE_HOOK_NONE) {
+		pr_warn("comm: %s portal %u has a handler already (%s): another communicator's, or a stale one: rloader detach\n",
+			c->ifname, c->portal, pi.name[0] ? pi.name : "?");
+		return -EEXIST;
+	}
 	k = c->k = calloc(1, sizeof(*k));
 	if (!k)
 		return -ENOMEM;
 	k->epfd = -1;
 	/* The interface's rank table is the communicator's. */
+	if (!rcode_dispatch_pin_dir(c->ifname, dir, sizeof(dir)))
+		k->made_pins = access(dir, F_OK) != 0;
 	ranks_fd = rcode_ranks_fd(c->ifname);
 	if (ranks_fd < 0)
 		return ranks_fd;
@@ -187,12 +202,13 @@ void comm_kernel_teardown(struct rcode_comm *c)
 
 	if (!k)
 		return;
-	if (k->attached) {
+	if (k->attached)
+		rcode_portal_detach(c->ifname, c->portal);
+	if (k->made_pins) {
 		unsigned int portals[RC_ABI_PORTALS];
 
-		rcode_portal_detach(c->ifname, c->portal);
-		/* Nothing else on the interface: its pins (the rank table
-		 * this loaded) go too. */
+		/* The interface had no pins before this communicator: if no
+		 * other handler came meanwhile, its rank table goes too. */
 		if (rcode_portal_list(c->ifname, portals) == 0)
 			rcode_dispatch_detach(c->ifname);
 	}

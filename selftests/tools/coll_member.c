@@ -14,8 +14,7 @@
  *   bcast     from root round mod N, of 1..40 words;
  *
  * and prints one JSON line: what it did, what was wrong, its statistics.
- * --cpu pins it to a CPU (to make handlers run on several CPUs at once);
- * --setup-lock FILE makes the members set up one at a time.
+ * --cpu pins it to a CPU (to make handlers run on several CPUs at once).
  * With --expect-timeout it makes one allreduce that must fail with
  * -ETIMEDOUT (nobody answers), and reports how long it took and the
  * bound.  Exit status 0 when everything was as expected, 1 otherwise,
@@ -29,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -39,7 +37,7 @@
 #define MAX_RANKS	16
 
 static struct {
-	const char *hosts, *ifname, *ready, *go, *shared, *setup_lock;
+	const char *hosts, *ifname, *ready, *go, *shared;
 	unsigned int rank, rounds, port, timeout_ms, timeout_max_ms, tries,
 		linger_ms, spin_us, go_wait_s;
 	int cpu;
@@ -92,8 +90,7 @@ static void usage(void)
 		"usage: coll_member --hosts FILE --rank R [--mode user|kernel] [--ifname IF]\n"
 		"       [--port P] [--rounds N] [--seed S] [--timeout-ms T] [--timeout-max-ms T]\n"
 		"       [--tries K] [--spin-us U] [--linger-ms L] [--ready FILE] [--go FILE]\n"
-		"       [--go-wait S] [--shared FILE] [--cpu C] [--setup-lock FILE]\n"
-		"       [--expect-timeout]\n");
+		"       [--go-wait S] [--shared FILE] [--cpu C] [--expect-timeout]\n");
 	exit(2);
 }
 
@@ -107,7 +104,7 @@ static void parse(int argc, char **argv)
 		{ "spin-us", 1, 0, 'u' }, { "linger-ms", 1, 0, 'l' },
 		{ "ready", 1, 0, 'R' }, { "go", 1, 0, 'g' }, { "go-wait", 1, 0, 'w' },
 		{ "shared", 1, 0, 'S' }, { "expect-timeout", 0, 0, 'x' },
-		{ "cpu", 1, 0, 'c' }, { "setup-lock", 1, 0, 'L' },
+		{ "cpu", 1, 0, 'c' },
 		{ 0 }
 	};
 	bool have_rank = false;
@@ -140,7 +137,6 @@ static void parse(int argc, char **argv)
 		case 'S': opt.shared = optarg; break;
 		case 'x': opt.expect_timeout = true; break;
 		case 'c': opt.cpu = atoi(optarg); break;
-		case 'L': opt.setup_lock = optarg; break;
 		default: usage();
 		}
 	}
@@ -254,7 +250,7 @@ int main(int argc, char **argv)
 	struct tally t = { 0 };
 	bool ok;
 	double t0, dt;
-	int err2 = 0, lockfd;
+	int err2 = 0;
 
 	parse(argc, argv);
 	if (opt.cpu >= 0) {
@@ -276,15 +272,7 @@ int main(int argc, char **argv)
 	o.spin_us = opt.spin_us;
 	o.linger_ms = opt.linger_ms;
 	map_shared();
-	/* One rank at a time, if asked: N ranks on one machine would have
-	 * the kernel verify N copies of coll.r at once (a small VM runs out
-	 * of memory); a real job has one rank a node. */
-	lockfd = opt.setup_lock ? open(opt.setup_lock, O_CREAT | O_RDWR | O_CLOEXEC, 0644) : -1;
-	if (lockfd >= 0)
-		flock(lockfd, LOCK_EX);
 	c = rcode_comm__from_hosts(opt.hosts, opt.rank, &o);
-	if (lockfd >= 0)
-		close(lockfd);	/* unlocks */
 	if (!c) {
 		int e = errno;
 
