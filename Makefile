@@ -9,12 +9,20 @@
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make clean
 #
-# Sources are found by wildcard: a new rcode2bpf/*.c joins librcode2bpf (the
-# R-code toolchain), a new userlib/*.c joins librcode (the kernel-facing
-# library), a new loader/*.c joins rloader, a new selftests/test_*.c becomes
-# a test program, and a new bpf/*.bpf.c or bpf/ref/*.bpf.c becomes a BPF
-# object under $(BUILD)/bpf/ that is also embedded into the userspace
-# binaries (see bpf/embed.sh), so rloader needs no object files at run time.
+# Sources are found by wildcard: a new rcode2bpf/*.c joins the R-code
+# toolchain, a new userlib/*.c the kernel-facing library, a new loader/*.c
+# joins rloader, a new selftests/test_*.c becomes a test program, and a new
+# bpf/*.bpf.c or bpf/ref/*.bpf.c becomes a BPF object under $(BUILD)/bpf/
+# that is also embedded into the userspace binaries (see bpf/embed.sh), so
+# rloader needs no object files at run time; a userlib/*.r (a handler the
+# library installs itself) is embedded into librcode as text
+# (userlib/embed-text.sh).
+#
+# librcode is the toolchain and the library together, built twice: as
+# librcode.a, which rloader, the tests and the benchmarks link (they also
+# use what rcode_private.h declares), and as librcode.so.1, which exports
+# only the public API listed in userlib/librcode.map (docs/userlib.md).
+# librcode2bpf.a is the toolchain alone, for the traffic tools.
 
 BUILD	?= build
 PREFIX	?= /usr/local
@@ -25,7 +33,7 @@ CC	?= gcc
 CFLAGS	?= -O2 -g
 WFLAGS	:= -Wall -Wextra -Werror -Wswitch-enum -Wno-missing-field-initializers \
 	-Wno-format-truncation
-ALL_CFLAGS := -std=gnu11 $(WFLAGS) $(CFLAGS) -Ircode2bpf -Iuserlib -Iloader \
+ALL_CFLAGS := -std=gnu11 $(WFLAGS) $(CFLAGS) -fPIC -Ircode2bpf -Iuserlib -Iloader \
 	-Iselftests -Ibpf -I$(BUILD)/bpf \
 	$(shell pkg-config --cflags json-c 2>/dev/null) -MMD -MP
 ifneq ($(SAN),)
@@ -35,6 +43,8 @@ LDSAN := -fsanitize=address,undefined
 endif
 LDLIBS	:= $(shell pkg-config --libs libxdp libbpf json-c 2>/dev/null || \
 	echo -lxdp -lbpf -ljson-c) -lelf -lz
+SO_LDLIBS := $(shell pkg-config --libs libxdp libbpf 2>/dev/null || \
+	echo -lxdp -lbpf)
 
 CLANG	?= clang
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -Ibpf \
@@ -51,23 +61,43 @@ LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/%.o)
 ULIB_OBJS	:= $(ULIB_SRCS:%.c=$(BUILD)/%.o)
 BPF_OBJS	:= $(BPF_SRCS:%.bpf.c=$(BUILD)/%.bpf.o)
 EMBED_OBJ	:= $(BUILD)/bpf/embedded.o
+# R-code handlers the library installs by itself (userlib/*.r), as text
+ULIB_R		:= $(sort $(wildcard userlib/*.r))
+RTEXT_OBJ	:= $(BUILD)/userlib/rtext.o
 LOADER_OBJS	:= $(LOADER_SRCS:%.c=$(BUILD)/%.o)
 TESTLIB_OBJS	:= $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS	:= $(TEST_SRCS:%.c=$(BUILD)/%)
-# Standalone tools the shell tests and the demo run (traffic senders):
-# each selftests/tools/*.c is one program, linked with the toolchain only.
+# Standalone tools the shell tests and the demo run (traffic senders,
+# collectives' members): each selftests/tools/*.c is one program, linked
+# with the libraries.
 TOOL_SRCS	:= $(sort $(wildcard selftests/tools/*.c))
 TOOL_BINS	:= $(TOOL_SRCS:%.c=$(BUILD)/%)
 
 LIBRCODE2BPF	:= $(BUILD)/librcode2bpf.a
 LIBRCODE	:= $(BUILD)/librcode.a
 RLOADER		:= $(BUILD)/rloader
-LIBS		:= $(LIBRCODE) $(LIBRCODE2BPF)
+LIBS		:= $(LIBRCODE)
+
+# The shared library: the soname changes with the major version, which
+# changes when the API breaks; RCODE_1.0 in librcode.map is its first
+# symbol version.
+SO_MAJOR	:= 1
+SO_VERSION	:= 1.0.0
+SONAME		:= librcode.so.$(SO_MAJOR)
+LIBRCODE_SO	:= $(BUILD)/librcode.so.$(SO_VERSION)
+LIBRCODE_MAP	:= userlib/librcode.map
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+# What <rcode/...> holds: every header a public header includes.
+PUB_HDRS	:= userlib/librcode.h userlib/rcode_handler.h bpf/rc_abi.h \
+	rcode2bpf/rcode.h rcode2bpf/rc_opcodes.def rcode2bpf/rc_diag.h \
+	rcode2bpf/rc_xlate.h
 
 .PHONY: all test test-userspace deps demo install clean vm-test bench
 # Objects are never intermediate: keep them for incremental builds.
 .SECONDARY:
-all: $(BPF_OBJS) $(LIBS) $(RLOADER) $(TEST_BINS) $(TOOL_BINS)
+all: $(BPF_OBJS) $(LIBS) $(LIBRCODE2BPF) $(LIBRCODE_SO) $(RLOADER) \
+	$(TEST_BINS) $(TOOL_BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -89,13 +119,27 @@ $(BUILD)/bpf/embedded.h: $(BUILD)/bpf/embedded.c ;
 $(EMBED_OBJ): $(BUILD)/bpf/embedded.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+$(BUILD)/userlib/rtext.c: $(ULIB_R) userlib/embed-text.sh
+	sh userlib/embed-text.sh $@ $(ULIB_R)
+
+$(RTEXT_OBJ): $(BUILD)/userlib/rtext.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
 $(LIBRCODE2BPF): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(LIBRCODE): $(ULIB_OBJS) $(EMBED_OBJ)
+$(LIBRCODE): $(LIB_OBJS) $(ULIB_OBJS) $(EMBED_OBJ) $(RTEXT_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+$(LIBRCODE_SO): $(LIB_OBJS) $(ULIB_OBJS) $(EMBED_OBJ) $(RTEXT_OBJ) $(LIBRCODE_MAP)
+	$(CC) $(LDSAN) -shared -Wl,-soname,$(SONAME) \
+		-Wl,--version-script=$(LIBRCODE_MAP) -Wl,--no-undefined \
+		-o $@ $(filter %.o,$^) $(SO_LDLIBS)
+	ln -sf $(notdir $@) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $(BUILD)/librcode.so
+
 
 $(RLOADER): $(LOADER_OBJS) $(LIBS)
 	$(CC) $(LDSAN) -o $@ $(LOADER_OBJS) $(LIBS) $(LDLIBS)
@@ -103,8 +147,10 @@ $(RLOADER): $(LOADER_OBJS) $(LIBS)
 $(BUILD)/selftests/test_%: $(BUILD)/selftests/test_%.o $(TESTLIB_OBJS) $(LIBS)
 	$(CC) $(LDSAN) -o $@ $< $(TESTLIB_OBJS) $(LIBS) $(LDLIBS)
 
-$(BUILD)/selftests/tools/%: $(BUILD)/selftests/tools/%.o $(LIBRCODE2BPF)
-	$(CC) $(LDSAN) -o $@ $< $(LIBRCODE2BPF)
+$(TOOL_SRCS:%.c=$(BUILD)/%.o): $(BUILD)/bpf/embedded.h
+
+$(BUILD)/selftests/tools/%: $(BUILD)/selftests/tools/%.o $(LIBS)
+	$(CC) $(LDSAN) -o $@ $< $(LIBS) $(LDLIBS) -lm -lpthread
 
 # The sanitizer build lives beside the normal one so both stay current.
 test: all
@@ -124,10 +170,22 @@ deps:
 demo: all
 	sh scripts/demo.sh $(BUILD)
 
+# rloader is linked with librcode.a, so it runs without the library
+# installed; applications use the headers, the libraries and librcode.pc,
+# which is written here for this PREFIX.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/rcode/examples
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/rcode/examples \
+		$(DESTDIR)$(INCLUDEDIR)/rcode $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 755 $(RLOADER) $(DESTDIR)$(PREFIX)/bin/rloader
 	install -m 644 examples/*.r $(DESTDIR)$(PREFIX)/share/rcode/examples/
+	install -m 644 $(PUB_HDRS) $(DESTDIR)$(INCLUDEDIR)/rcode/
+	install -m 755 $(LIBRCODE_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(LIBRCODE_SO)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/librcode.so
+	install -m 644 $(LIBRCODE) $(DESTDIR)$(LIBDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(SO_VERSION)|' \
+	    userlib/librcode.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/librcode.pc
 
 # Benchmarks: bench/bench_*.c are programs, the other bench/*.c their
 # shared code.  Neither 'all' nor 'test' builds or runs them.

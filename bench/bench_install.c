@@ -33,7 +33,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "rc_diag.h"
-#include "rcode_handler.h"
+#include "rcode_private.h"
 
 #define ROUNDS_MAX 200
 

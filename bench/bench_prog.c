@@ -63,7 +63,7 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 #include "bench.h"
-#include "rcode_handler.h"
+#include "rcode_private.h"
 
 #define MAX_CANDS	32
 

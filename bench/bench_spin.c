@@ -50,7 +50,7 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 #include "bench.h"
-#include "rcode_handler.h"
+#include "rcode_private.h"
 
 #define MAX_K		32
 #define NPATHS		4

@@ -18,7 +18,7 @@
 #include <bpf/libbpf.h>
 #include "bench.h"
 #include "embedded.h"
-#include "librcode.h"
+#include "rcode_private.h"
 #include "rc_diag.h"
 
 /* ---- loading --------------------------------------------------------------- */

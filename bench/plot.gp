@@ -2,8 +2,9 @@
 #
 # plot.gp - the benchmark plots, called by bench/run.sh:
 #   gnuplot -e "data='DIR'; out='bench/results'" bench/plot.gp
-# reads DIR/prog.dat and DIR/spin.dat (bench_report) and DIR/rtt_*.dat
-# (bench_rtt) and writes out/prog.png, out/spin.png and out/rtt.png.
+# reads DIR/prog.dat and DIR/spin.dat (bench_report), DIR/coll.dat
+# (bench_coll) and DIR/rtt_*.dat (bench_rtt) and writes out/prog.png,
+# out/spin.png, out/coll.png and out/rtt.png.
 
 set terminal pngcairo size 960,540 font "sans,10"
 set grid ytics lc rgb "#dddddd"
@@ -56,6 +57,47 @@ if (system('test -s '.data.'/spin.dat && echo y') eq "y") {
 	unset logscale
 	unset grid
 	set grid ytics lc rgb "#dddddd"
+}
+
+# ---- collectives against the number of ranks (bench_coll) -------------------
+# coll.dat: N, then p50 p99 of kernel allreduce1, allreduce16, barrier
+# (cols 2-7) and of user (cols 8-13); -1: not measured.
+if (system('test -s '.data.'/coll.dat && echo y') eq "y") {
+	set output out.'/coll.png'
+	set xtics norotate enhanced
+	set style fill empty
+	set key top left noenhanced
+	set logscale xy 2
+	set grid xtics ytics lc rgb "#dddddd"
+	set xtics (2, 4, 8, 16)
+	set xrange [1.8:18]
+	set yrange [*:*]
+	set xlabel "ranks (N)"
+	set ylabel "us per call"
+	w(c) = column(c) > 0 ? column(c) : 1/0
+	set multiplot layout 1,2 title "Collectives on a switched network of namespaces (per call, every rank)"
+	set title "p50"
+	plot data.'/coll.dat' using 1:(w(2)) with linespoints lw 2 lc rgb "#ee7733" pt 7 title "kernel allreduce 1 word", \
+	     '' using 1:(w(4)) with linespoints lw 2 lc rgb "#ee7733" pt 5 dt 2 title "kernel allreduce 16 words", \
+	     '' using 1:(w(6)) with linespoints lw 2 lc rgb "#ee7733" pt 9 dt 3 title "kernel barrier", \
+	     '' using 1:(w(8)) with linespoints lw 2 lc rgb "#4477aa" pt 7 title "user allreduce 1 word", \
+	     '' using 1:(w(10)) with linespoints lw 2 lc rgb "#4477aa" pt 5 dt 2 title "user allreduce 16 words", \
+	     '' using 1:(w(12)) with linespoints lw 2 lc rgb "#4477aa" pt 9 dt 3 title "user barrier"
+	set title "p99"
+	plot data.'/coll.dat' using 1:(w(3)) with linespoints lw 2 lc rgb "#ee7733" pt 7 title "kernel allreduce 1 word", \
+	     '' using 1:(w(5)) with linespoints lw 2 lc rgb "#ee7733" pt 5 dt 2 title "kernel allreduce 16 words", \
+	     '' using 1:(w(7)) with linespoints lw 2 lc rgb "#ee7733" pt 9 dt 3 title "kernel barrier", \
+	     '' using 1:(w(9)) with linespoints lw 2 lc rgb "#4477aa" pt 7 title "user allreduce 1 word", \
+	     '' using 1:(w(11)) with linespoints lw 2 lc rgb "#4477aa" pt 5 dt 2 title "user allreduce 16 words", \
+	     '' using 1:(w(13)) with linespoints lw 2 lc rgb "#4477aa" pt 9 dt 3 title "user barrier"
+	unset multiplot
+	unset logscale
+	unset xrange
+	unset yrange
+	set xtics autofreq
+	unset grid
+	set grid ytics lc rgb "#dddddd"
+	unset xlabel
 }
 
 # ---- round trips: distribution and tail ------------------------------------

@@ -12,12 +12,15 @@
 #                 (bench_spin, with bench_rtt's round trips)
 #   rtt.png       round-trip time distributions (bench_rtt via rtt.sh)
 #   install.json  install latency by stage (bench_install)
+#   coll.json     allreduce and barrier latency for N = 2..16 ranks,
+#                 in-kernel against user level (bench_coll via coll.sh)
+#   coll.png      the same, p50 and p99 against N
 #
 # Needs root (BPF, network namespaces).  Each benchmark repeats its rounds
 # until its medians are known to the target precision or a time limit
 # passes, and says which in the tables.  Extra options go to the programs
-# through BENCH_PROG_ARGS, BENCH_SPIN_ARGS, BENCH_INSTALL_ARGS and
-# BENCH_RTT_ARGS (e.g. BENCH_PROG_ARGS=--ipv6);
+# through BENCH_PROG_ARGS, BENCH_SPIN_ARGS, BENCH_INSTALL_ARGS,
+# BENCH_RTT_ARGS and BENCH_COLL_ARGS (e.g. BENCH_PROG_ARGS=--ipv6);
 # RTT_CLIENT_MODE and RTT_CLIENT_TX_CSUM are read by rtt.sh.
 set -eu
 
@@ -30,7 +33,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench: needs root (BPF_PROG_TEST_RUN, XDP, network namespaces)" >&2
 	exit 2
 fi
-for b in bench_prog bench_spin bench_rtt bench_report bench_install; do
+for b in bench_prog bench_spin bench_rtt bench_report bench_install bench_coll; do
 	[ -x "$build/bench/$b" ] || {
 		echo "bench: $build/bench/$b is missing: make bench" >&2
 		exit 2
@@ -56,6 +59,10 @@ echo "== install latency"
 echo "== round trip over veth"
 # shellcheck disable=SC2086
 sh bench/rtt.sh "$build" "$tmp" ${BENCH_RTT_ARGS:-}
+echo "== collectives"
+# shellcheck disable=SC2086
+sh bench/coll.sh "$build" "$tmp" ${BENCH_COLL_ARGS:-}
+cp "$tmp/coll.json" "$out/coll.json"
 
 "$build/bench/bench_report" --out "$out" --data "$tmp" \
 	--prog "$tmp/prog.json" --rtt "$tmp/rtt.json" --spin "$tmp/spin.json" \
@@ -84,6 +91,6 @@ UdpInCsumErrors).  A NIC's peer on a real wire always sends complete
 checksums.
 NOTE
 )"
-{ echo; cat "$tmp/install.md"; } >>"$out/results.md"
+{ echo; cat "$tmp/install.md"; echo; cat "$tmp/coll.md"; } >>"$out/results.md"
 gnuplot -e "data='$tmp'; out='$out'" bench/plot.gp
-echo "bench: results in $out/: results.md results.json install.json prog.png spin.png rtt.png"
+echo "bench: results in $out/: results.md results.json install.json coll.json prog.png spin.png rtt.png coll.png"

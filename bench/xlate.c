@@ -15,7 +15,7 @@
 #include <bpf/bpf.h>
 #include "bench.h"
 #include "rc_diag.h"
-#include "rcode_handler.h"
+#include "rcode_private.h"
 
 static int load_handler(const char *path, struct rcode_handler_opts *ho,
 			struct rcode_handler **hp)

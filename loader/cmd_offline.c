@@ -468,9 +468,19 @@ struct json_object *stats_json_add(struct json_object *j,
 	json_object_object_add(ja, "drop", json_object_new_uint64(s->drop));
 	json_object_object_add(ja, "pass", json_object_new_uint64(s->pass));
 	json_object_object_add(ja, "reply", json_object_new_uint64(s->reply));
+	json_object_object_add(ja, "forward", json_object_new_uint64(s->forward));
 	json_object_object_add(j, "actions", ja);
+	json_object_object_add(j, "sends", json_object_new_uint64(s->sends));
+	json_object_object_add(j, "send_errors", json_object_new_uint64(s->send_errors));
+	json_object_object_add(j, "upcalls", json_object_new_uint64(s->upcalls));
+	json_object_object_add(j, "upcall_lost", json_object_new_uint64(s->upcall_lost));
 	for (int f = 1; f < RC_ABI_FAULTS; f++) {
-		struct json_object *e = json_object_new_object();
+		struct json_object *e;
+
+		/* Room for codes to come: only those that exist, or count. */
+		if (f >= RC_FAULT__COUNT && !s->faults[f])
+			continue;
+		e = json_object_new_object();
 
 		json_object_object_add(e, "code", json_object_new_int(f));
 		json_object_object_add(e, "name", json_object_new_string(rc_fault_name(f)));
@@ -504,8 +514,13 @@ void stats_counts_print(const struct rc_handler_stats *s,
 	bool any = false;
 
 	printf("  %-14s %" PRIu64 "\n", "invocations", (uint64_t)s->invocations);
-	printf("  %-14s drop %" PRIu64 ", pass %" PRIu64 ", reply %" PRIu64 "\n",
-	       "actions", (uint64_t)s->drop, (uint64_t)s->pass, (uint64_t)s->reply);
+	printf("  %-14s drop %" PRIu64 ", pass %" PRIu64 ", reply %" PRIu64
+	       ", forward %" PRIu64 "\n", "actions", (uint64_t)s->drop,
+	       (uint64_t)s->pass, (uint64_t)s->reply, (uint64_t)s->forward);
+	printf("  %-14s %" PRIu64 ", lost %" PRIu64 " (sends and forwards)\n",
+	       "sends", (uint64_t)s->sends, (uint64_t)s->send_errors);
+	printf("  %-14s %" PRIu64 ", lost %" PRIu64 "\n", "upcalls",
+	       (uint64_t)s->upcalls, (uint64_t)s->upcall_lost);
 	printf("  %-14s %" PRIu64, "faults", stats_faults(s));
 	for (int f = 1; f < RC_ABI_FAULTS; f++)
 		if (s->faults[f]) {

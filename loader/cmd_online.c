@@ -158,6 +158,11 @@ static const char *why(int err)
 	return buf;
 }
 
+const char *lib_why(int err)
+{
+	return why(err);
+}
+
 static bool parse_portal(uint64_t v, const char *verb, unsigned int *portal,
 			 int *st)
 {
@@ -178,6 +183,8 @@ static bool interface_exists(const char *ifname)
 /* ==== attach ============================================================= */
 static const char *const path_names[] = { "xlate", "interp", NULL };
 
+static const char *const tc_names[] = { "tcx", "cls_bpf", NULL };
+
 struct attach_opts {
 	uint64_t portal;
 	int mode;		/* index into mode_names; -1: not given */
@@ -185,10 +192,11 @@ struct attach_opts {
 	bool replace;
 	int path;		/* enum rcode_path, an index into path_names */
 	bool trace;
+	int tc;			/* index into tc_names; -1: not given */
 };
 
 static const struct attach_opts attach_defaults = { .portal = UINT64_MAX,
-						    .mode = -1 };
+						    .mode = -1, .tc = -1 };
 
 static const struct opt_def attach_optdefs[] = {
 	DEFINE_OPT(attach_opts, portal, "portal", 0, OPT_U64, "N",
@@ -207,6 +215,10 @@ static const struct opt_def attach_optdefs[] = {
 	DEFINE_OPT(attach_opts, trace, "trace", 0, OPT_BOOL, "",
 		   "with --path interp: run on the tracing interpreter, which "
 		   "records what the handler does ('rloader trace')"),
+	DEFINE_ENUM_OPT(attach_opts, tc, "tc", 0, tc_names, "HOW",
+			"a handler that sends runs at TC ingress: with a tcx link "
+			"or a cls_bpf filter (default: tcx where the kernel has "
+			"it, else cls_bpf)"),
 	END_OPTS
 };
 
@@ -227,125 +239,150 @@ static bool same_layout(const struct rc_prog *a, const struct rc_prog *b)
 	return true;
 }
 
-static int pin_fd(int fd, const char *dir, const char *name)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	unlink(path);	/* a replaced handler's pin */
-	return bpf_obj_pin(fd, path) ? -errno : 0;
-}
-
 struct latency {
-	uint64_t parse_verify, query, translate, load, dispatcher, attach, total;
+	uint64_t parse_verify, query, translate, load, attach, total;
 	uint64_t interp;	/* opening or loading the interpreter */
 };
 
-/* What the interpreter path adds to attach's report. */
-struct attach_path {
+/* What attach did besides the handler itself, for its report. */
+struct attach_report {
 	enum rcode_path path;
 	bool trace;
-	bool replaced_interp;	/* the replaced handler ran on the interpreter */
+	bool tc;		/* at TC ingress (the handler sends) */
+	enum rcode_tc_attach tc_how;
+	struct portal_info old;	/* the replaced handler (old.prog_id 0: none) */
+	bool kept;		/* its data area and windows carried over */
+	bool attached_now;	/* the dispatcher was attached for this one */
 	bool interp_loaded;	/* this attach loaded the interpreter */
 	bool interp_dropped;	/* ... or removed it: no handler uses it now */
 	char interp_dir[PATH_MAX];
-	uint32_t uops;
+	char dir[PATH_MAX];
+	uint32_t uops, xlated;
+	__u32 prog_id;
 };
+
+static struct json_object *latency_json(const struct latency *l)
+{
+	struct json_object *jl = json_object_new_object();
+
+#define L(f) json_object_object_add(jl, #f, json_object_new_int64(l->f))
+	L(parse_verify); L(query); L(translate); L(load); L(attach); L(interp);
+	L(total);
+#undef L
+	return jl;
+}
 
 static void attach_print(const char *ifname, const char *file,
 			 const struct rc_prog *p, unsigned int portal,
-			 __u32 prog_id, const struct rcode_dispatch_info *di,
-			 bool attached_now, __u32 old_id, bool kept,
-			 const char *dir, const struct latency *l,
-			 uint32_t xlated, const struct attach_path *ap,
+			 const struct rcode_dispatch_info *di,
+			 const struct attach_report *r, const struct latency *l,
 			 struct json_object *diags)
 {
-	bool interp = ap->path == RCODE_PATH_INTERP;
+	bool interp = r->path == RCODE_PATH_INTERP;
+	bool replaced = r->old.hook != RCODE_HOOK_NONE;
 
 	if (json_output) {
 		struct json_object *j = json_object_new_object();
-		struct json_object *jd = json_object_new_object();
-		struct json_object *jl = json_object_new_object();
-		struct json_object *ji = NULL;
+		struct json_object *jd = NULL, *ji = NULL;
 
 		json_object_object_add(j, "interface", json_object_new_string(ifname));
 		json_object_object_add(j, "file", json_object_new_string(file));
 		json_object_object_add(j, "handler", json_object_new_string(p->name));
 		json_object_object_add(j, "portal", json_object_new_int(portal));
-		json_object_object_add(j, "prog_id", json_object_new_int64(prog_id));
-		json_object_object_add(j, "path", json_object_new_string(path_names[ap->path]));
-		json_object_object_add(j, "trace", json_object_new_boolean(ap->trace));
-		json_object_object_add(j, "mode", json_object_new_string(mode_name(di->mode)));
+		json_object_object_add(j, "prog_id", json_object_new_int64(r->prog_id));
+		json_object_object_add(j, "path", json_object_new_string(path_names[r->path]));
+		json_object_object_add(j, "hook", json_object_new_string(r->tc ? "tc" : "xdp"));
+		json_object_object_add(j, "tc_attach", r->tc ?
+				       json_object_new_string(tc_attach_name(r->tc_how)) : NULL);
+		json_object_object_add(j, "trace", json_object_new_boolean(r->trace));
+		json_object_object_add(j, "mode", r->tc ? NULL :
+				       json_object_new_string(mode_name(di->mode)));
 		json_object_object_add(j, "port", json_object_new_int(di->udp_port));
-		json_object_object_add(j, "replaced", json_object_new_boolean(old_id));
-		json_object_object_add(j, "replaced_prog_id",
-				       old_id ? json_object_new_int64(old_id) : NULL);
-		json_object_object_add(j, "replaced_path", old_id ?
-				       json_object_new_string(ap->replaced_interp ?
+		json_object_object_add(j, "replaced", json_object_new_boolean(replaced));
+		json_object_object_add(j, "replaced_prog_id", replaced ?
+				       json_object_new_int64(r->old.prog_id) : NULL);
+		json_object_object_add(j, "replaced_path", replaced ?
+				       json_object_new_string(r->old.interp ?
 							      "interp" : "xlate") : NULL);
+		json_object_object_add(j, "replaced_hook", replaced ?
+				       json_object_new_string(portal_hook_name(&r->old)) : NULL);
 		json_object_object_add(j, "data", json_object_new_string(
-			kept ? "kept" : "new"));
+			r->kept ? "kept" : "new"));
 		json_object_object_add(j, "xlated_insns",
-				       interp ? NULL : json_object_new_int(xlated));
+				       interp ? NULL : json_object_new_int(r->xlated));
 		json_object_object_add(j, "uops",
-				       interp ? json_object_new_int(ap->uops) : NULL);
-		if (interp || ap->interp_dropped) {
+				       interp ? json_object_new_int(r->uops) : NULL);
+		if (interp || r->interp_dropped) {
 			ji = json_object_new_object();
 			json_object_object_add(ji, "pin_dir",
-					       json_object_new_string(ap->interp_dir));
+					       json_object_new_string(r->interp_dir));
 			json_object_object_add(ji, "loaded_now",
-					       json_object_new_boolean(ap->interp_loaded));
+					       json_object_new_boolean(r->interp_loaded));
 			json_object_object_add(ji, "removed",
-					       json_object_new_boolean(ap->interp_dropped));
+					       json_object_new_boolean(r->interp_dropped));
 		}
 		json_object_object_add(j, "interp", ji);
-		json_object_object_add(jd, "prog_id", json_object_new_int64(di->prog_id));
-		json_object_object_add(jd, "attached_now", json_object_new_boolean(attached_now));
-		json_object_object_add(jd, "multiprog", json_object_new_boolean(di->multiprog));
+		if (di->attached) {
+			jd = json_object_new_object();
+			json_object_object_add(jd, "prog_id", json_object_new_int64(di->prog_id));
+			json_object_object_add(jd, "attached_now",
+					       json_object_new_boolean(r->attached_now));
+			json_object_object_add(jd, "multiprog",
+					       json_object_new_boolean(di->multiprog));
+		}
 		json_object_object_add(j, "dispatcher", jd);
-		json_object_object_add(j, "pin_dir", json_object_new_string(dir));
-#define L(f) json_object_object_add(jl, #f, json_object_new_int64(l->f))
-		L(parse_verify); L(query); L(translate); L(load); L(dispatcher);
-		L(attach); L(interp);
-		L(total);
-#undef L
-		json_object_object_add(j, "latency_us", jl);
+		json_object_object_add(j, "pin_dir", json_object_new_string(r->dir));
+		json_object_object_add(j, "latency_us", latency_json(l));
 		json_object_object_add(j, "diagnostics", diags);
 		out_json(j);
 		return;
 	}
 	json_object_put(diags);
-	printf("%s: %s handler %s on portal %u: prog id %u, %s mode, UDP port %u\n",
-	       ifname, old_id ? "replaced the" : "attached", p->name, portal,
-	       prog_id, mode_name(di->mode), di->udp_port);
-	printf("  %-13s %s, prog id %u%s\n", "dispatcher",
-	       attached_now ? "attached now" : "attached already", di->prog_id,
-	       di->multiprog ? " (behind libxdp's dispatcher)" : "");
+	if (r->tc)
+		printf("%s: %s handler %s on portal %u: prog id %u, at TC ingress "
+		       "(%s), UDP port %u\n", ifname, replaced ? "replaced the" :
+		       "attached", p->name, portal, r->prog_id,
+		       tc_attach_name(r->tc_how), di->udp_port);
+	else
+		printf("%s: %s handler %s on portal %u: prog id %u, %s mode, UDP "
+		       "port %u\n", ifname, replaced ? "replaced the" : "attached",
+		       p->name, portal, r->prog_id, mode_name(di->mode), di->udp_port);
+	if (r->tc)
+		printf("  %-13s it sends: a TC program by itself, not behind the "
+		       "dispatcher\n", "hook");
+	else
+		printf("  %-13s %s, prog id %u%s\n", "dispatcher",
+		       r->attached_now ? "attached now" : "attached already",
+		       di->prog_id, di->multiprog ? " (behind libxdp's dispatcher)" : "");
 	if (interp) {
-		if (ap->trace)
+		if (r->trace)
 			printf("  %-13s in-kernel interpreter, traced ('rloader trace "
 			       "%s %u')\n", "path", ifname, portal);
 		else
 			printf("  %-13s in-kernel interpreter\n", "path");
 		printf("  %-13s prog id %u (one for all interpreted handlers of "
-		       "%s), %s %s\n", "interpreter", prog_id, ifname,
-		       ap->interp_loaded ? "loaded now, pinned at" : "pinned at",
-		       ap->interp_dir);
+		       "%s), %s %s\n", "interpreter", r->prog_id, ifname,
+		       r->interp_loaded ? "loaded now, pinned at" : "pinned at",
+		       r->interp_dir);
 	}
-	if (old_id)
-		printf("  %-13s prog id %u (%s), replaced atomically\n",
-		       "old handler", old_id, ap->replaced_interp ?
-		       "on the interpreter" : "translated");
-	if (ap->interp_dropped)
+	if (replaced)
+		printf("  %-13s prog id %u (%s, at %s), replaced%s\n", "old handler",
+		       r->old.prog_id, r->old.interp ? "on the interpreter" :
+		       "translated", portal_hook_name(&r->old),
+		       (r->old.hook == RCODE_HOOK_TC) != r->tc ?
+		       ": taken off its hook first" :
+		       r->tc && r->old.tc != r->tc_how ?
+		       ": detached first (attached another way)" : " atomically");
+	if (r->interp_dropped)
 		printf("  %-13s no handler runs on it any more: its pins under "
-		       "%s are removed\n", "interpreter", ap->interp_dir);
+		       "%s are removed\n", "interpreter", r->interp_dir);
 	if (p->state_words || p->nwindows)
-		printf("  %-13s %s\n", "data, windows", kept ?
+		printf("  %-13s %s\n", "data, windows", r->kept ?
 		       "kept from the replaced handler (same layout)" :
-		       old_id && ap->replaced_interp != interp ?
+		       replaced && r->old.interp != interp ?
 		       "new, zeroed (another path: its maps are laid out differently)" :
 		       "new, zeroed");
-	printf("  %-13s %s (+ %s, the R-code)\n", "pinned at", dir, RCODE_PIN_NAME);
+	printf("  %-13s %s (+ %s, the R-code)\n", "pinned at", r->dir, RCODE_PIN_NAME);
 	/* The four steps of installing a handler first; then what this
 	 * invocation spent around them. */
 	if (interp)
@@ -354,45 +391,74 @@ static void attach_print(const char *ifname, const char *file,
 		       l->parse_verify, l->translate, l->attach);
 	else
 		printf("  %-13s parse+verify %" PRIu64 " us, translate %" PRIu64
-		       " us, kernel load %" PRIu64 " us, attach %" PRIu64 " us\n",
-		       "latency", l->parse_verify, l->translate, l->load, l->attach);
+		       " us, kernel load %" PRIu64 " us, attach %" PRIu64 " us%s\n",
+		       "latency", l->parse_verify, l->translate, l->load, l->attach,
+		       r->attached_now ? " (the dispatcher's too)" : "");
 	printf("  %-13s + query %" PRIu64 " us", "", l->query);
 	if (interp)
-		printf(", interpreter %s %" PRIu64 " us", ap->interp_loaded ?
+		printf(", interpreter %s %" PRIu64 " us", r->interp_loaded ?
 		       "load" : "open", l->interp);
-	if (attached_now)
-		printf(", dispatcher attach %" PRIu64 " us", l->dispatcher);
 	printf(" = %" PRIu64 " us in all\n", l->total);
 	if (interp)
-		printf("  %-13s %u uops for the interpreter\n", "compiled", ap->uops);
+		printf("  %-13s %u uops for the interpreter\n", "compiled", r->uops);
 	else
-		printf("  %-13s %u eBPF instructions\n", "translated", xlated);
+		printf("  %-13s %u eBPF instructions\n", "translated", r->xlated);
+}
+
+/* The interface's rank table (made empty if there is none yet); *made
+ * says whether this made it, so that a failed attach can take it away
+ * again.  An fd, or -errno. */
+static int attach_ranks_fd(const char *ifname, bool *made)
+{
+	char path[PATH_MAX + 8];
+
+	*made = !rcode_dispatch_pin_dir(ifname, path, sizeof(path) - 8) &&
+		(strcat(path, "/ranks"), access(path, F_OK) != 0);
+	return rcode_ranks_fd(ifname);
+}
+
+/* Undo attach_ranks_fd() that made the table: its pin, and the
+ * interface's directory if nothing else is in it. */
+static void attach_ranks_undo(const char *ifname)
+{
+	char path[PATH_MAX + 8];
+
+	if (rcode_dispatch_pin_dir(ifname, path, sizeof(path) - 8))
+		return;
+	strcat(path, "/ranks");
+	unlink(path);
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
 }
 
 /* Interpreter path: the interface's interpreter, pinned or loaded now for
- * the dispatcher's port.  Returns an exit status. */
+ * the dispatcher's port (librcode pins it when the handler is attached).
+ * Returns an exit status. */
 static int attach_open_interp(const char *ifname, __u16 port,
-			      struct attach_path *ap, struct rcode_interp **ipp,
-			      uint64_t *us)
+			      struct attach_report *r, struct rcode_interp **ipp,
+			      uint64_t *us, bool *made_ranks)
 {
 	RCODE_OPTS(rcode_interp_opts, io);
 	char path[PATH_MAX + 8], why_[512] = "";
 	uint64_t t0 = mono_ns();
 	int err, ranks_fd = -1;
 
-	err = interp_dir(ifname, ap->interp_dir, sizeof(ap->interp_dir));
+	err = interp_dir(ifname, r->interp_dir, sizeof(r->interp_dir));
 	if (err)
 		return fail(EXIT_USAGE, "attach: %s: %s", ifname, strerror(-err));
-	snprintf(path, sizeof(path), "%s/prog", ap->interp_dir);
-	ap->interp_loaded = access(path, F_OK) != 0;
+	snprintf(path, sizeof(path), "%s/prog", r->interp_dir);
+	r->interp_loaded = access(path, F_OK) != 0;
 	io.udp_port = port;
-	io.pin_dir = ap->interp_dir;
-	/* A new interpreter forwards with the interface's rank table,
-	 * if one is pinned (RC_PIN_ROOT/<ifname>/ranks). */
-	if (ap->interp_loaded && !rcode_dispatch_pin_dir(ifname, path, sizeof(path) - 8)) {
-		strcat(path, "/ranks");
-		ranks_fd = bpf_obj_get(path);
-		io.ranks_fd = ranks_fd > 0 ? ranks_fd : 0;
+	io.pin_dir = r->interp_dir;
+	/* A new interpreter forwards with the interface's rank table
+	 * (RC_PIN_ROOT/<ifname>/ranks, made empty if there is none yet, so
+	 * that 'rloader ranks load' fills the one it uses). */
+	if (r->interp_loaded) {
+		ranks_fd = attach_ranks_fd(ifname, made_ranks);
+		if (ranks_fd < 0)
+			return fail(EXIT_SYSTEM, "attach: %s: the rank table: %s",
+				    ifname, why(ranks_fd));
+		io.ranks_fd = ranks_fd;
 	}
 	*ipp = rcode_interp__open(&io, why_, sizeof(why_));
 	if (ranks_fd >= 0)
@@ -406,22 +472,71 @@ static int attach_open_interp(const char *ifname, __u16 port,
 	return EXIT_OK;
 }
 
-/* A handler left the interpreter of ifname (replaced by a translated one):
- * take its maps out of the interpreter's arrays, and when no handler uses
- * the interpreter any more, its pins go too. */
-static void interp_release(const char *ifname, unsigned int portal,
-			   struct attach_path *ap)
+/* Does the handler forward or send?  Then it looks ranks up in the
+ * interface's rank table. */
+static bool uses_ranks(const struct rc_prog *p, const struct rc_verinfo *vi)
 {
-	struct rcode_interp *ip;
+	for (uint32_t pc = 0; pc < p->ninsns; pc += rc_insn_slots(&p->insns[pc]))
+		if ((p->insns[pc].op == RC_OP_send ||
+		     p->insns[pc].op == RC_OP_forward) && vi->reachable[pc])
+			return true;
+	return false;
+}
 
-	if (!interp_open_pinned(ifname, &ip)) {
-		rcode_interp__uninstall(ip, portal);
-		rcode_interp__close(ip);
+/* Usage errors that need to know what is on the interface: the mode and
+ * port of the dispatcher, a portal that is taken.  Fills dopts (what an
+ * XDP handler needs), and r->old / r->kept.  Returns an exit status. */
+static int attach_check(const struct attach_opts *o, const char *ifname,
+			unsigned int portal, const struct rc_prog *prog,
+			struct rcode_dispatch_info *di,
+			struct rcode_dispatch_opts *dopts, struct attach_report *r)
+{
+	bool interp = r->path == RCODE_PATH_INTERP;
+	int err;
+
+	err = rcode_dispatch_query(ifname, di);
+	if (err)
+		return fail(EXIT_SYSTEM, "attach: %s: %s", ifname, why(err));
+	if (di->attached) {
+		if (!r->tc && o->mode >= 0 &&
+		    o->mode + RCODE_MODE_NATIVE != (int)di->mode)
+			return fail(EXIT_USAGE, "attach: the dispatcher on %s runs in "
+				    "%s mode; rloader never switches modes behind "
+				    "your back: detach it first ('rloader detach %s') "
+				    "or use --mode %s", ifname, mode_name(di->mode),
+				    ifname, mode_name(di->mode));
+		if (!r->tc && o->port && o->port != di->udp_port)
+			return fail(EXIT_USAGE, "attach: the dispatcher on %s listens on "
+				    "UDP port %u, not %" PRIu64 "; detach it first to "
+				    "change the port", ifname, di->udp_port, o->port);
+		dopts->mode = di->mode;
+		dopts->udp_port = o->port ?: di->udp_port;
+	} else {
+		dopts->mode = o->mode < 0 ? RCODE_MODE_NATIVE :
+			      (enum rcode_mode)(o->mode + RCODE_MODE_NATIVE);
+		dopts->udp_port = o->port ?: RC_ABI_DEFAULT_PORT;
 	}
-	if (!interp_in_use(ifname) && !interp_dir_remove(ifname)) {
-		ap->interp_dropped = true;
-		interp_dir(ifname, ap->interp_dir, sizeof(ap->interp_dir));
+	err = portal_dir(ifname, portal, r->dir, sizeof(r->dir));
+	if (err)
+		return fail(EXIT_USAGE, "attach: %s: %s", ifname, strerror(-err));
+	if (portal_info_get(ifname, portal, &r->old))
+		return EXIT_OK;
+	if (r->old.hook == RCODE_HOOK_NONE) {
+		portal_info_free(&r->old);	/* pins only: overwritten */
+		memset(&r->old, 0, sizeof(r->old));
+		return EXIT_OK;
 	}
+	if (!o->replace)
+		return fail(EXIT_USAGE, "attach: portal %u on %s already runs "
+			    "handler %s (prog id %u, at %s); add --replace to swap "
+			    "it", portal, ifname, r->old.name[0] ? r->old.name : "?",
+			    r->old.prog_id, portal_hook_name(&r->old));
+	/* The two paths lay out the data area and windows differently
+	 * (rcode_handler.c): only a handler on the same path can take the
+	 * maps over; the hook does not matter. */
+	r->kept = r->old.prog && same_layout(r->old.prog, prog) &&
+		  r->old.interp == interp;
+	return EXIT_OK;
 }
 
 static int do_attach(void *o_, int argc, char **argv)
@@ -430,25 +545,22 @@ static int do_attach(void *o_, int argc, char **argv)
 	const char *ifname = argv[0], *file = argv[1];
 	RCODE_OPTS(rcode_dispatch_opts, dopts);
 	RCODE_OPTS(rcode_handler_opts, hopts);
-	struct rcode_dispatch_info di;
+	RCODE_OPTS(rcode_attach_opts, aopts);
+	struct rcode_dispatch_info di = { 0 };
 	struct rc_verinfo *vi = NULL;
 	struct json_object *diags = NULL;
 	struct rcode_handler *h = NULL;
 	struct rcode_interp *ip = NULL;
 	struct rc_prog *prog = NULL;
 	struct latency l = { 0 };
-	struct attach_path ap = { .path = o->path, .trace = o->trace };
+	struct attach_report r = { .path = o->path, .trace = o->trace };
 	bool interp = o->path == RCODE_PATH_INTERP;
 	struct rc_diags d;
-	char dir[PATH_MAX];
-	bool attached_now = false, kept = false, made_dir = false;
-	bool made_interp = false;
+	char path[PATH_MAX + 8];
 	unsigned int portal;
 	uint64_t t0, tstart;
-	__u32 old_id = 0, prog_id = 0;
-	int st = EXIT_OK, err, code_fd = -1;
-	struct bpf_prog_info pinfo = { 0 };
-	__u32 plen = sizeof(pinfo);
+	int st = EXIT_OK, err, ranks_fd = -1;
+	bool made_ranks = false;
 
 	(void)argc;
 	if (o->trace && !interp)
@@ -482,6 +594,26 @@ static int do_attach(void *o_, int argc, char **argv)
 		st = fail(EXIT_USAGE, "attach: --port must be 1..65535");
 		goto out;
 	}
+	r.tc = vi->needs_tc;
+	if (r.tc && interp) {
+		char where[256];
+
+		fault_where(prog, vi->tc_pc, where, sizeof(where));
+		st = fail(EXIT_REJECTED, "attach: %s: needs TC (send at %s); the "
+			  "interpreter runs at XDP: use the translated path", file,
+			  where);
+		goto out;
+	}
+	if (r.tc && o->mode >= 0) {
+		st = fail(EXIT_USAGE, "attach: --mode is the dispatcher's XDP mode, "
+			  "and %s runs at TC (it sends)", file);
+		goto out;
+	}
+	if (!r.tc && o->tc >= 0) {
+		st = fail(EXIT_USAGE, "attach: --tc is for handlers that run at TC "
+			  "(that send); %s runs at XDP", file);
+		goto out;
+	}
 	/* Usage errors and a rejected handler come first: they need no
 	 * privileges to be told. */
 	st = online_init("attach");
@@ -491,68 +623,17 @@ static int do_attach(void *o_, int argc, char **argv)
 	/* 2. what is there: the handler must be translated for the port
 	 * the dispatcher listens on, and modes are never mixed. */
 	t0 = mono_ns();
-	err = rcode_dispatch_query(ifname, &di);
-	if (err) {
-		st = fail(EXIT_SYSTEM, "attach: %s: %s", ifname, why(err));
-		goto out;
-	}
-	if (di.attached) {
-		if (o->mode >= 0 && o->mode + RCODE_MODE_NATIVE != (int)di.mode) {
-			st = fail(EXIT_USAGE, "attach: the dispatcher on %s runs in %s "
-				  "mode; rloader never switches modes behind your back: "
-				  "detach it first ('rloader detach %s') or use --mode %s",
-				  ifname, mode_name(di.mode), ifname, mode_name(di.mode));
-			goto out;
-		}
-		if (o->port && o->port != di.udp_port) {
-			st = fail(EXIT_USAGE, "attach: the dispatcher on %s listens on "
-				  "UDP port %u, not %" PRIu64 "; detach it first to "
-				  "change the port", ifname, di.udp_port, o->port);
-			goto out;
-		}
-		dopts.udp_port = di.udp_port;
-	} else {
-		dopts.mode = o->mode < 0 ? RCODE_MODE_NATIVE :
-			     (enum rcode_mode)(o->mode + RCODE_MODE_NATIVE);
-		dopts.udp_port = o->port ?: RC_ABI_DEFAULT_PORT;
-	}
-	err = portal_dir(ifname, portal, dir, sizeof(dir));
-	if (err) {
-		st = fail(EXIT_USAGE, "attach: %s: %s", ifname, strerror(-err));
-		goto out;
-	}
-	if (di.pinned && !rcode_portal_prog_id(ifname, portal, &old_id) && old_id) {
-		struct portal_info pi;
-
-		if (!o->replace) {
-			char name[RC_NAME_MAX] = "?";
-
-			if (!portal_info_get(ifname, portal, &pi)) {
-				snprintf(name, sizeof(name), "%s", pi.name[0] ? pi.name : "?");
-				portal_info_free(&pi);
-			}
-			st = fail(EXIT_USAGE, "attach: portal %u on %s already runs "
-				  "handler %s (prog id %u); add --replace to swap it "
-				  "atomically", portal, ifname, name, old_id);
-			goto out;
-		}
-		if (!portal_info_get(ifname, portal, &pi)) {
-			/* The two paths lay out the data area and windows
-			 * differently (rcode_handler.c): only a handler on the
-			 * same path can take the maps over. */
-			ap.replaced_interp = pi.interp;
-			kept = pi.prog && same_layout(pi.prog, prog) &&
-			       pi.interp == interp;
-			portal_info_free(&pi);
-		}
-	}
+	st = attach_check(o, ifname, portal, prog, &di, &dopts, &r);
 	l.query = us_since(t0);
+	if (st)
+		goto out;
 
 	/* The interface's interpreter: the pinned one, or a new one for the
-	 * dispatcher's port (pinned in step 5).  A kernel without the JIT
-	 * refuses it here, before anything is pinned. */
+	 * dispatcher's port.  A kernel without the JIT refuses it here,
+	 * before anything is pinned. */
 	if (interp) {
-		st = attach_open_interp(ifname, dopts.udp_port, &ap, &ip, &l.interp);
+		st = attach_open_interp(ifname, dopts.udp_port, &r, &ip, &l.interp,
+					&made_ranks);
 		if (st)
 			goto out;
 		hopts.path = RCODE_PATH_INTERP;
@@ -566,7 +647,18 @@ static int do_attach(void *o_, int argc, char **argv)
 	 * same path are the same maps, so an application that mapped a
 	 * window keeps reading the live one. */
 	hopts.udp_port = dopts.udp_port;
-	hopts.reuse_pin_dir = kept ? dir : NULL;
+	hopts.reuse_pin_dir = r.kept ? r.dir : NULL;
+	/* The interface's rank table, shared by its handlers and filled
+	 * by 'rloader ranks load' (made empty if there is none yet). */
+	if (!interp && uses_ranks(prog, vi)) {
+		ranks_fd = attach_ranks_fd(ifname, &made_ranks);
+		if (ranks_fd < 0) {
+			st = fail(EXIT_SYSTEM, "attach: %s: the rank table: %s",
+				  ifname, why(ranks_fd));
+			goto out;
+		}
+		hopts.ranks_fd = ranks_fd;
+	}
 	h = rcode_handler__new(prog, vi, &hopts);
 	if (!h) {
 		st = fail(EXIT_SYSTEM, "attach: %s", strerror(errno));
@@ -595,90 +687,59 @@ static int do_attach(void *o_, int argc, char **argv)
 		goto out;
 	}
 	if (interp)
-		ap.uops = rcode_handler__icode(h)->nuops;
-	code_fd = rcode_map_create(rcode_handler__prog(h));
-	if (code_fd < 0) {
-		st = fail(EXIT_SYSTEM, "attach: cannot store the R-code: %s",
-			  strerror(-code_fd));
-		goto out;
-	}
+		r.uops = rcode_handler__icode(h)->nuops;
+	else
+		r.xlated = rcode_handler__xlated(h)->ninsns;
 
-	/* 4. the dispatcher, if it is not there yet. */
-	if (!di.attached) {
-		t0 = mono_ns();
-		hold_warnings(true, false);
-		err = rcode_dispatch_attach(ifname, &dopts);
-		hold_warnings(false, err);
-		l.dispatcher = us_since(t0);
-		if (err) {
-			st = fail(EXIT_SYSTEM, "attach: %s: attaching the dispatcher "
-				  "in %s mode: %s", ifname, mode_name(dopts.mode),
-				  why(err));
-			goto out;
-		}
-		attached_now = true;
-	}
-
-	/* 5. pin, then install: once the portal points at the program, every
-	 * message that reaches it finds its pins (stats) in place. */
+	/* 4. librcode pins it and makes it run: behind the dispatcher
+	 * (attached first if it is not), or at TC ingress. */
+	aopts.mode = dopts.mode;
+	aopts.replace = o->replace;
+	aopts.tc = o->tc < 0 ? RCODE_TC_AUTO :
+		   (enum rcode_tc_attach)(o->tc + RCODE_TC_TCX);
 	t0 = mono_ns();
-	made_dir = !old_id && access(dir, F_OK);
-	if (interp && ap.interp_loaded) {
-		err = rcode_interp__pin(ip, ap.interp_dir);
-		made_interp = true;
-		if (err) {
-			st = fail(EXIT_SYSTEM, "attach: pinning the interpreter under "
-				  "%s: %s", ap.interp_dir, strerror(-err));
-			goto undo;
-		}
-	}
-	err = rcode_handler__pin(h, dir) ?: pin_fd(code_fd, dir, RCODE_PIN_NAME) ?:
-	      portal_dir_prune(dir, rcode_handler__prog(h), ap.path, ap.trace);
-	if (err) {
-		st = fail(EXIT_SYSTEM, "attach: pinning under %s: %s", dir,
-			  strerror(-err));
-		goto undo;
-	}
-	err = rcode_portal_set(ifname, portal, rcode_handler__prog_fd(h));
+	if (!r.tc)
+		hold_warnings(true, false);
+	err = rcode_handler__attach(h, ifname, &aopts);
+	if (!r.tc)
+		hold_warnings(false, err);
 	l.attach = us_since(t0);
 	if (err) {
-		st = fail(EXIT_SYSTEM, "attach: %s portal %u: %s", ifname, portal,
-			  why(err));
-		goto undo;
+		st = fail(err == -EEXIST ? EXIT_USAGE : EXIT_SYSTEM,
+			  "attach: %s portal %u: %s", ifname, portal, why(err));
+		goto out;
 	}
-	/* The interpreter no longer runs the handler this one replaced. */
-	if (!interp && ap.replaced_interp)
-		interp_release(ifname, portal, &ap);
 	l.total = us_since(tstart);
-	if (!bpf_obj_get_info_by_fd(rcode_handler__prog_fd(h), &pinfo, &plen))
-		prog_id = pinfo.id;
-	rcode_dispatch_query(ifname, &di);
-	attach_print(ifname, file, rcode_handler__prog(h), portal, prog_id, &di,
-		     attached_now, old_id, kept, dir, &l,
-		     rcode_handler__xlated(h)->ninsns, &ap, diags);
-	diags = NULL;
-	goto out;
-undo:
-	/* Leave the interface as it was: a new portal's pins go, and a
-	 * dispatcher attached only for this handler goes too. */
-	if (made_dir) {
-		portal_dir_remove(ifname, portal);
-		if (interp)
-			rcode_interp__uninstall(ip, portal);
-	}
-	if (made_interp && !interp_in_use(ifname))
-		interp_dir_remove(ifname);
-	/* The dispatcher may have come back to pins of earlier handlers
-	 * (after 'xdp-loader unload --all'); those keep it. */
-	if (attached_now && !old_id) {
-		unsigned int others[RC_ABI_PORTALS];
+	r.attached_now = !r.tc && !di.attached;
+	r.prog_id = 0;
+	{
+		struct bpf_prog_info pinfo = { 0 };
+		__u32 plen = sizeof(pinfo);
 
-		if (!portals_list(ifname, others))
-			rcode_dispatch_detach(ifname);
+		if (!bpf_obj_get_info_by_fd(rcode_handler__prog_fd(h), &pinfo, &plen))
+			r.prog_id = pinfo.id;
 	}
+	if (r.tc)
+		rcode_tc_query(ifname, portal, &r.tc_how, NULL);
+	/* A translated handler replaced one on the interpreter, which
+	 * librcode removed if no other handler uses it. */
+	if (r.old.interp && !interp) {
+		interp_dir(ifname, r.interp_dir, sizeof(r.interp_dir));
+		snprintf(path, sizeof(path), "%s/prog", r.interp_dir);
+		r.interp_dropped = access(path, F_OK) != 0;
+	}
+	rcode_dispatch_query(ifname, &di);
+	if (r.tc)
+		di.udp_port = dopts.udp_port;
+	attach_print(ifname, file, rcode_handler__prog(h), portal, &di, &r, &l,
+		     diags);
+	diags = NULL;
 out:
-	if (code_fd >= 0)
-		close(code_fd);
+	if (ranks_fd >= 0)
+		close(ranks_fd);
+	if (st && made_ranks)
+		attach_ranks_undo(ifname);
+	portal_info_free(&r.old);
 	json_object_put(diags);
 	rcode_handler__close(h);
 	rcode_interp__close(ip);
@@ -750,6 +811,7 @@ static int do_detach(void *o_, int argc, char **argv)
 	struct json_object *jp = json_object_new_array();
 	unsigned int portals[RC_ABI_PORTALS], portal = 0;
 	bool dropped_interp = false;
+	char idir[PATH_MAX];
 	int n, err, st = EXIT_OK;
 
 	(void)argc;
@@ -767,29 +829,24 @@ static int do_detach(void *o_, int argc, char **argv)
 				  ifname, portal, err == -ENOENT ? "" : why(err));
 			goto out;
 		}
-		/* The portal first: from here on its messages are passed on,
-		 * and nothing runs that the pins no longer describe. */
-		err = pi.prog_id ? rcode_portal_clear(ifname, portal) : 0;
-		/* An interpreted handler's maps leave the interpreter's
-		 * arrays too; the interpreter goes when no handler is left
-		 * on it. */
-		if (!err && pi.interp) {
-			struct rcode_interp *ip;
-
-			if (!interp_open_pinned(ifname, &ip)) {
-				err = rcode_interp__uninstall(ip, portal);
-				rcode_interp__close(ip);
-			}
-		}
-		if (!err && pi.pinned)
-			err = portal_dir_remove(ifname, portal);
-		if (!err && pi.interp && !interp_in_use(ifname))
-			dropped_interp = !interp_dir_remove(ifname);
+		/* librcode takes it off its hook first (its messages are
+		 * passed on from then on), then removes its pins; an
+		 * interpreted handler leaves the interpreter, which goes
+		 * when no handler is left on it. */
+		if (pi.interp)
+			interp_dir(ifname, idir, sizeof(idir));
+		err = rcode_portal_detach(ifname, portal);
 		if (err) {
 			portal_info_free(&pi);
 			st = fail(EXIT_SYSTEM, "detach: %s portal %u: %s", ifname,
 				  portal, why(err));
 			goto out;
+		}
+		if (pi.interp) {
+			char path[PATH_MAX + 8];
+
+			snprintf(path, sizeof(path), "%s/prog", idir);
+			dropped_interp = access(path, F_OK) != 0;
 		}
 		if (json_output) {
 			struct json_object *j = json_object_new_object();
@@ -801,16 +858,22 @@ static int do_detach(void *o_, int argc, char **argv)
 			json_object_object_add(j, "prog_id", json_object_new_int64(pi.prog_id));
 			json_object_object_add(j, "path", json_object_new_string(
 					       portal_path_name(&pi)));
+			json_object_object_add(j, "hook", json_object_new_string(
+					       portal_hook_name(&pi)));
+			json_object_object_add(j, "tc_attach", tc_attach_name(pi.tc) ?
+					       json_object_new_string(tc_attach_name(pi.tc)) : NULL);
 			json_object_object_add(j, "dispatcher_detached",
 					       json_object_new_boolean(false));
 			json_object_object_add(j, "interp_removed",
 					       json_object_new_boolean(dropped_interp));
 			out_json(j);
 		} else {
-			printf("%s: detached handler %s from portal %u (prog id %u%s); "
+			printf("%s: detached handler %s from portal %u (prog id %u%s%s%s); "
 			       "the dispatcher stays%s\n", ifname,
 			       pi.name[0] ? pi.name : "?", portal, pi.prog_id,
 			       pi.interp ? ", the interpreter" : "",
+			       pi.hook == RCODE_HOOK_TC ? ", at TC: " : "",
+			       pi.hook == RCODE_HOOK_TC ? tc_attach_name(pi.tc) : "",
 			       dropped_interp ? "; the interpreter, used by no "
 			       "other handler, is removed" : "");
 		}
@@ -905,7 +968,7 @@ static struct json_object *status_iface_json(const char *ifname,
 
 #define STATUS_RULE \
 	"-----------------------------------------------------------------" \
-	"----------------------------------------------"
+	"---------------------------------------------------"
 
 /* One interface: its row, then one row per portal.  Returns the number
  * of handlers. */
@@ -930,7 +993,8 @@ static int status_one(const char *ifname, struct json_object *arr)
 		printf("%-16s %-7s %5s  %-10s %s\n", ifname, "-", "-", "-",
 		       !exists ? "<no such interface; pins left: 'rloader detach' "
 		       "removes them>" : di.pinned ? "<pins left, dispatcher not "
-		       "attached: attach again, or detach>" :
+		       "attached: attach again, or detach>" : n ?
+		       "<no rcode dispatcher: handlers at TC only>" :
 		       "<no rcode dispatcher>");
 	} else {
 		char id[16];
@@ -955,6 +1019,10 @@ static int status_one(const char *ifname, struct json_object *arr)
 			json_object_object_add(j, "prog_id", json_object_new_int64(pi.prog_id));
 			json_object_object_add(j, "path", json_object_new_string(
 					       portal_path_name(&pi)));
+			json_object_object_add(j, "hook", json_object_new_string(
+					       portal_hook_name(&pi)));
+			json_object_object_add(j, "tc_attach", tc_attach_name(pi.tc) ?
+					       json_object_new_string(tc_attach_name(pi.tc)) : NULL);
 			json_object_object_add(j, "trace", json_object_new_boolean(pi.traced));
 			json_object_object_add(j, "installed", json_object_new_boolean(pi.prog_id));
 			json_object_object_add(j, "pinned", json_object_new_boolean(pi.pinned));
@@ -968,9 +1036,10 @@ static int status_one(const char *ifname, struct json_object *arr)
 			char id[16];
 
 			snprintf(id, sizeof(id), pi.prog_id ? "%u" : "-", pi.prog_id);
-			printf(" => %-12u %-16s %-12s %-10s %12" PRIu64 " %10" PRIu64
+			printf(" => %-12u %-16s %-12s %-4s %-10s %12" PRIu64 " %10" PRIu64
 			       " %10" PRIu64 " %10" PRIu64 " %8" PRIu64 "%s\n", pi.portal,
-			       pi.name[0] ? pi.name : "?", portal_path_name(&pi), id,
+			       pi.name[0] ? pi.name : "?", portal_path_name(&pi),
+			       portal_hook_name(&pi), id,
 			       (uint64_t)s->invocations,
 			       (uint64_t)s->drop, (uint64_t)s->pass, (uint64_t)s->reply, stats_faults(s),
 			       pi.prog_id ? "" : "  (pins only)");
@@ -998,9 +1067,9 @@ static int do_status(void *o_, int argc, char **argv)
 	if (!arr) {
 		printf("%-16s %-7s %5s  %-10s %s\n", "Interface", "Mode", "Port",
 		       "Prog ID", "Dispatcher");
-		printf(" => %-12s %-16s %-12s %-10s %12s %10s %10s %10s %8s\n",
-		       "Portal", "Handler", "Path", "Prog ID", "Invocations", "Drop",
-		       "Pass", "Reply", "Faults");
+		printf(" => %-12s %-16s %-12s %-4s %-10s %12s %10s %10s %10s %8s\n",
+		       "Portal", "Handler", "Path", "Hook", "Prog ID", "Invocations",
+		       "Drop", "Pass", "Reply", "Faults");
 		printf("%s\n", STATUS_RULE);
 	}
 	if (argc) {
@@ -1022,9 +1091,12 @@ static int do_status(void *o_, int argc, char **argv)
 		ifs = if_nameindex();
 		for (struct if_nameindex *i = ifs; i && i->if_index; i++) {
 			struct rcode_dispatch_info di;
+			unsigned int portals[RC_ABI_PORTALS];
 
+			/* The dispatcher, or handlers at TC alone. */
 			if (rcode_dispatch_query(i->if_name, &di) ||
-			    (!di.attached && !di.pinned))
+			    (!di.attached && !di.pinned &&
+			     !portals_list(i->if_name, portals)))
 				continue;
 			status_one(i->if_name, arr);
 			shown++;
@@ -1192,6 +1264,9 @@ static struct json_object *handler_stats_json(const char *ifname,
 			       json_object_new_string(pi->name) : NULL);
 	json_object_object_add(j, "prog_id", json_object_new_int64(pi->prog_id));
 	json_object_object_add(j, "path", json_object_new_string(portal_path_name(pi)));
+	json_object_object_add(j, "hook", json_object_new_string(portal_hook_name(pi)));
+	json_object_object_add(j, "tc_attach", tc_attach_name(pi->tc) ?
+			       json_object_new_string(tc_attach_name(pi->tc)) : NULL);
 	json_object_object_add(j, "trace", t ? trace_summary_json(pi->prog, t) : NULL);
 	free(t);
 	lf = stats_json_add(j, pi->prog, s);
@@ -1206,8 +1281,11 @@ static void handler_stats_print(const char *ifname, const struct portal_info *pi
 	const struct rc_handler_stats *s = &pi->stats;
 	struct rc_trace *t = portal_trace(ifname, pi);
 
-	printf("\nportal %u: handler %s, prog id %u, path %s\n", pi->portal,
-	       pi->name[0] ? pi->name : "?", pi->prog_id, portal_path_name(pi));
+	printf("\nportal %u: handler %s, prog id %u, path %s, at %s%s%s\n",
+	       pi->portal, pi->name[0] ? pi->name : "?", pi->prog_id,
+	       portal_path_name(pi), portal_hook_name(pi),
+	       pi->hook == RCODE_HOOK_TC ? " by " : "",
+	       pi->hook == RCODE_HOOK_TC ? tc_attach_name(pi->tc) : "");
 	if (t) {
 		printf("  trace (the tracing interpreter; 'rloader trace %s %u' "
 		       "for the detail):\n", ifname, pi->portal);
@@ -1219,7 +1297,10 @@ static void handler_stats_print(const char *ifname, const struct portal_info *pi
 		printf("  (no statistics pinned for this portal)\n");
 		return;
 	}
-	stats_counts_print(s, "not R-messages for this portal; the dispatcher "
+	stats_counts_print(s, pi->hook == RCODE_HOOK_TC ?
+			   "not R-messages for this portal: at TC every packet "
+			   "of the interface reaches the handler" :
+			   "not R-messages for this portal; the dispatcher "
 			   "sends none");
 	if (s->last_fault_ns) {
 		char insn[96] = "?";
@@ -1244,6 +1325,7 @@ static int do_stats(void *o_, int argc, char **argv)
 	unsigned int portals[RC_ABI_PORTALS], portal = 0;
 	struct json_object *jroot = NULL, *jh = NULL;
 	uint64_t malformed;
+	bool no_dispatcher = false;
 	int n, err, st = EXIT_OK;
 
 	/* 'stats IFNAME PORTAL' is 'stats IFNAME --portal PORTAL'. */
@@ -1262,10 +1344,15 @@ static int do_stats(void *o_, int argc, char **argv)
 		return EXIT_SYSTEM;
 	if (interface_exists(ifname))
 		rcode_dispatch_query(ifname, &di);
+	/* Handlers at TC run without the dispatcher. */
 	err = rcode_dispatch_stats(ifname, &ds);
-	if (err)
+	if (err == -ENOENT && portals_list(ifname, portals)) {
+		memset(&ds, 0, sizeof(ds));
+		no_dispatcher = true;
+	} else if (err) {
 		return fail(EXIT_SYSTEM, "stats: %s: %s", ifname, err == -ENOENT ?
 			    "no rcode dispatcher (nothing attached)" : why(err));
+	}
 	if (o->portal != UINT64_MAX) {
 		portals[0] = portal;
 		n = 1;
@@ -1299,11 +1386,17 @@ static int do_stats(void *o_, int argc, char **argv)
 		json_object_object_add(jm, "length", json_object_new_uint64(ds.bad_length));
 		json_object_object_add(jm, "portal", json_object_new_uint64(ds.bad_portal));
 		json_object_object_add(jd, "malformed", jm);
+		if (no_dispatcher) {
+			json_object_put(jd);
+			jd = NULL;
+		}
 		json_object_object_add(j, "dispatcher", jd);
 		json_object_object_add(j, "interp", interp_stats(ifname, true));
 		jh = json_object_new_array();
 		json_object_object_add(j, "handlers", jh);
 		jroot = j;	/* printed once the handlers are in */
+	} else if (no_dispatcher) {
+		printf("%s: no dispatcher (the handlers run at TC)\n", ifname);
 	} else {
 		printf("%s: dispatcher", ifname);
 		if (di.attached)
@@ -1471,8 +1564,7 @@ static int do_window(void *o_, int argc, char **argv)
 	struct portal_info pi;
 	unsigned int portal;
 	bool reached = false, printed_last = false;
-	void *map;
-	size_t maplen;
+	__u64 *map;
 	uint64_t reads = 0;
 	int err, st = EXIT_OK;
 
@@ -1498,7 +1590,11 @@ static int do_window(void *o_, int argc, char **argv)
 				    "no handler on this interface has a window of "
 				    "that name");
 	}
-	err = window_mmap(ifname, portal, name, &live, &nwords, &map, &maplen);
+	/* Read-only is all an observer needs, and all it should be able
+	 * to do. */
+	map = rcode_window_mmap(ifname, portal, name, false, &nwords);
+	err = map ? 0 : -errno;
+	live = (const volatile uint64_t *)map;
 	if (err)
 		return fail(EXIT_SYSTEM, "window: %s portal %u window %s: %s",
 			    ifname, portal, name, err == -ENOENT ? "not found" :
@@ -1515,7 +1611,7 @@ static int do_window(void *o_, int argc, char **argv)
 		if (!eq || !parse_word_ref(o->until, eq - o->until, name, nwords,
 					   &until_k) ||
 		    !parse_u64(eq + 1, &until_v)) {
-			munmap(map, maplen);
+			rcode_window_munmap(map, nwords);
 			return fail(EXIT_USAGE, "window: --until %s: expected K=VALUE "
 				    "or %s+K=VALUE with K below %u", o->until,
 				    name, nwords);
@@ -1602,7 +1698,7 @@ out:
 	json_object_put(jsamples);
 	free(now);
 	free(shown);
-	munmap(map, maplen);
+	rcode_window_munmap(map, nwords);
 	return st;
 }
 

@@ -6,8 +6,10 @@
  * then show what it counted and the final data area and windows.  The
  * baseline that the in-kernel path (attach) is measured against.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,8 @@ struct serve_opts {
 	struct opt_list state, window;
 	const char *native;
 	bool ipv4;
+	struct opt_list rank;
+	uint64_t self;
 };
 
 static const struct opt_def serve_optdefs[] = {
@@ -41,8 +45,76 @@ static const struct opt_def serve_optdefs[] = {
 		   "instead of the reference interpreter; the file gives the layout"),
 	DEFINE_OPT(serve_opts, ipv4, "ipv4", '4', OPT_BOOL, "",
 		   "bind an IPv4 socket only (default: IPv4 and IPv6, dual-stack)"),
+	DEFINE_OPT(serve_opts, rank, "rank", 'r', OPT_MULTI, "R,ADDR[,PORT]",
+		   "where rank R is, for forward and send (repeatable; PORT "
+		   "defaults to --port)"),
+	DEFINE_OPT(serve_opts, self, "self", 0, OPT_U64, "S",
+		   "this node's rank (default 0)"),
 	END_OPTS
 };
+
+/* "R,ADDR[,PORT]": one rank's address.  Minimal on purpose: a job's
+ * hosts file is userlib's (docs/collectives.md). */
+static int parse_rank(const char *spec, struct rcode_rank_addr *r)
+{
+	char buf[128], *addr, *port;
+	uint64_t v;
+
+	if (strlen(spec) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, spec);
+	addr = strchr(buf, ',');
+	if (!addr)
+		return -EINVAL;
+	*addr++ = '\0';
+	port = strchr(addr, ',');
+	if (port)
+		*port++ = '\0';
+	memset(r, 0, sizeof(*r));
+	if (!parse_u64(buf, &v) || v >= RC_ABI_RANKS_MAX)
+		return -EINVAL;
+	r->rank = v;
+	if (inet_pton(AF_INET, addr, r->addr) == 1)
+		r->family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, r->addr) == 1)
+		r->family = AF_INET6;
+	else
+		return -EINVAL;
+	if (port && (!parse_u64(port, &v) || !v || v > UINT16_MAX))
+		return -EINVAL;
+	r->port = port ? v : 0;
+	return 0;
+}
+
+/* Up-calls: printed as they come, or kept for the JSON document. */
+#define SERVE_UPCALLS_KEPT	1000
+
+struct upcalls {
+	struct json_object *list;	/* JSON mode */
+	uint64_t n;
+};
+
+static void on_upcall(void *ctx, const struct rc_upcall *u)
+{
+	struct upcalls *uc = ctx;
+
+	uc->n++;
+	if (!uc->list) {
+		printf("upcall value %" PRIu64 "  portal %u  src %u  tag %u  "
+		       "seq %u\n", (uint64_t)u->value, u->portal, u->src, u->tag,
+		       u->seq);
+		fflush(stdout);
+	} else if (uc->n <= SERVE_UPCALLS_KEPT) {
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "value", json_object_new_uint64(u->value));
+		json_object_object_add(j, "portal", json_object_new_int(u->portal));
+		json_object_object_add(j, "src", json_object_new_int64(u->src));
+		json_object_object_add(j, "tag", json_object_new_int64(u->tag));
+		json_object_object_add(j, "seq", json_object_new_int64(u->seq));
+		json_object_array_add(uc->list, j);
+	}
+}
 
 static volatile sig_atomic_t stop_signal;
 
@@ -152,6 +224,8 @@ static int do_serve(void *o_, int argc, char **argv)
 	struct rcode_serve *srv = NULL;
 	struct rc_handler_stats st;
 	struct rc_prog *prog = NULL;
+	struct rcode_rank_addr ranks[OPT_LIST_MAX];
+	struct upcalls uc = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	const char *stopped = "signal";
 	uint64_t taken = 0;
@@ -164,6 +238,19 @@ static int do_serve(void *o_, int argc, char **argv)
 	if (o->native && !(nat = rcode_native_find(o->native)))
 		return fail(EXIT_USAGE, "serve: no native handler '%s' (there "
 			    "are: echo, counter, gsum, barrier)", o->native);
+	for (int i = 0; i < o->rank.n; i++) {
+		if (parse_rank(o->rank.v[i], &ranks[i]))
+			return fail(EXIT_USAGE, "serve: --rank %s: expected "
+				    "R,ADDRESS[,PORT] with R below %d",
+				    o->rank.v[i], RC_ABI_RANKS_MAX);
+		for (int k = 0; k < i; k++)
+			if (ranks[k].rank == ranks[i].rank)
+				return fail(EXIT_USAGE, "serve: rank %u is given "
+					    "twice", ranks[i].rank);
+	}
+	if (o->self >= RC_ABI_RANKS_MAX)
+		return fail(EXIT_USAGE, "serve: --self must be below %d",
+			    RC_ABI_RANKS_MAX);
 	status = load_or_report(path, true, &prog, NULL,
 				json_output ? &diags : NULL);
 	if (status == EXIT_REJECTED && json_output)
@@ -183,7 +270,15 @@ static int do_serve(void *o_, int argc, char **argv)
 			   .ifname = any_if ? NULL : ifname,
 			   .udp_port = (__u16)o->port,
 			   .ipv6 = !o->ipv4,
-			   .native = nat ? nat->run : NULL);
+			   .native = nat ? nat->run : NULL,
+			   .ranks = o->rank.n ? ranks : NULL,
+			   .nranks = o->rank.n,
+			   .self_rank = o->self,
+			   .upcall = on_upcall,
+			   .upcall_ctx = &uc);
+
+		if (json_output)
+			uc.list = json_object_new_array();
 
 		srv = rcode_serve__new(prog, &so);
 	}
@@ -276,6 +371,8 @@ static int do_serve(void *o_, int argc, char **argv)
 			(int64_t)((mono_s() - t0) * 1000) / 1000.0));
 		json_object_object_add(j, "datagrams", json_object_new_uint64(taken));
 		json_object_object_add(j, "stats", stats_json(prog, &st));
+		json_object_object_add(j, "upcalls", uc.list);
+		uc.list = NULL;
 		data_out(prog, srv, j);
 		out_json(j);
 	} else {
@@ -290,6 +387,7 @@ static int do_serve(void *o_, int argc, char **argv)
 	}
 	status = EXIT_OK;
 out:
+	json_object_put(uc.list);
 	rcode_serve__free(srv);
 	rc_prog_free(prog);
 	return status;
@@ -315,10 +413,18 @@ const struct cmd_def cmd_serve = {
 	"--duration end the run; then the statistics and the final data area\n"
 	"and windows are printed (JSON with -j).  The data area and windows live\n"
 	"in the process and start zeroed (or as --state and --window say).\n"
+	"\n"
+	"--rank R,ADDR[,PORT] (repeatable) and --self S give the handler a rank\n"
+	"table: 'forward' and 'send' go with sendto() to the rank's address and\n"
+	"port; a rank not given, S itself, or an IPv6 rank on an IPv4-only\n"
+	"socket faults 'rank'.  Each 'upcall' prints a line 'upcall value V\n"
+	"portal P src S tag T seq Q' as it happens (JSON: the first 1000 in\n"
+	"\"upcalls\").\n"
 	"\nExamples:\n"
 	"  rloader serve veth0 examples/echo.r\n"
 	"  rloader -j serve veth0 examples/counter.r --count 1000\n"
-	"  rloader serve veth0 examples/echo.r --native echo --duration 10\n",
+	"  rloader serve veth0 examples/echo.r --native echo --duration 10\n"
+	"  rloader serve veth0 fan.r --self 0 --rank 1,198.18.0.1 --rank 2,fd00::2,7200\n",
 	.opts = serve_optdefs,
 	.opts_size = sizeof(struct serve_opts),
 	.run = do_serve,

@@ -8,7 +8,7 @@
 #include "options.h"
 #include "rc_diag.h"
 #include "rcode.h"
-#include "rcode_handler.h"
+#include "rcode_private.h"
 
 /* Exit status, documented in rloader --help and docs/rloader.md. */
 #define EXIT_OK		0	/* done */
@@ -48,6 +48,8 @@ int window_assign(const struct rc_prog *prog, uint64_t **windows,
 /* The online verbs' start (cmd_online.c): library callbacks, and a clear
  * error when RC_PIN_ROOT is not readable.  Returns an exit status. */
 int online_init(const char *verb);
+/* "strerror(-err): what librcode last warned about", for messages. */
+const char *lib_why(int err);
 
 /* ---- shared by the verbs (cmd_offline.c) -------------------------------- */
 /* handler_load() with its diagnostics printed (or, with diags, returned as
@@ -88,12 +90,10 @@ int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
 
 /* ---- bpffs: what an attached handler left behind (portal_pins.c) ---------
  *
- * Besides what rcode_handler__pin() pins (prog, state, stats, win-NAME),
- * rloader pins the handler's R-code as portal-<N>/rcode: a one-entry BPF
- * array whose value is the .rbin encoding (rc_bin_encode), frozen after
- * it is written.  bpffs holds no regular files, and later invocations
- * (status, stats) need the handler's name, layout and instructions to
- * explain a fault pc.
+ * librcode pins a handler's objects under RC_PIN_ROOT/<ifname>/portal-<N>/
+ * (rc_abi.h), its R-code too (portal-<N>/rcode: the .rbin, frozen), so
+ * that later invocations (status, stats) have the handler's name, layout
+ * and instructions to explain a fault pc.
  */
 #define RCODE_PIN_NAME	"rcode"
 /* The interpreter path (rc_abi.h): portal-<N>/code holds the handler's
@@ -103,14 +103,18 @@ int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
 #define PIN_TRACE	"trace"
 #define INTERP_DIR_NAME	"interp"
 
-/* What one portal holds: the program in the portals map and the pins. */
+/* What one portal holds (rcode_portal_query()), with its R-code and
+ * statistics read from the pins. */
 struct portal_info {
 	unsigned int portal;
-	uint32_t prog_id;	/* in the portals map; 0: empty */
+	uint32_t prog_id;	/* what runs it; 0: nothing */
 	uint32_t pinned_prog_id;	/* of portal-N/prog; 0: not pinned */
 	bool pinned;		/* portal-N/ exists */
+	enum rcode_hook hook;	/* xdp, tc, or none */
+	enum rcode_tc_attach tc;	/* at TC: tcx or cls_bpf */
 	bool interp;		/* on the interpreter path (portal-N/code) */
 	bool traced;		/* ... and traced (portal-N/trace) */
+	bool upcalls;		/* has an up-call ring */
 	char name[RC_NAME_MAX];	/* handler name, "" if unknown */
 	struct rc_prog *prog;	/* decoded portal-N/rcode, NULL if absent */
 	bool have_stats;
@@ -125,26 +129,18 @@ int portal_info_get(const char *ifname, unsigned int portal,
 void portal_info_free(struct portal_info *pi);
 /* Portals with a program or a pin directory, ascending; returns how many. */
 int portals_list(const char *ifname, unsigned int *portals);
-/* Create the frozen "rcode" map holding prog's binary; returns its fd. */
-int rcode_map_create(const struct rc_prog *prog);
-/* Remove portal-N/ and its pins; -ENOENT if absent. */
-int portal_dir_remove(const char *ifname, unsigned int portal);
-/* Remove the pins in dir that a handler of p's layout does not have: a
- * replaced handler's windows and data area. */
-int portal_dir_prune(const char *dir, const struct rc_prog *p,
-		     enum rcode_path path, bool trace);
 /* "xlate", "interp", "interp+trace", or "-" (neither a program nor code). */
 const char *portal_path_name(const struct portal_info *pi);
+/* "xdp", "tc", or "-" (not attached). */
+const char *portal_hook_name(const struct portal_info *pi);
+/* "tcx", "cls_bpf", or NULL (RCODE_TC_AUTO). */
+const char *tc_attach_name(enum rcode_tc_attach a);
 
 /* RC_PIN_ROOT/<ifname>/interp */
 int interp_dir(const char *ifname, char *buf, size_t size);
 /* The interface's pinned interpreter; -ENOENT if none is pinned (this
  * never loads one). */
 int interp_open_pinned(const char *ifname, struct rcode_interp **ip);
-/* Does any portal of ifname hold a handler on the interpreter path? */
-bool interp_in_use(const char *ifname);
-/* Remove the interpreter's pins and their directory. */
-int interp_dir_remove(const char *ifname);
 /* A portal directory's trace and code maps (checked for their shapes):
  * read, and zero the trace.  -ENOENT when there is no such pin. */
 int pinned_trace_read(const char *dir, struct rc_trace *t);
@@ -157,17 +153,9 @@ int pinned_icode_read(const char *dir, struct rc_icode *ic);
 void trace_summary_print(const struct rc_prog *p, const struct rc_trace *t);
 struct json_object *trace_summary_json(const struct rc_prog *p,
 				       const struct rc_trace *t);
-/* Sum a pinned per-CPU rc_handler_stats map (as
- * rcode_handler__read_stats() does for a loaded handler). */
-int pinned_stats_read(const char *path, struct rc_handler_stats *sum);
-/* Map portal-N/win-NAME read-only into this process: *words points at the
- * window's words for as long as the mapping lives (munmap(*map, *maplen)). */
-int window_mmap(const char *ifname, unsigned int portal, const char *name,
-		const volatile uint64_t **words, uint32_t *nwords, void **map,
-		size_t *maplen);
 
 extern const struct cmd_def cmd_assemble, cmd_disassemble, cmd_verify,
 	cmd_run, cmd_help, cmd_attach, cmd_detach, cmd_status, cmd_stats,
-	cmd_window, cmd_serve, cmd_trace;
+	cmd_window, cmd_serve, cmd_trace, cmd_ranks;
 
 #endif

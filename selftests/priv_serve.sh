@@ -159,7 +159,7 @@ if serve echo "$vb" "$top/examples/echo.r" --count 103; then
 	expect_eq "a: engine is the reference interpreter" "$(jget $j 'd["engine"]')" ref
 	expect_eq "a: stats: invocations" "$(jget $j 'd["stats"]["invocations"]')" 101
 	expect_eq "a: stats: actions" \
-		"$(jget $j 'd["stats"]["actions"]')" '{"drop": 0, "pass": 0, "reply": 101}'
+		"$(jget $j 'd["stats"]["actions"]')" '{"drop": 0, "pass": 0, "reply": 101, "forward": 0}'
 	expect_eq "a: stats: malformed and other portal are not_for_us" \
 		"$(jget $j 'd["stats"]["not_for_us"]')" 2
 	expect_eq "a: stats: no faults" "$(jget $j 'd["stats"]["faults"]["total"]')" 0

@@ -42,7 +42,7 @@
 #include <bpf/libbpf.h>
 #include "rc_case.h"
 #include "rc_test.h"
-#include "rcode_handler.h"
+#include "rcode_private.h"
 
 #define IFNAME		"rcif0"		/* in our own namespace only */
 #define PEERNAME	"rcif1"

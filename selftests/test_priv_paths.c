@@ -49,7 +49,7 @@
 #include "rc_test.h"
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "rcode_handler.h"
+#include "rcode_private.h"
 
 #define MAX_COPIES	RC_CASE_EFFECTS_MAX
 

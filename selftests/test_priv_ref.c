@@ -34,7 +34,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "embedded.h"
-#include "librcode.h"
+#include "rcode_private.h"
 #include "rc_abi.h"
 #include "rc_diag.h"
 #include "rc_test.h"

@@ -50,7 +50,7 @@
 #include "rc_case.h"
 #include "rc_sent.h"
 #include "rc_test.h"
-#include "rcode_handler.h"
+#include "rcode_private.h"
 
 #define IFNAME		"rcx0"		/* in our own namespace only */
 #define PEERNAME	"rcx1"

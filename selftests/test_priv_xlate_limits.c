@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include "rc_diag.h"
 #include "rc_test.h"
-#include "rcode_handler.h"
+#include "rcode_private.h"
 
 static int loop_budget = RC_BUDGET_MAX;	/* for the loop generators */
 

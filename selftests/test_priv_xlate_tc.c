@@ -54,7 +54,7 @@
 #include "rc_diag.h"
 #include "rc_sent.h"
 #include "rc_test.h"
-#include "rcode_handler.h"
+#include "rcode_private.h"
 
 /* Not in Linux 6.1's UAPI headers: enum bpf_attach_type's tcx ingress. */
 #define RC_BPF_TCX_INGRESS	46

@@ -172,6 +172,56 @@ status "window: three words not 'dump'" 2 "$rl" window show lo hits
 status "window: --until without --interval" 2 "$rl" window dump lo hits --until 0=1
 status "stats: no interface" 2 "$rl" stats
 
+# ---- handlers that send run at TC; rank tables ---------------------------------
+cat >"$tmp/fan.r" <<'R'
+; fan.r - a copy of every message to rank 0
+.handler fan
+.portal 6
+	push 0
+	send
+	drop
+R
+status "attach: --tc for a handler at XDP" 2 "$rl" attach lo examples/echo.r --tc tcx
+status "attach: --tc cls_bpf for a handler at XDP" 2 "$rl" attach lo examples/echo.r \
+	--tc cls_bpf
+status "attach: unknown --tc" 2 "$rl" attach lo "$tmp/fan.r" --tc netkit
+status "attach: --mode for a handler at TC" 2 "$rl" attach lo "$tmp/fan.r" --mode skb
+expect_eq "attach: --mode for a handler at TC: says why" \
+	"$(grep -c 'runs at TC (it sends)' "$tmp/err")" 1
+status "attach: a handler that sends on the interpreter" 1 "$rl" attach lo \
+	"$tmp/fan.r" --path interp
+expect_eq "attach: ... needs TC, with the send's position" \
+	"$(grep -c "needs TC (send at $tmp/fan.r:5:2: send)" "$tmp/err")" 1
+cat >"$tmp/bad.hosts" <<'H'
+# a gap and a bad port
+0 198.18.0.1
+2 198.18.0.3 70000
+H
+cat >"$tmp/ok.hosts" <<'H'
+0 198.18.0.1
+1 198.18.0.2 7200 02:00:00:00:01:02
+H
+status "ranks: no verb" 2 "$rl" ranks lo
+status "ranks: unknown verb" 2 "$rl" ranks frob lo
+status "ranks load: no file" 2 "$rl" ranks load lo
+status "ranks show: a file too" 2 "$rl" ranks show lo "$tmp/ok.hosts"
+status "ranks show: --self is for load" 2 "$rl" ranks show lo --self 1
+status "ranks load: --self beyond the table" 2 "$rl" ranks load lo "$tmp/ok.hosts" \
+	--self 5000
+status "ranks load: --self beyond the file's ranks" 2 "$rl" ranks load lo \
+	"$tmp/ok.hosts" --self 2
+status "ranks load: --port 70000" 2 "$rl" ranks load lo "$tmp/ok.hosts" --port 70000
+status "ranks load: a bad hosts file" 1 "$rl" ranks load lo "$tmp/bad.hosts"
+expect_eq "ranks load: the gap at file:line:col" \
+	"$(grep -c "bad.hosts:3:1: error: rank 2 where rank 1 belongs" "$tmp/err")" 1
+expect_eq "ranks load: the port at file:line:col, with a caret" \
+	"$(grep -c -e "bad.hosts:3:14: error: bad port '70000'" -e '^ *| *\^$' "$tmp/err")" 3
+status "ranks load -j: a bad hosts file" 1 "$rl" -j ranks load lo "$tmp/bad.hosts"
+expect_eq "ranks load -j: the diagnostics as JSON" \
+	"$(jget "$tmp/out" '[(x["line"], x["col"]) for x in d["diagnostics"]]')" \
+	"[[3, 1], [3, 14]]"
+status "ranks load: no such file" 3 "$rl" ranks load lo "$tmp/none.hosts"
+
 # ---- --help of every verb ----------------------------------------------------
 # Options each verb must document; a verb in 'rloader --help' that is
 # missing here fails, so a new verb comes with its line.
@@ -181,13 +231,14 @@ verb_opts() {
 	disassemble) echo "--output --pc --hex" ;;
 	verify) echo "--quiet" ;;
 	run) echo "--msg --payload --src --dst --portal --tag --seq --state --window --clock --repeat --path --ipv --ranks" ;;
-	attach) echo "--portal --mode --port --replace --path --trace" ;;
+	attach) echo "--portal --mode --port --replace --path --trace --tc" ;;
 	detach) echo "--portal" ;;
 	status) echo "" ;;
 	stats) echo "--portal" ;;
 	trace) echo "--reset" ;;
 	window) echo "--portal --interval --count --until" ;;
-	serve) echo "--port --count --duration --state --window --native --ipv4" ;;
+	ranks) echo "--self --port" ;;
+	serve) echo "--port --count --duration --state --window --native --ipv4 --rank --self" ;;
 	help) echo "" ;;
 	*) echo "UNKNOWN" ;;
 	esac
@@ -195,7 +246,7 @@ verb_opts() {
 status "rloader --help" 0 "$rl" --help
 verbs=$(sed -n '/^Commands/,/^$/s/^  \([a-z]*\) .*/\1/p' "$tmp/out")
 expect_eq "rloader --help lists the verbs" "$(echo $verbs)" \
-	"assemble disassemble verify run attach detach status stats trace window serve help"
+	"assemble disassemble verify run attach detach status stats trace window ranks serve help"
 for v in $verbs; do
 	opts=$(verb_opts "$v")
 	if [ "$opts" = UNKNOWN ]; then

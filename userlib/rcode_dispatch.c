@@ -2,14 +2,15 @@
 /*
  * rcode_dispatch.c - put bpf/rc_dispatch.bpf.c on an interface through
  * libxdp, install handlers in its portals, read its counters
- * (docs/dispatch.md).  Also librcode's logging, until the library has more
- * than one file that needs it.
+ * (docs/dispatch.md).  Also librcode's logging.
  *
  * Nothing is kept in the process: every call finds the dispatcher again
  * from the kernel (libxdp's view of the interface) and the pins under
  * RC_PIN_ROOT/<ifname>/, so rloader invocations and applications see the
  * same state.  Our program on the interface is the one that uses the
  * pinned `portals` map; its port is read back from its .rodata map.
+ * Paths, bpffs and the lock that attach and detach take are in
+ * rcode_pins.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,7 +37,6 @@
 #define RC_DISPATCH_OBJ		"rc_dispatch.bpf.o"
 #define RC_DISPATCH_NAME	"rc_dispatch"	/* object and program */
 #define RC_PORT_VAR		"rc_udp_port"
-#define RC_BPFFS		"/sys/fs/bpf"	/* holds RC_PIN_ROOT */
 #define RC_PIN_PORTALS		"portals"
 #define RC_PIN_STATS		"dispatch_stats"
 #define RC_MAX_MAP_IDS		16
@@ -72,177 +72,6 @@ void rc_log(enum rcode_print_level level, const char *fmt, ...)
 	rc_print(level, fmt, ap);
 	va_end(ap);
 	errno = saved;
-}
-
-/* ---- names, paths, bpffs ------------------------------------------------ */
-
-/* The name becomes a directory under RC_PIN_ROOT: refuse anything that
- * would climb out of it, whether or not such an interface exists. */
-static int rc_check_ifname(const char *ifname)
-{
-	size_t n;
-
-	if (!ifname)
-		return -EINVAL;
-	n = strnlen(ifname, IFNAMSIZ);
-	if (!n || n >= IFNAMSIZ || strchr(ifname, '/') ||
-	    !strcmp(ifname, ".") || !strcmp(ifname, ".."))
-		return -EINVAL;
-	return 0;
-}
-
-/* RC_PIN_ROOT/<ifname>[/<name>] */
-static int rc_pin_path(char *buf, size_t size, const char *ifname,
-		       const char *name)
-{
-	int n;
-
-	if (name)
-		n = snprintf(buf, size, "%s/%s/%s", RC_PIN_ROOT, ifname, name);
-	else
-		n = snprintf(buf, size, "%s/%s", RC_PIN_ROOT, ifname);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-int rcode_dispatch_pin_dir(const char *ifname, char *buf, size_t size)
-{
-	return rc_check_ifname(ifname) ?: rc_pin_path(buf, size, ifname, NULL);
-}
-
-static bool rc_is_bpffs(const char *path)
-{
-	struct statfs st;
-
-	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
-}
-
-static int rc_bpffs_ensure(void)
-{
-	int err;
-
-	if (rc_is_bpffs(RC_BPFFS))
-		return 0;
-	if (mount("bpf", RC_BPFFS, "bpf", 0, "mode=0700")) {
-		err = -errno;
-		pr_warn("no bpffs on %s, and mounting one failed: %s\n",
-			RC_BPFFS, strerror(-err));
-		return err;
-	}
-	pr_info("mounted bpffs on %s\n", RC_BPFFS);
-	return 0;
-}
-
-static int rc_mkdir(const char *path, bool *made)
-{
-	if (!mkdir(path, 0700)) {
-		if (made)
-			*made = true;
-		return 0;
-	}
-	if (errno == EEXIST)
-		return 0;
-	pr_warn("cannot create %s: %s\n", path, strerror(errno));
-	return -errno;
-}
-
-/*
- * Attach and detach look before they act (is it attached? with which
- * pins?); two processes doing that at once must not interleave, or both
- * would attach.  The lock is an flock on RC_PIN_ROOT, which is never
- * removed, so a waiter never ends up holding a lock on a deleted
- * directory.
- */
-static int rc_lock(void)
-{
-	int fd, err;
-
-	fd = open(RC_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (flock(fd, LOCK_EX)) {
-		if (errno == EINTR)
-			continue;
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-static void rc_unlock(int fd)
-{
-	if (fd >= 0)
-		close(fd);	/* drops the flock */
-}
-
-static int rc_rm_entry(const char *path, const struct stat *sb, int type,
-		       struct FTW *ftw)
-{
-	int err;
-
-	(void)sb;
-	(void)ftw;
-	if (type == FTW_DP || type == FTW_DNR)
-		err = rmdir(path);
-	else
-		err = unlink(path);	/* a pin goes away like a file */
-	if (err && errno != ENOENT) {
-		err = -errno;
-		pr_warn("cannot remove %s: %s\n", path, strerror(errno));
-		return err;
-	}
-	return 0;
-}
-
-/* Remove a pin directory and everything below it; -ENOENT if absent. */
-static int rc_rm_tree(const char *dir)
-{
-	int err;
-
-	err = nftw(dir, rc_rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-	if (err == -1)
-		return -errno;
-	return err;
-}
-
-/* ---- pinned maps ---------------------------------------------------------
- *
- * A pin left by another rcode version could hold a map of another shape;
- * reading per-CPU values into a buffer sized for ours would overflow it,
- * so every pinned map is checked before use.
- */
-static int rc_open_map(const char *ifname, const char *name, __u32 type,
-		       __u32 value_size, struct bpf_map_info *info)
-{
-	struct bpf_map_info mi = {};
-	__u32 len = sizeof(mi);
-	char path[PATH_MAX];
-	int fd, err;
-
-	err = rc_check_ifname(ifname) ?:
-	      rc_pin_path(path, sizeof(path), ifname, name);
-	if (err)
-		return err;
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return fd;	/* -ENOENT: not attached */
-	err = bpf_obj_get_info_by_fd(fd, &mi, &len);
-	if (err)
-		goto err;
-	if (mi.type != type || mi.key_size != sizeof(__u32) ||
-	    mi.value_size != value_size) {
-		pr_warn("%s is not the map this library expects (type %u, "
-			"value size %u); detach and attach again\n",
-			path, mi.type, mi.value_size);
-		err = -EINVAL;
-		goto err;
-	}
-	if (info)
-		*info = mi;
-	return fd;
-err:
-	close(fd);
-	return err;
 }
 
 static int rc_open_portals(const char *ifname, struct bpf_map_info *info)
@@ -361,7 +190,7 @@ static enum rcode_mode rc_mode_from_xdp(enum xdp_attach_mode m)
 	return RCODE_MODE_UNSPEC;
 }
 
-static const char *rc_mode_name(enum rcode_mode m)
+const char *rc_mode_name(enum rcode_mode m)
 {
 	switch (m) {
 	case RCODE_MODE_NATIVE:
@@ -558,10 +387,35 @@ out:
 	return err;
 }
 
+int rc_dispatch_attach_locked(const char *ifname, int ifindex,
+			      enum rcode_mode mode, __u16 port)
+{
+	struct rcode_dispatch_info cur;
+	int err;
+
+	err = rc_query(ifname, ifindex, &cur);
+	if (err)
+		return err;
+	if (cur.attached) {
+		if (!cur.pinned) {
+			pr_warn("%s: the dispatcher is attached but its pins "
+				"under %s are gone; detach it and attach "
+				"again\n", ifname, RC_PIN_ROOT);
+			return -EEXIST;
+		}
+		if (cur.mode == mode && cur.udp_port == port)
+			return 0;
+		pr_warn("%s: the dispatcher is attached already in %s mode "
+			"for port %u; detach it first\n",
+			ifname, rc_mode_name(cur.mode), cur.udp_port);
+		return -EEXIST;
+	}
+	return rc_load_attach(ifname, ifindex, mode, port);
+}
+
 int rcode_dispatch_attach(const char *ifname,
 			  const struct rcode_dispatch_opts *opts)
 {
-	struct rcode_dispatch_info cur;
 	enum rcode_mode mode;
 	__u16 port;
 	int ifindex, lock, err;
@@ -581,58 +435,44 @@ int rcode_dispatch_attach(const char *ifname,
 	if (!ifindex)
 		return -ENODEV;
 
-	err = rc_bpffs_ensure() ?: rc_mkdir(RC_PIN_ROOT, NULL);
+	err = rc_pin_root();
 	if (err)
 		return err;
 	lock = rc_lock();
 	if (lock < 0)
 		return lock;
-	err = rc_query(ifname, ifindex, &cur);
-	if (err)
-		goto out;
-	if (cur.attached) {
-		if (!cur.pinned) {
-			pr_warn("%s: the dispatcher is attached but its pins "
-				"under %s are gone; detach it and attach "
-				"again\n", ifname, RC_PIN_ROOT);
-			err = -EEXIST;
-			goto out;
-		}
-		if (cur.mode == mode && cur.udp_port == port)
-			goto out;
-		pr_warn("%s: the dispatcher is attached already in %s mode "
-			"for port %u; detach it first\n",
-			ifname, rc_mode_name(cur.mode), cur.udp_port);
-		err = -EEXIST;
-		goto out;
-	}
-	err = rc_load_attach(ifname, ifindex, mode, port);
-out:
+	err = rc_dispatch_attach_locked(ifname, ifindex, mode, port);
 	rc_unlock(lock);
 	return err;
 }
 
-int rcode_dispatch_detach(const char *ifname)
+/* Stop every handler at TC: their links and filters are not behind the
+ * dispatcher, and filters do not go with the pins. */
+static int rc_tc_detach_pinned(const char *ifname, int ifindex)
+{
+	unsigned int portals[RC_ABI_PORTALS];
+	int n = rcode_portal_list(ifname, portals);
+
+	for (int i = 0; i < n; i++)
+		rc_tc_detach_locked(ifname, portals[i]);
+	return rc_tc_detach_all(ifindex);
+}
+
+int rc_dispatch_detach_locked(const char *ifname, int ifindex, bool all)
 {
 	struct rcode_dispatch_info cur = {};
 	char dir[PATH_MAX];
-	int ifindex, lock, err, rm;
+	int err, rm, swept;
 
-	err = rc_check_ifname(ifname) ?:
-	      rc_pin_path(dir, sizeof(dir), ifname, NULL);
+	err = rc_pin_path(dir, sizeof(dir), ifname, NULL);
 	if (err)
 		return err;
-	lock = rc_lock();
-	if (lock < 0 && lock != -ENOENT)
-		return lock;
-
 	/* A vanished interface took the program with it; the pins stay
 	 * until removed here. */
-	ifindex = if_nametoindex(ifname);
 	if (ifindex) {
 		err = rc_query(ifname, ifindex, &cur);
 		if (err)
-			goto out;
+			return err;
 	}
 	if (cur.attached) {
 		enum xdp_attach_mode xmode = cur.mode == RCODE_MODE_SKB ?
@@ -647,17 +487,40 @@ int rcode_dispatch_detach(const char *ifname)
 		if (err) {
 			pr_warn("%s: detaching program %u failed: %s\n",
 				ifname, cur.prog_id, strerror(-err));
-			goto out;
+			return err;
 		}
 	}
+	if (!all) {
+		/* Only what attaching the dispatcher made. */
+		char path[PATH_MAX];
+
+		if (!rc_pin_path(path, sizeof(path), ifname, RC_PIN_PORTALS))
+			unlink(path);
+		if (!rc_pin_path(path, sizeof(path), ifname, RC_PIN_STATS))
+			unlink(path);
+		return 0;
+	}
+	/* Filters found without pins count as something detached. */
+	swept = rc_tc_detach_pinned(ifname, ifindex);
 	/* Unpinning `portals' empties it: the kernel releases a prog
 	 * array's programs when its last pin or fd goes. */
 	rm = rc_rm_tree(dir);
 	if (rm == -ENOENT)
-		err = cur.attached ? 0 : -ENOENT;
-	else
-		err = rm;
-out:
+		return cur.attached || swept ? 0 : -ENOENT;
+	return rm;
+}
+
+int rcode_dispatch_detach(const char *ifname)
+{
+	int lock, err;
+
+	err = rc_check_ifname(ifname);
+	if (err)
+		return err;
+	lock = rc_lock();
+	if (lock < 0 && lock != -ENOENT)
+		return lock;
+	err = rc_dispatch_detach_locked(ifname, if_nametoindex(ifname), true);
 	rc_unlock(lock);
 	return err;
 }

@@ -20,7 +20,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "rc_diag.h"
-#include "rcode_handler.h"
+#include "rcode_internal.h"
 
 struct rcode_handler {
 	struct rc_prog *prog;
@@ -689,40 +689,38 @@ int rcode_handler__read_window(const struct rcode_handler *h, unsigned int k,
 int rcode_handler__read_stats(const struct rcode_handler *h,
 			      struct rc_handler_stats *sum)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct rc_handler_stats *v;
-	uint32_t key = 0;
-	int err = 0;
+	return rc_stats_sum(h->maps.stats_fd, sum);
+}
 
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	memset(sum, 0, sizeof(*sum));
-	if (bpf_map_lookup_elem(h->maps.stats_fd, &key, v)) {
-		err = -errno;
-		goto out;
+__u64 *rcode_handler__window_mmap(const struct rcode_handler *h,
+				  unsigned int k, bool writable, __u32 *nwords)
+{
+	if (!h || !nwords || k >= h->prog->nwindows || h->maps.window_fd[k] < 0) {
+		errno = h && nwords && k < h->prog->nwindows ? EBADF : EINVAL;
+		return NULL;
 	}
-	for (int c = 0; c < ncpu; c++) {
-		const __u64 *a = (const __u64 *)&v[c];
-		__u64 *s = (__u64 *)sum;
+	return rc_window_mmap_fd(h->maps.window_fd[k], writable, nwords);
+}
 
-		/* Counters add up; the last fault is the newest on any CPU. */
-		for (size_t i = 0; i < offsetof(struct rc_handler_stats, last_fault_pc) / 8; i++)
-			s[i] += a[i];
-		for (size_t i = offsetof(struct rc_handler_stats, not_for_us) / 8;
-		     i < sizeof(*sum) / 8; i++)
-			s[i] += a[i];
-		if (v[c].last_fault_ns > sum->last_fault_ns) {
-			sum->last_fault_ns = v[c].last_fault_ns;
-			sum->last_fault_pc = v[c].last_fault_pc;
-			sum->last_fault_code = v[c].last_fault_code;
-		}
-	}
-out:
-	free(v);
-	return err;
+/* ---- for rcode_attach.c ------------------------------------------------- */
+struct rcode_interp *rc_handler_interp(const struct rcode_handler *h)
+{
+	return h->opts.interp;
+}
+
+bool rc_handler_traced(const struct rcode_handler *h)
+{
+	return on_interp(h) && h->opts.trace;
+}
+
+__u16 rc_handler_udp_port(const struct rcode_handler *h)
+{
+	return h->opts.udp_port ?: RC_ABI_DEFAULT_PORT;
+}
+
+bool rc_handler_own_ranks(const struct rcode_handler *h)
+{
+	return h->own_ranks;
 }
 
 static int pin_one(int fd, const char *dir, const char *name)

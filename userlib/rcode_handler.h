@@ -5,6 +5,10 @@
  * named fields, its translated program loaded with libbpf, and its runs
  * under BPF_PROG_TEST_RUN.  Shaped like libbpf's bpf_object: open, load,
  * use the fds, close.
+ *
+ * Part of librcode's public API (installed as <rcode/rcode_handler.h>,
+ * docs/userlib.md); what only rloader and the selftests use is in
+ * rcode_private.h.
  */
 #ifndef RCODE_HANDLER_H
 #define RCODE_HANDLER_H
@@ -15,8 +19,7 @@
 #include "rc_abi.h"
 #include "librcode.h"
 #include "rcode.h"	/* the R-code toolchain (rcode2bpf/) */
-#include "rc_icode.h"
-#include "rc_icompile.h"
+#include "rc_diag.h"
 #include "rc_xlate.h"
 
 struct rcode_handler;
@@ -78,21 +81,7 @@ struct rcode_handler *rcode_handler__new(struct rc_prog *prog,
  * portal; no program is loaded (prog_fd is the interpreter's). */
 int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d);
 
-/* Interpreter path: make the handler the one that runs for messages on
- * 'portal' (the code map goes in last, so a message never finds half a
- * handler).  -EINVAL on the translated path. */
-int rcode_handler__install(struct rcode_handler *h, unsigned int portal);
 enum rcode_path rcode_handler__path(const struct rcode_handler *h);
-/* Interpreter path: the uops, the pc -> uop map (rc_icode_build), the
- * code and trace map fds (-1 without tracing). */
-const struct rc_icode *rcode_handler__icode(const struct rcode_handler *h);
-int rcode_handler__code_fd(const struct rcode_handler *h);
-int rcode_handler__trace_fd(const struct rcode_handler *h);
-/* The trace (interpreter path, traced), and the wall time the
- * interpreter path's install took (compile + maps + install), in ns. */
-int rcode_handler__read_trace(const struct rcode_handler *h, struct rc_trace *t);
-uint64_t rcode_handler__install_ns(const struct rcode_handler *h);
-
 const struct rc_prog *rcode_handler__prog(const struct rcode_handler *h);
 const struct rc_xlate_out *rcode_handler__xlated(const struct rcode_handler *h);
 int rcode_handler__prog_fd(const struct rcode_handler *h);
@@ -132,6 +121,50 @@ int rcode_handler__read_stats(const struct rcode_handler *h,
  * (created). */
 int rcode_handler__pin(struct rcode_handler *h, const char *dir);
 
+/*
+ * The handler's window k mapped into this process (read-only, or
+ * read-write with writable): *nwords words, shared with the handler as
+ * rcode_window_mmap() describes.  The mapping outlives the handler
+ * object; unmap it with rcode_window_munmap().  NULL with errno set.
+ */
+__u64 *rcode_handler__window_mmap(const struct rcode_handler *h,
+				  unsigned int k, bool writable, __u32 *nwords);
+
+struct rcode_attach_opts {
+	size_t sz;		/* sizeof(struct rcode_attach_opts) */
+	/* XDP: the dispatcher's mode when this attaches it (0: native);
+	 * when it is attached already, 0 or its mode (else -EEXIST).  It
+	 * never falls back to another mode. */
+	enum rcode_mode mode;
+	/* Replace the handler on the portal (else -EEXIST): atomically
+	 * when both are at the same hook (and, at TC, attached the same
+	 * way); across hooks the old one goes first, and messages that
+	 * arrive in between are passed on as with no handler. */
+	bool replace;
+	enum rcode_tc_attach tc;	/* TC: how (rcode_tc_opts.attach) */
+	size_t : 0;
+};
+#define rcode_attach_opts__last_field tc
+
+/*
+ * Put a loaded handler on ifname, on its program's portal
+ * (rcode_handler__prog(h)->portal), and pin it there: its objects as
+ * rcode_handler__pin() does, and its R-code as portal-<N>/rcode (for
+ * rcode_portal_prog(), status and fault reports).  A handler that needs
+ * TC is attached at TC ingress (rcode_tc_attach()); every other one
+ * behind the dispatcher, which is attached first if it is not (in
+ * opts->mode, for the handler's port).  On the interpreter path the
+ * interface's interpreter is pinned under RC_PIN_ROOT/<ifname>/interp/
+ * if it is not yet.  A failed attach leaves the interface as it was.
+ * The handler object may be closed afterwards: the pins hold everything.
+ * Errors: -EINVAL (not loaded, bad options), -ENODEV, -EEXIST (the portal
+ * is taken and opts->replace is false; the dispatcher runs in another
+ * mode or for another port: the library's message says which), and what
+ * the kernel, libbpf and libxdp said.
+ */
+int rcode_handler__attach(struct rcode_handler *h, const char *ifname,
+			  const struct rcode_attach_opts *opts);
+
 /* Run the program once on a packet with BPF_PROG_TEST_RUN.  out gets the
  * packet as it left (out_len in/out); *verdict what the program returned:
  * an XDP action (XDP_PASS, XDP_DROP, XDP_TX, XDP_REDIRECT), or for a TC
@@ -169,20 +202,6 @@ struct rcode_interp_opts {
 	size_t : 0;
 };
 
-/* The interpreter's maps: arrays of maps indexed by portal (windows:
- * portal * 8 + window), its own counters, and the rank table. */
-enum rcode_imap {
-	RCODE_IMAP_CODE,
-	RCODE_IMAP_STATE,
-	RCODE_IMAP_STATS,
-	RCODE_IMAP_WINDOWS,
-	RCODE_IMAP_TRACE,
-	RCODE_IMAP_MISC,
-	RCODE_IMAP_UPCALLS,	/* ring buffers of struct rc_upcall */
-	RCODE_IMAP_RANKS,	/* the rank table (not per portal) */
-	RCODE_IMAP__COUNT
-};
-
 /* Load the interpreter (both programs, plain and tracing), or open the
  * pinned one.  NULL with errno set and a reason in err on failure; a
  * kernel without the BPF JIT is refused with -EOPNOTSUPP (the interpreter
@@ -190,35 +209,9 @@ enum rcode_imap {
 struct rcode_interp *rcode_interp__open(const struct rcode_interp_opts *opts,
 					char *err, size_t errsize);
 int rcode_interp__prog_fd(const struct rcode_interp *ip, bool trace);
-int rcode_interp__map_fd(const struct rcode_interp *ip, enum rcode_imap which);
 /* bpf_object__load() time of the two programs, in ns (0 if pinned). */
 uint64_t rcode_interp__load_ns(const struct rcode_interp *ip);
 int rcode_interp__pin(struct rcode_interp *ip, const char *dir);
-/* Nothing runs on 'portal' afterwards. */
-int rcode_interp__uninstall(struct rcode_interp *ip, unsigned int portal);
-int rcode_interp__read_stats(const struct rcode_interp *ip,
-			     struct rc_interp_stats *sum);
 void rcode_interp__close(struct rcode_interp *ip);
-
-/* ---- packets (userlib/rcode_packet.c) ------------------------------------ */
-struct rcode_pkt_info {
-	int ipver;		/* 4 or 6 */
-	__u8 src_mac[6], dst_mac[6];
-	__u8 src_ip[16], dst_ip[16];	/* IPv4 uses the first 4 bytes */
-	__u16 src_port, dst_port;
-	bool udp_csum_ok;	/* the UDP checksum verifies (or is 0 on IPv4) */
-	bool ip_csum_ok;	/* IPv4 header checksum verifies (IPv6: true) */
-	bool lengths_ok;	/* IP and UDP lengths agree with the frame */
-};
-
-/* An Ethernet frame carrying msg over UDP: IPv4 198.18.0.1 -> 198.18.0.2
- * or IPv6 fd00::1 -> fd00::2, ports 40000 -> port, valid checksums.
- * Returns the frame length or -ENOSPC. */
-int rcode_pkt_build(const struct rc_msg *msg, int ipver, __u16 port,
-		    void *buf, size_t size);
-/* Parse a frame built that way (or changed by a handler); -EBADMSG if it
- * is not an R-message frame. */
-int rcode_pkt_parse(const void *buf, size_t len, struct rc_msg *msg,
-		    struct rcode_pkt_info *info);
 
 #endif /* RCODE_HANDLER_H */

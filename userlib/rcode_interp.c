@@ -15,7 +15,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "embedded.h"
-#include "rcode_handler.h"
+#include "rcode_private.h"
 
 #define INTERP_OBJ	"rc_interp.bpf.o"
 

@@ -7,7 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
-#include "rcode_handler.h"
+#include "rcode_private.h"
 
 static const __u8 mac_a[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const __u8 mac_b[6] = { 0x02, 0, 0, 0, 0, 0x02 };

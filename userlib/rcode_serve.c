@@ -5,10 +5,13 @@
  * user-level path").  The baseline the in-kernel path is measured against,
  * so it does what a careful user-level server would do and no more:
  * recvmmsg a batch, run the handler on each message, sendmmsg the
- * replies of the batch.
+ * replies and forwards of the batch.  A run's sends go out with sendto()
+ * as the run ends, before its own reply or forward leaves: the order in
+ * which one handler run made them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -44,7 +47,19 @@ struct rcode_serve {
 	struct rc_handler_stats stats;
 	struct rc_msg msg;
 
+	/* The rank table: present[r] and where rank r is, as this socket
+	 * addresses it (v4-mapped on a dual-stack socket). */
+	struct rc_ranks ranks;
+	uint8_t *present;
+	struct sockaddr_storage *rank_addr;
+	socklen_t *rank_addrlen;
+	rcode_upcall_fn_t upcall;
+	void *upcall_ctx;
+	uint8_t (*payloads)[RC_PAYLOAD_MAX];	/* for env.effect_payloads */
+	uint8_t sendbuf[RC_HDR_LEN + RC_PAYLOAD_MAX];
+
 	struct mmsghdr rx[SERVE_BATCH], tx[SERVE_BATCH];
+	bool txfwd[SERVE_BATCH];	/* tx[i] is a forward */
 	struct iovec rxiov[SERVE_BATCH], txiov[SERVE_BATCH];
 	struct sockaddr_storage from[SERVE_BATCH];
 	uint8_t rxbuf[SERVE_BATCH][SERVE_BUF];
@@ -115,6 +130,83 @@ static int serve_memory(struct rcode_serve *s)
 	return 0;
 }
 
+/*
+ * The rank table, indexed by rank.  An IPv6 rank cannot be reached from
+ * an IPv4-only socket: it is left absent, so forward and send to it fault
+ * `rank`, as an entry of the other address family does in the kernel.
+ */
+static int serve_ranks(struct rcode_serve *s,
+		       const struct rcode_serve_opts *opts, uint16_t port,
+		       bool v6)
+{
+	const struct rcode_rank_addr *r = RC_OPTS_GET(opts, ranks, NULL);
+	uint32_t n = RC_OPTS_GET(opts, nranks, 0), max = 0;
+
+	if (!r)
+		return n ? -EINVAL : 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (r[i].rank >= RC_ABI_RANKS_MAX ||
+		    (r[i].family != AF_INET && r[i].family != AF_INET6))
+			return -EINVAL;
+		if (r[i].rank + 1 > max)
+			max = r[i].rank + 1;
+	}
+	s->ranks.self = RC_OPTS_GET(opts, self_rank, 0);
+	s->ranks.nranks = max;
+	s->present = calloc(max + 1, 1);
+	s->rank_addr = calloc(max + 1, sizeof(*s->rank_addr));
+	s->rank_addrlen = calloc(max + 1, sizeof(*s->rank_addrlen));
+	if (!s->present || !s->rank_addr || !s->rank_addrlen)
+		return -ENOMEM;
+	s->ranks.present = s->present;
+	for (uint32_t i = 0; i < n; i++) {
+		uint16_t p = htons(r[i].port ?: port);
+		void *a = &s->rank_addr[r[i].rank];
+
+		if (s->present[r[i].rank])
+			return -EINVAL;	/* listed twice */
+		if (r[i].family == AF_INET6 && !v6)
+			continue;
+		s->present[r[i].rank] = 1;
+		if (!v6) {
+			struct sockaddr_in *sin = a;
+
+			sin->sin_family = AF_INET;
+			sin->sin_port = p;
+			memcpy(&sin->sin_addr, r[i].addr, 4);
+			s->rank_addrlen[r[i].rank] = sizeof(*sin);
+		} else {
+			struct sockaddr_in6 *sin6 = a;
+
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_port = p;
+			if (r[i].family == AF_INET6) {
+				memcpy(&sin6->sin6_addr, r[i].addr, 16);
+			} else {
+				/* ::ffff:a.b.c.d */
+				sin6->sin6_addr.s6_addr[10] = 0xff;
+				sin6->sin6_addr.s6_addr[11] = 0xff;
+				memcpy(&sin6->sin6_addr.s6_addr[12], r[i].addr, 4);
+			}
+			s->rank_addrlen[r[i].rank] = sizeof(*sin6);
+		}
+	}
+	s->env.ranks = &s->ranks;
+	return 0;
+}
+
+/* The log that tells this process what a run sent and handed up. */
+static int serve_effects(struct rcode_serve *s)
+{
+	s->env.effects = calloc(RCODE_SERVE_EFFECTS_MAX, sizeof(*s->env.effects));
+	s->payloads = calloc(RCODE_SERVE_EFFECTS_MAX, sizeof(*s->payloads));
+	if (!s->env.effects || !s->payloads)
+		return -ENOMEM;
+	s->env.effects_max = RCODE_SERVE_EFFECTS_MAX;
+	s->env.effect_payloads = s->payloads;
+	return 0;
+}
+
 static int serve_socket(struct rcode_serve *s,
 			const struct rcode_serve_opts *opts)
 {
@@ -176,6 +268,8 @@ struct rcode_serve *rcode_serve__new(const struct rc_prog *prog,
 	s->native_ctx = RC_OPTS_GET(opts, native_ctx, NULL);
 	s->deliver = RC_OPTS_GET(opts, deliver, NULL);
 	s->deliver_ctx = RC_OPTS_GET(opts, deliver_ctx, NULL);
+	s->upcall = RC_OPTS_GET(opts, upcall, NULL);
+	s->upcall_ctx = RC_OPTS_GET(opts, upcall_ctx, NULL);
 	if (prog) {
 		struct rc_diags d;
 
@@ -202,6 +296,9 @@ struct rcode_serve *rcode_serve__new(const struct rc_prog *prog,
 	err = serve_layout(s, prog, opts);
 	err = err ?: native ? native_fits(s, native) : 0;
 	err = err ?: serve_memory(s);
+	err = err ?: serve_effects(s);
+	err = err ?: serve_ranks(s, opts, RC_OPTS_GET(opts, udp_port, 0) ?:
+				 RC_ABI_DEFAULT_PORT, RC_OPTS_GET(opts, ipv6, false));
 	err = err ?: serve_socket(s, opts);
 	if (err)
 		goto fail;
@@ -225,6 +322,11 @@ void rcode_serve__free(struct rcode_serve *s)
 	free(s->env.state);
 	for (int k = 0; k < RC_WINDOWS_MAX; k++)
 		free(s->env.windows[k]);
+	free(s->env.effects);
+	free(s->payloads);
+	free(s->present);
+	free(s->rank_addr);
+	free(s->rank_addrlen);
 	free(s->prog);
 	free(s);
 }
@@ -274,22 +376,104 @@ static void count(struct rcode_serve *s, const struct rc_result *res)
 	case RC_ACT_REPLY:
 		st->reply++;
 		break;
+	case RC_ACT_FORWARD:
+		st->forward++;
+		break;
 	default:
 		st->pass++;
 		break;
 	}
 }
 
+/* One send of a run: the copy as the log has it, to its rank. */
+static void send_copy(struct rcode_serve *s, const struct rc_effect *e)
+{
+	struct rc_msg copy;
+	int n;
+
+	copy.hdr = e->hdr;
+	memcpy(copy.payload, e->payload, e->len);
+	n = rc_msg_to_wire(&copy, s->sendbuf, sizeof(s->sendbuf));
+	if (n < 0 || e->rank >= s->ranks.nranks || !s->present[e->rank] ||
+	    sendto(s->fd, s->sendbuf, n, 0,
+		   (struct sockaddr *)&s->rank_addr[e->rank],
+		   s->rank_addrlen[e->rank]) != n) {
+		pr_debug("serve: send to rank %u: %s\n", e->rank,
+			 strerror(errno));
+		s->stats.send_errors++;
+	}
+}
+
 /*
- * Handle rx[i]; returns true when it queued a reply in tx[*ntx].  The
- * message lives in s->msg, and a native handler that fails gets the
- * fault the reference would give unverified code.
+ * Carry out a run's sends and up-calls, in the order it made them; those
+ * past the log were made but cannot be carried out: lost, as a full ring
+ * or a refused clone loses them in the kernel.
+ */
+static void effects(struct rcode_serve *s, const struct rc_result *res)
+{
+	uint32_t logged = res->neffects <= s->env.effects_max ?
+			  res->neffects : s->env.effects_max;
+	uint32_t sends = 0, upcalls = 0;
+
+	for (uint32_t k = 0; k < logged; k++) {
+		const struct rc_effect *e = &s->env.effects[k];
+		struct rc_upcall u;
+
+		if (e->kind == RC_EFFECT_SEND) {
+			sends++;
+			send_copy(s, e);
+			continue;
+		}
+		upcalls++;
+		if (!s->upcall) {
+			s->stats.upcall_lost++;
+			continue;
+		}
+		u = (struct rc_upcall){ .value = e->value,
+					.ns = s->env.clock_ns,
+					.portal = e->hdr.portal,
+					.src = e->hdr.src, .tag = e->hdr.tag,
+					.seq = e->hdr.seq };
+		s->upcall(s->upcall_ctx, &u);
+	}
+	s->stats.sends += res->nsends;
+	s->stats.upcalls += res->nupcalls;
+	if (res->nsends > sends)
+		s->stats.send_errors += res->nsends - sends;
+	if (res->nupcalls > upcalls)
+		s->stats.upcall_lost += res->nupcalls - upcalls;
+}
+
+/* Queue msg for tx[*ntx], to addr; fwd: a forward, whose loss counts. */
+static bool queue_tx(struct rcode_serve *s, const struct rc_msg *m,
+		     void *addr, socklen_t addrlen, bool fwd,
+		     unsigned int *ntx)
+{
+	int n = rc_msg_to_wire(m, s->txbuf[*ntx], sizeof(s->txbuf[*ntx]));
+
+	if (n < 0)
+		return false;
+	s->txiov[*ntx].iov_len = n;
+	s->tx[*ntx].msg_hdr = (struct msghdr){
+		.msg_name = addr,
+		.msg_namelen = addrlen,
+		.msg_iov = &s->txiov[*ntx],
+		.msg_iovlen = 1,
+	};
+	s->txfwd[*ntx] = fwd;
+	(*ntx)++;
+	return true;
+}
+
+/*
+ * Handle rx[i]; returns true when it queued a reply or a forward in
+ * tx[*ntx].  The message lives in s->msg, and a native handler that fails
+ * gets the fault the reference would give unverified code.
  */
 static bool handle(struct rcode_serve *s, int i, unsigned int *ntx)
 {
 	struct rc_msg *m = &s->msg;
 	struct rc_result res;
-	int n;
 
 	if (rc_msg_from_wire(s->rxbuf[i], s->rx[i].msg_len, m, NULL)) {
 		s->stats.not_for_us++;
@@ -302,6 +486,7 @@ static bool handle(struct rcode_serve *s, int i, unsigned int *ntx)
 		return false;
 	}
 	s->env.clock_ns = mono_ns();
+	memset(&res, 0, sizeof(res));
 	if (s->native) {
 		if (s->native(s->native_ctx, m, &s->env, &res) < 0) {
 			/* Whatever it edited goes: parse the datagram again. */
@@ -314,19 +499,19 @@ static bool handle(struct rcode_serve *s, int i, unsigned int *ntx)
 		rc_run(s->prog, m, &s->env, &res);
 	}
 	count(s, &res);
-	if (res.action == RC_ACT_REPLY) {
-		n = rc_msg_to_wire(m, s->txbuf[*ntx], sizeof(s->txbuf[*ntx]));
-		if (n < 0)
-			return false;
-		s->txiov[*ntx].iov_len = n;
-		s->tx[*ntx].msg_hdr = (struct msghdr){
-			.msg_name = &s->from[i],
-			.msg_namelen = s->rx[i].msg_hdr.msg_namelen,
-			.msg_iov = &s->txiov[*ntx],
-			.msg_iovlen = 1,
-		};
-		(*ntx)++;
-		return true;
+	if (res.nsends || res.nupcalls)
+		effects(s, &res);
+	if (res.action == RC_ACT_REPLY)
+		return queue_tx(s, m, &s->from[i], s->rx[i].msg_hdr.msg_namelen,
+				false, ntx);
+	if (res.action == RC_ACT_FORWARD) {
+		/* rc_run() checked the rank; a native handler may not have. */
+		if (res.rank < s->ranks.nranks && s->present[res.rank] &&
+		    queue_tx(s, m, &s->rank_addr[res.rank],
+			     s->rank_addrlen[res.rank], true, ntx))
+			return true;
+		s->stats.send_errors++;
+		return false;
 	}
 	if (res.action == RC_ACT_PASS && s->deliver)
 		s->deliver(s->deliver_ctx, m, &res);
@@ -345,7 +530,9 @@ static void flush(struct rcode_serve *s, unsigned int n)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			pr_debug("serve: reply: %s\n", strerror(errno));
+			pr_debug("serve: %s: %s\n", s->txfwd[done] ?
+				 "forward" : "reply", strerror(errno));
+			s->stats.send_errors += s->txfwd[done];
 			done++;
 			continue;
 		}

@@ -29,7 +29,8 @@
 # modules.txt with their dependencies, uncompressed.  RC_VM_TOOLS adds
 # host programs (e.g. "jq strace"); RC_VM_HOST_PKGS replaces the list of
 # Debian packages whose programs are copied; RC_VM_REPO_FILES replaces
-# the list of repository paths (default "selftests examples docs").
+# the list of repository paths (default "selftests examples docs
+# userlib/librcode.map": test_docs holds the map against docs/userlib.md).
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -205,7 +206,7 @@ done || exit 1
 
 # The repository files the tests read.  vm_*.sh stays out: no VM in the VM.
 paths=
-for p in ${RC_VM_REPO_FILES:-selftests examples docs}; do
+for p in ${RC_VM_REPO_FILES:-selftests examples docs userlib/librcode.map}; do
 	[ -e "$p" ] && paths="$paths $p"
 done
 # shellcheck disable=SC2086

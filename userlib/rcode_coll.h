@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * rcode_coll.h - the collectives protocol (docs/collectives.md), internal
+ * to librcode: the tag and window layouts that userlib/coll.r and the C
+ * code share, the tree, and the protocol's steps in C.
+ *
+ * The steps are written once, for both modes of a communicator:
+ * - the application's side (contribute, complete when it is the last
+ *   contributor, retry, re-arm) runs in the calling process in both
+ *   modes;
+ * - the handler's side (coll_handle) is what userlib/coll.r does in the
+ *   kernel; the user-level mode runs it in the process on every message
+ *   its socket receives.  Keep the two in step: every rule of coll.r is
+ *   here in the same order, and the tests compare them.
+ *
+ * Every word of the window may be touched by several CPUs and by the
+ * application at once (in the kernel mode), so shared words are read and
+ * written with __atomic builtins, as coll.r reads and writes them with
+ * its window instructions.
+ */
+#ifndef RCODE_COLL_H
+#define RCODE_COLL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "librcode.h"
+
+/* ---- the tag -------------------------------------------------------------
+ *   bits  0..3   kind: COLL_UP, COLL_DOWN, COLL_PULL
+ *   bits  4..7   op: enum rcode_op, or COLL_OP_BCAST
+ *   bits  8..15  K: words of the result, 0..RCODE_COLL_WORDS
+ *   bits 16..31  root rank of the tree
+ * The payload: UP carries the sender's partial (K words; none for a
+ * broadcast), DOWN the result (K words), PULL nothing. */
+enum coll_kind {
+	COLL_UP = 1,
+	COLL_DOWN = 2,
+	COLL_PULL = 3,
+};
+
+#define COLL_OP_BCAST		5	/* the root's contribution is the result */
+#define COLL_OPS		6
+
+#define COLL_TAG(kind, op, k, root) \
+	((uint32_t)(kind) | (uint32_t)(op) << 4 | (uint32_t)(k) << 8 | \
+	 (uint32_t)(root) << 16)
+#define COLL_TAG_KIND(t)	((t) & 0xf)
+#define COLL_TAG_OP(t)		(((t) >> 4) & 0xf)
+#define COLL_TAG_K(t)		(((t) >> 8) & 0xff)
+#define COLL_TAG_ROOT(t)	((t) >> 16)
+
+/* ---- the window `coll` (64-bit words) -------------------------------------
+ * A header, then COLL_SLOTS slots; operation seq uses slot seq & 1. */
+#define COLL_SLOTS		2
+#define COLL_CONTRIBUTORS	3	/* 0: this node's application, 1, 2: children */
+
+#define COLL_W_LAYOUT		0	/* COLL_LAYOUT, written at set-up */
+#define COLL_W_DUPS		1	/* duplicate UP claims seen (handler) */
+#define COLL_W_ANSWERS		2	/* results sent back to a retrying child */
+#define COLL_W_REFORWARDS	3	/* partials sent up again */
+#define COLL_W_STALE		4	/* messages for a seq the slot is not armed for */
+#define COLL_W_BAD		5	/* malformed for the protocol: passed */
+#define COLL_W_HDR		8
+
+#define COLL_S_SEQ		0	/* seq the slot is armed for */
+#define COLL_S_DONE		1	/* contributions in, 0..children+1 */
+#define COLL_S_RESULT_SEQ	2	/* seq whose result is in RESULT */
+#define COLL_S_PARTIAL_SEQ	3	/* seq whose partial is in PARTIAL */
+#define COLL_S_CLAIM		4	/* 3 words: claims of contributors 0..2 */
+#define COLL_S_CONTRIB		8	/* 3 x RCODE_COLL_WORDS */
+#define COLL_S_PARTIAL		(COLL_S_CONTRIB + COLL_CONTRIBUTORS * RCODE_COLL_WORDS)
+#define COLL_S_RESULT		(COLL_S_PARTIAL + RCODE_COLL_WORDS)
+#define COLL_SLOT_WORDS		(COLL_S_RESULT + RCODE_COLL_WORDS)
+#define COLL_WINDOW_WORDS	(COLL_W_HDR + COLL_SLOTS * COLL_SLOT_WORDS)
+
+#define COLL_LAYOUT		1
+/* No 32-bit seq equals it: a slot armed for nothing, no result yet. */
+#define COLL_NONE		(1ull << 32)
+
+/* The data area of coll.r. */
+#define COLL_ST_SELF		0
+#define COLL_ST_NRANKS		1
+#define COLL_STATE_WORDS	2
+
+/* ---- the tree ---------------------------------------------------------------
+ * A binary heap over virtual ranks vr = (rank - root) mod n. */
+static inline uint32_t coll_vrank(uint32_t n, uint32_t rank, uint32_t root)
+{
+	return (rank + n - root) % n;
+}
+
+static inline uint32_t coll_rank(uint32_t n, uint32_t vr, uint32_t root)
+{
+	return (vr + root) % n;
+}
+
+static inline uint32_t coll_children(uint32_t n, uint32_t vr)
+{
+	return (2 * vr + 1 < n) + (2 * vr + 2 < n);
+}
+
+/* ---- one node's protocol state ------------------------------------------------ */
+struct coll_core;
+
+/* How a message leaves the node (the application's sendto, or the
+ * user-level handler's): tag and seq as sent, nwords words of payload.
+ * Returns 0 or -errno; a message that cannot be sent is lost, as on the
+ * wire, and the retry repairs it. */
+typedef int (*coll_send_fn)(void *ctx, uint32_t dst, uint32_t tag,
+			    uint32_t seq, const uint64_t *words,
+			    unsigned int nwords);
+
+struct coll_core {
+	uint64_t *win;		/* COLL_WINDOW_WORDS words */
+	uint32_t self, n;
+	coll_send_fn send;
+	void *ctx;
+};
+
+/* What coll_handle did with a message, as coll.r's action. */
+enum coll_action {
+	COLL_ACT_DROP = 1,	/* consumed (whatever it sent) */
+	COLL_ACT_PASS = 2,	/* not a message of the protocol */
+};
+
+static inline uint64_t *coll_slot(const struct coll_core *c, uint32_t seq)
+{
+	return c->win + COLL_W_HDR + (seq & 1) * COLL_SLOT_WORDS;
+}
+
+/* Set the window up for a first operation first_seq (and the one after). */
+void coll_core_init(struct coll_core *c, uint32_t first_seq);
+
+/* The application's contribution to operation seq (K words in words,
+ * none for a broadcast that is not the root's).  If it is the last
+ * contribution at this node, complete the step here: combine, and send
+ * UP to the parent or, at the root, publish and send DOWN.  Returns
+ * true when it completed the step. */
+bool coll_contribute(struct coll_core *c, uint32_t seq, uint32_t tag,
+		     const uint64_t *words, unsigned int nwords);
+
+/* Has the result of seq arrived?  (acquire: the result words are
+ * readable when it says so) */
+static inline bool coll_done(const struct coll_core *c, uint32_t seq)
+{
+	return __atomic_load_n(&coll_slot(c, seq)[COLL_S_RESULT_SEQ],
+			       __ATOMIC_ACQUIRE) == seq;
+}
+
+/* After a timeout: send again what this node last sent up for seq, if it
+ * has sent it (its fan-in is complete and it is not the root).  Returns
+ * true when something was sent. */
+bool coll_retry(struct coll_core *c, uint32_t seq, uint32_t tag);
+
+/* Copy the result of seq out, then arm its slot for seq + 2. */
+void coll_finish(struct coll_core *c, uint32_t seq, uint64_t *out,
+		 unsigned int nwords);
+
+/* The handler: one received message (portal already checked). */
+enum coll_action coll_handle(struct coll_core *c, uint32_t src, uint32_t tag,
+			     uint32_t seq, const void *payload,
+			     unsigned int len);
+
+/* Combine b into a by op (enum rcode_op). */
+uint64_t coll_combine(unsigned int op, uint64_t a, uint64_t b);
+
+#endif /* RCODE_COLL_H */

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * rcode_private.h - librcode's functions that rloader, the selftests and
+ * the benchmarks use but applications do not: the interpreter path's
+ * internals (uops, traces, its maps), packet builders for tests, and a
+ * .rodata setter for BPF objects.  They link librcode.a; librcode.so does
+ * not export these (userlib/librcode.map), and this header is not
+ * installed.
+ */
+#ifndef RCODE_PRIVATE_H
+#define RCODE_PRIVATE_H
+
+#include "rcode_handler.h"
+#include "rc_icode.h"
+#include "rc_icompile.h"
+
+/* ---- the interpreter path (userlib/rcode_handler.c, rcode_interp.c) ----- */
+/* Interpreter path: make the handler the one that runs for messages on
+ * 'portal' (the code map goes in last, so a message never finds half a
+ * handler).  -EINVAL on the translated path. */
+int rcode_handler__install(struct rcode_handler *h, unsigned int portal);
+/* Interpreter path: the uops, the pc -> uop map (rc_icode_build), the
+ * code and trace map fds (-1 without tracing). */
+const struct rc_icode *rcode_handler__icode(const struct rcode_handler *h);
+int rcode_handler__code_fd(const struct rcode_handler *h);
+int rcode_handler__trace_fd(const struct rcode_handler *h);
+/* The trace (interpreter path, traced), and the wall time the
+ * interpreter path's install took (compile + maps + install), in ns. */
+int rcode_handler__read_trace(const struct rcode_handler *h, struct rc_trace *t);
+uint64_t rcode_handler__install_ns(const struct rcode_handler *h);
+
+/* The interpreter's maps: arrays of maps indexed by portal (windows:
+ * portal * 8 + window), its own counters, and the rank table. */
+enum rcode_imap {
+	RCODE_IMAP_CODE,
+	RCODE_IMAP_STATE,
+	RCODE_IMAP_STATS,
+	RCODE_IMAP_WINDOWS,
+	RCODE_IMAP_TRACE,
+	RCODE_IMAP_MISC,
+	RCODE_IMAP_UPCALLS,	/* ring buffers of struct rc_upcall */
+	RCODE_IMAP_RANKS,	/* the rank table (not per portal) */
+	RCODE_IMAP__COUNT
+};
+
+int rcode_interp__map_fd(const struct rcode_interp *ip, enum rcode_imap which);
+/* Nothing runs on 'portal' afterwards. */
+int rcode_interp__uninstall(struct rcode_interp *ip, unsigned int portal);
+int rcode_interp__read_stats(const struct rcode_interp *ip,
+			     struct rc_interp_stats *sum);
+
+/* ---- BPF objects ----------------------------------------------------------
+ * Set the `const volatile __u16` variable var in an opened, not yet loaded
+ * object's .rodata (found through BTF), as the dispatcher's port is set.
+ * -ENOENT: no such variable; -EINVAL: it is not 2 bytes wide.
+ */
+struct bpf_object;
+int rcode_object_set_rodata_u16(struct bpf_object *obj, const char *var,
+				__u16 value);
+
+/* ---- packets (userlib/rcode_packet.c) ------------------------------------ */
+struct rcode_pkt_info {
+	int ipver;		/* 4 or 6 */
+	__u8 src_mac[6], dst_mac[6];
+	__u8 src_ip[16], dst_ip[16];	/* IPv4 uses the first 4 bytes */
+	__u16 src_port, dst_port;
+	bool udp_csum_ok;	/* the UDP checksum verifies (or is 0 on IPv4) */
+	bool ip_csum_ok;	/* IPv4 header checksum verifies (IPv6: true) */
+	bool lengths_ok;	/* IP and UDP lengths agree with the frame */
+};
+
+/* An Ethernet frame carrying msg over UDP: IPv4 198.18.0.1 -> 198.18.0.2
+ * or IPv6 fd00::1 -> fd00::2, ports 40000 -> port, valid checksums.
+ * Returns the frame length or -ENOSPC. */
+int rcode_pkt_build(const struct rc_msg *msg, int ipver, __u16 port,
+		    void *buf, size_t size);
+/* Parse a frame built that way (or changed by a handler); -EBADMSG if it
+ * is not an R-message frame. */
+int rcode_pkt_parse(const void *buf, size_t len, struct rc_msg *msg,
+		    struct rcode_pkt_info *info);
+
+#endif /* RCODE_PRIVATE_H */
