@@ -132,11 +132,12 @@ tc_filters() {
 }
 
 # recv_start NS PORT N OUT: a receiver in namespace NS (a or b), running
-# once it says it listens (a slow machine takes its time to start one);
-# its pid in $rp.
+# once it says it listens (a slow machine takes its time to start one),
+# waiting up to 4 s for each datagram (the VM without the JIT, after the
+# other tests, has stalled for more than a second); its pid in $rp.
 recv_start() {
 	rm -f "$4"
-	$1 "$rcsend" recv -p "$2" -n "$3" -w 1500 >"$4" 2>&1 &
+	$1 "$rcsend" recv -p "$2" -n "$3" -w 4000 >"$4" 2>&1 &
 	rp=$!
 	bgpids="$bgpids $rp"
 	i=0
