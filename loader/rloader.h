@@ -50,6 +50,11 @@ int window_assign(const struct rc_prog *prog, uint64_t **windows,
 int online_init(const char *verb);
 /* "strerror(-err): what librcode last warned about", for messages. */
 const char *lib_why(int err);
+/* CLOCK_MONOTONIC in ns. */
+uint64_t mono_ns(void);
+/* A --portal value: true if below RC_ABI_PORTALS, else a usage error in
+ * *st (the verb names it). */
+bool parse_portal(uint64_t v, const char *verb, unsigned int *portal, int *st);
 
 /* ---- shared by the verbs (cmd_offline.c) -------------------------------- */
 /* handler_load() with its diagnostics printed (or, with diags, returned as

@@ -25,14 +25,6 @@
 
 #define FRAME_MAX	2048
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 /* What one path did in one run. */
 struct outcome {
 	uint32_t action;	/* enum rc_action; RC_ACT_NONE: not an action */

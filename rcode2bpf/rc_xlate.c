@@ -867,6 +867,57 @@ int rc_xlate_plan(const struct rc_prog *p, const struct rc_verinfo *vi,
 	return err;
 }
 
+/*
+ * Islands.  eBPF's jump offsets have 16 bits (Linux 6.1 has no 32-bit
+ * 'gotol'), but the exits (not ours, faults, the actions' epilogues) come
+ * after all the code, and a long handler (many sends, forwards or stores)
+ * puts them out of reach.  So every XL_ISLAND_SPAN instructions the code
+ * jumps over an island: the fault stubs made since the last one, and for
+ * every label that something jumps to and that is still ahead, a 'goto'
+ * to a fresh label that stands for it from then on.  A far jump becomes a
+ * chain of jumps from island to island, each within reach.
+ */
+#define XL_ISLAND_SPAN	8192
+#define XL_INSNS_MAX	1000000	/* BPF_COMPLEXITY_LIMIT_INSNS: the longest program */
+
+static void relay(struct xl_ctx *x, int *label)
+{
+	struct xl_buf *b = &x->b;
+	int next;
+
+	if (!xl_label_used(b, *label) || xl_label_bound(b, *label))
+		return;
+	next = xl_label(b);
+	if (xl_label_cold(b, *label))
+		xl_mark_cold(b, next);
+	xl_bind(b, *label);
+	JMP_TO(b, JA(), next);
+	*label = next;
+}
+
+static void island(struct xl_ctx *x, uint32_t pc, bool fallthrough)
+{
+	struct xl_buf *b = &x->b;
+	int over = xl_label(b);
+	int *exits[] = { &x->l_not_ours, &x->l_internal, &x->l_fault, &x->l_drop,
+			 &x->l_pass, &x->l_reply, &x->l_forward };
+
+	/* Only code that falls through here needs the way over; after a
+	 * jump or an action the 'goto' would be unreachable, which the
+	 * kernel refuses. */
+	if (fallthrough)
+		JMP_TO(b, JA(), over);
+	xl_emit_fault_stubs(x);		/* they jump to l_fault, relayed next */
+	for (size_t i = 0; i < sizeof(exits) / sizeof(exits[0]); i++)
+		relay(x, exits[i]);
+	for (uint32_t i = 0; i < x->nbackedges; i++)
+		relay(x, &x->backedges[i].label);
+	for (uint32_t q = pc; q <= x->prog->ninsns; q++)
+		relay(x, &x->pc_label[q]);
+	xl_bind(b, over);
+	x->island_at = b->n;
+}
+
 /* Every target of a reachable backward jump, once, with its labels. */
 static int find_backedges(struct xl_ctx *x)
 {
@@ -905,6 +956,7 @@ int rc_xlate(const struct rc_prog *p, const struct rc_verinfo *vi,
 	struct xl_ctx x = { .prog = p, .vi = vi, .maps = maps, .d = d };
 	struct xl_buf *b = &x.b;
 	uint32_t blk_len = 0, blk_start = 0;
+	bool fallthrough = true;	/* the last code emitted goes on */
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -985,6 +1037,8 @@ int rc_xlate(const struct rc_prog *p, const struct rc_verinfo *vi,
 		const struct rc_insn *in = &p->insns[pc];
 		int fused = 0;
 
+		if (b->n - x.island_at >= XL_ISLAND_SPAN)
+			island(&x, pc, fallthrough);
 		if (vi->leader[pc]) {
 			/* A block starts: nothing is proven about the packet
 			 * on every path into it. */
@@ -1025,10 +1079,18 @@ int rc_xlate(const struct rc_prog *p, const struct rc_verinfo *vi,
 			       xl_fault_label(&x, RC_FAULT_BUDGET, pc));
 		}
 		fused = translate(&x, pc, vi->depth[pc]);
-		pc += rc_insn_slots(in);
-		for (int i = 0; i < fused; i++) {
-			x.rc_to_bpf[pc] = x.rc_to_bpf[pc] == UINT32_MAX ? b->n : x.rc_to_bpf[pc];
+		for (int i = 0;; i++) {
+			const struct rc_opinfo *oi = rc_opinfo(p->insns[pc].op);
+
+			if (i == fused) {	/* the last of the fused ones */
+				fallthrough = !(oi->flags & RC_F_ACTION) &&
+					      (!(oi->flags & RC_F_JUMP) ||
+					       (oi->flags & RC_F_COND));
+				pc += rc_insn_slots(&p->insns[pc]);
+				break;
+			}
 			pc += rc_insn_slots(&p->insns[pc]);
+			x.rc_to_bpf[pc] = x.rc_to_bpf[pc] == UINT32_MAX ? b->n : x.rc_to_bpf[pc];
 		}
 	}
 	if (x.inline_loops) {
@@ -1046,6 +1108,15 @@ int rc_xlate(const struct rc_prog *p, const struct rc_verinfo *vi,
 		rc_diag_pc(d, RC_SEV_ERROR, p, -1, "rcode2bpf: %s",
 			   err == -ERANGE ? "the translated program is too large "
 			   "for eBPF's 16-bit jump offsets" : "out of memory");
+		goto out;
+	}
+	if (b->n > XL_INSNS_MAX) {
+		/* The kernel's limit on a program's length (a thousand
+		 * sends, each several hundred instructions, get there). */
+		rc_diag_pc(d, RC_SEV_ERROR, p, -1, "rcode2bpf: the translated "
+			   "program has %u eBPF instructions, more than the "
+			   "kernel's %u", b->n, XL_INSNS_MAX);
+		err = -E2BIG;
 		goto out;
 	}
 	out->insns = b->insns;	/* callback_insn was set on the way */

@@ -87,7 +87,8 @@ int rc_xlate_plan(const struct rc_prog *prog, const struct rc_verinfo *vi,
 
 /* Translate.  The program must have passed rc_verify (vi is its result).
  * Returns 0 or -errno (-EOPNOTSUPP with diagnostics for unsupported
- * handlers, -ERANGE if the result would exceed eBPF's jump range). */
+ * handlers, -ERANGE if a backward jump would exceed eBPF's 16-bit jump
+ * range, -E2BIG if the result is longer than the kernel takes). */
 int rc_xlate(const struct rc_prog *prog, const struct rc_verinfo *vi,
 	     const struct rc_xlate_maps *maps, const struct rc_xlate_opts *opts,
 	     struct rc_xlate_out *out, struct rc_diags *d);

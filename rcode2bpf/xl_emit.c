@@ -53,6 +53,8 @@ void xl_ld_func(struct xl_buf *b, int dst, int label)
 	}
 	b->fixups[b->nfixups++] = (struct xl_fixup){ .insn = b->n, .label = label,
 						     .func = true };
+	if ((uint32_t)label < b->nlabels)
+		b->used[label] = 1;
 	xl_emit(b, XL_INSN(BPF_LD | BPF_DW | BPF_IMM, dst, BPF_PSEUDO_FUNC, 0, 0));
 	xl_emit(b, XL_INSN(0, 0, 0, 0, 0));
 }
@@ -67,15 +69,20 @@ int xl_label(struct xl_buf *b)
 	}
 	if (b->labcap != cap) {
 		uint8_t *c = realloc(b->cold, b->labcap);
+		uint8_t *u = c ? realloc(b->used, b->labcap) : NULL;
 
-		if (!c) {
+		if (c)
+			b->cold = c;
+		if (u)
+			b->used = u;
+		if (!c || !u) {
 			b->oom = true;
 			return 0;
 		}
-		b->cold = c;
 	}
 	b->labels[b->nlabels] = -1;
 	b->cold[b->nlabels] = 0;
+	b->used[b->nlabels] = 0;
 	return b->nlabels++;
 }
 
@@ -126,15 +133,24 @@ void xl_jmp(struct xl_buf *b, struct bpf_insn jump, int label)
 		return;
 	}
 	b->fixups[b->nfixups++] = (struct xl_fixup){ .insn = b->n, .label = label };
+	if ((uint32_t)label < b->nlabels)
+		b->used[label] = 1;
 	xl_emit(b, jump);
 }
 
 bool xl_label_used(const struct xl_buf *b, int label)
 {
-	for (uint32_t i = 0; i < b->nfixups; i++)
-		if (b->fixups[i].label == label)
-			return true;
-	return false;
+	return !b->oom && (uint32_t)label < b->nlabels && b->used[label];
+}
+
+bool xl_label_bound(const struct xl_buf *b, int label)
+{
+	return !b->oom && (uint32_t)label < b->nlabels && b->labels[label] >= 0;
+}
+
+bool xl_label_cold(const struct xl_buf *b, int label)
+{
+	return !b->oom && (uint32_t)label < b->nlabels && b->cold[label];
 }
 
 int xl_finish(struct xl_buf *b)
@@ -165,6 +181,7 @@ void xl_buf_free(struct xl_buf *b)
 	free(b->labels);
 	free(b->fixups);
 	free(b->cold);
+	free(b->used);
 	memset(b, 0, sizeof(*b));
 }
 

@@ -23,7 +23,8 @@
 int xl_fault_label(struct xl_ctx *x, uint32_t code, uint32_t pc)
 {
 	for (uint32_t i = 0; i < x->nstubs; i++)
-		if (x->stubs[i].code == code && x->stubs[i].pc == pc)
+		if (x->stubs[i].code == code && x->stubs[i].pc == pc &&
+		    !x->stubs[i].emitted)
 			return x->stubs[i].label;
 	if (x->nstubs == x->stubcap) {
 		uint32_t cap = x->stubcap ? 2 * x->stubcap : 32;
@@ -36,7 +37,7 @@ int xl_fault_label(struct xl_ctx *x, uint32_t code, uint32_t pc)
 		x->stubs = s;
 		x->stubcap = cap;
 	}
-	x->stubs[x->nstubs] = (struct xl_stub){ xl_label(&x->b), code, pc };
+	x->stubs[x->nstubs] = (struct xl_stub){ xl_label(&x->b), code, pc, false };
 	xl_mark_cold(&x->b, x->stubs[x->nstubs].label);
 	return x->stubs[x->nstubs++].label;
 }
@@ -431,10 +432,10 @@ static void fold_direct(struct xl_ctx *x, int acc)
 	xl_bind(b, l_done);
 }
 
-void xl_fold_checksum(struct xl_ctx *x, bool v6, int acc, int pacc)
+void xl_fold_checksum(struct xl_ctx *x, int acc, int pacc)
 {
 	if (x->tc)
-		xl_tc_fold(x, v6, acc, pacc);
+		xl_tc_fold(x, acc, pacc);
 	else
 		fold_direct(x, acc);
 }
@@ -514,7 +515,7 @@ static void finish_sending(struct xl_ctx *x, bool reply)
 				xl_load_data_checked(x, v6);
 				xl_fix_lengths(x, v6, FP_CSUM, pacc);
 			}
-			xl_fold_checksum(x, v6, FP_CSUM, pacc);
+			xl_fold_checksum(x, FP_CSUM, pacc);
 		}
 		if (reply)
 			swap_addresses(x, v6);
@@ -742,8 +743,9 @@ void xl_emit_fault_stubs(struct xl_ctx *x)
 	struct xl_buf *b = &x->b;
 
 	for (uint32_t i = 0; i < x->nstubs; i++) {
-		if (!xl_label_used(b, x->stubs[i].label))
+		if (x->stubs[i].emitted || !xl_label_used(b, x->stubs[i].label))
 			continue;
+		x->stubs[i].emitted = true;
 		xl_bind(b, x->stubs[i].label);
 		EMIT(b, MOV64_IMM(R0, x->stubs[i].code));
 		EMIT(b, MOV64_IMM(R5, x->stubs[i].pc));
@@ -863,7 +865,16 @@ void xl_loop_callback_entry(struct xl_ctx *x)
 	for (uint32_t i = 0; i < x->nbackedges; i++)
 		JMP_TO(b, JMP_IMM(BPF_JEQ, R0, x->backedges[i].target),
 		       x->backedges[i].entry);
-	/* Otherwise the first run: pc 0 follows. */
+	/* Otherwise the first run: pc 0.  The ways in come first, so that
+	 * they jump forward, as far as they need (see rc_xlate's islands). */
+	JMP_TO(b, JA(), x->pc_label[0]);
+	for (uint32_t i = 0; i < x->nbackedges; i++) {
+		const struct xl_backedge *e = &x->backedges[i];
+
+		xl_bind(b, e->entry);
+		xl_reload(x, x->vi->depth[e->target]);
+		JMP_TO(b, JA(), x->pc_label[e->target]);
+	}
 }
 
 static void loop_end(struct xl_ctx *x, int label, int how)
@@ -894,9 +905,6 @@ void xl_loop_callback_exits(struct xl_ctx *x)
 			EMIT(b, MOV64_IMM(R0, 0));	/* go on */
 			EMIT(b, EXIT_INSN());
 		}
-		xl_bind(b, e->entry);
-		xl_reload(x, depth);
-		JMP_TO(b, JA(), x->pc_label[e->target]);
 	}
 	loop_end(x, x->l_drop, XL_END_DROP);
 	loop_end(x, x->l_pass, XL_END_PASS);

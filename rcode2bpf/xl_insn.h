@@ -59,6 +59,7 @@ struct xl_buf {
 	struct xl_fixup *fixups;
 	uint32_t nfixups, fixcap;
 	uint8_t *cold;		/* per label: an exit that rarely runs */
+	uint8_t *used;		/* per label: some jump goes there */
 	/* Emit conditional jumps to cold labels inverted, over a 'goto':
 	 * the kernel verifier then explores the short cold path first
 	 * instead of leaving it pending (it gives up at 8192 pending
@@ -81,6 +82,8 @@ void xl_jmp(struct xl_buf *b, struct bpf_insn jump, int label);
 /* Does any jump emitted so far go to label?  (The kernel rejects
  * unreachable instructions, so unused code is not emitted at all.) */
 bool xl_label_used(const struct xl_buf *b, int label);
+bool xl_label_bound(const struct xl_buf *b, int label);
+bool xl_label_cold(const struct xl_buf *b, int label);
 /* Resolve every jump; returns 0, or -ERANGE for an unbound label or an
  * offset beyond 16 bits, -ENOMEM if any emit failed. */
 int xl_finish(struct xl_buf *b);

@@ -125,6 +125,7 @@ struct xl_backedge {
 struct xl_stub {
 	int label;
 	uint32_t code, pc;
+	bool emitted;	/* at an island, or at the end */
 };
 
 struct xl_ctx {
@@ -158,6 +159,7 @@ struct xl_ctx {
 	/* Payload bytes (from r8 + 24) the kernel verifier already knows are
 	 * in the packet on the current straight-line path. */
 	uint32_t proven;
+	uint32_t island_at;	/* where the last island ended (rc_xlate.c) */
 };
 
 /* Offsets of the packet pointers in the context. */
@@ -221,7 +223,8 @@ int xl_ctx_reg(struct xl_ctx *x, int tmp);
 void xl_ptr_slot(struct xl_ctx *x, int slot, int tmp);
 /* tmp = the scratch area (SC_*, RT_*). */
 void xl_scratch(struct xl_ctx *x, int tmp);
-/* Fault exits collected by xl_fault_label, jumping to l_fault. */
+/* Fault exits collected by xl_fault_label and not emitted yet, jumping to
+ * l_fault. */
 void xl_emit_fault_stubs(struct xl_ctx *x);
 /* Loop mode: the main program's call of the callback and its dispatch on
  * how the callback ended; then (with fb = r9) the callback's entry. */
@@ -248,7 +251,7 @@ void xl_forward_epilogue(struct xl_ctx *x);
  * (pacc must be acc), at TC through bpf_l4_csum_replace() so that
  * CHECKSUM_PARTIAL and CHECKSUM_COMPLETE skbs stay right.  Reloads the
  * packet pointers. */
-void xl_fold_checksum(struct xl_ctx *x, bool v6, int acc, int pacc);
-void xl_tc_fold(struct xl_ctx *x, bool v6, int acc, int pacc);
+void xl_fold_checksum(struct xl_ctx *x, int acc, int pacc);
+void xl_tc_fold(struct xl_ctx *x, int acc, int pacc);
 
 #endif /* XL_INTERNAL_H */

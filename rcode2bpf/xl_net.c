@@ -62,6 +62,22 @@ static void copy16(struct xl_ctx *x, int dst, int d, int src, int so, int n)
 	}
 }
 
+/* dst = src if dst == 0 (u32 values), with no branch: the kernel verifier
+ * keeps every branch that joins again pending until the end of the path.
+ * Clobbers r0. */
+static void default_if_zero(struct xl_ctx *x, int dst, int src)
+{
+	struct xl_buf *b = &x->b;
+
+	EMIT(b, MOV64_REG(R0, dst));
+	EMIT(b, NEG64(R0));
+	EMIT(b, ALU64_REG(BPF_OR, R0, dst));
+	EMIT(b, ALU64_IMM(BPF_RSH, R0, 63));	/* 1 if dst != 0 */
+	EMIT(b, ALU64_IMM(BPF_XOR, R0, 1));
+	EMIT(b, ALU64_REG(BPF_MUL, R0, src));
+	EMIT(b, ALU64_REG(BPF_ADD, dst, R0));
+}
+
 /*
  * The route to the rank in r5, into the scratch value; any failure jumps
  * to the `rank` fault at pc.  Clobbers r0-r5 (callers spill what lives).
@@ -162,8 +178,8 @@ static void resolve(struct xl_ctx *x, uint32_t pc)
 	copy16(x, R5, RT_DMAC, R5, FIB(dmac), 6);
 	copy16(x, R5, RT_SMAC, R5, FIB(smac), 6);
 	EMIT(b, LDX_MEM(BPF_W, R2, R5, RT_IFINDEX));
-	JMP_TO(b, JMP_IMM(BPF_JNE, R2, 0), l_done);
-	EMIT(b, LDX_MEM(BPF_W, R2, R5, FIB(ifindex)));	/* the FIB's egress */
+	EMIT(b, LDX_MEM(BPF_W, R3, R5, FIB(ifindex)));	/* the FIB's egress */
+	default_if_zero(x, R2, R3);
 	EMIT(b, STX_MEM(BPF_W, R5, R2, RT_IFINDEX));
 	JMP_TO(b, JA(), l_done);
 
@@ -178,8 +194,8 @@ static void resolve(struct xl_ctx *x, uint32_t pc)
 	JMP_TO(b, JMP_REG(BPF_JGT, R0, R4), x->l_internal);
 	copy16(x, R5, RT_SMAC, R3, 0, 6);
 	EMIT(b, LDX_MEM(BPF_W, R2, R5, RT_IFINDEX));
-	JMP_TO(b, JMP_IMM(BPF_JNE, R2, 0), l_done);
-	EMIT(b, LDX_MEM(BPF_W, R2, c, xl_off_ifindex(x)));
+	EMIT(b, LDX_MEM(BPF_W, R3, c, xl_off_ifindex(x)));
+	default_if_zero(x, R2, R3);
 	EMIT(b, STX_MEM(BPF_W, R5, R2, RT_IFINDEX));
 	xl_bind(b, l_done);
 }
@@ -194,13 +210,16 @@ static void delta(struct xl_ctx *x, int sz, int old_base, int old_off,
 }
 
 /*
- * Rewrite the message in the packet for the route in r7: Ethernet, IP
- * addresses and TTL / hop limit, UDP ports, R header src and dst.  The
- * UDP checksum's deltas go to acc (UDP header and message) and pacc (the
- * pseudo-header's addresses); nothing is folded yet.  Every field sits
- * at an even offset.  r8 = the R header, hdr bytes into the frame.
+ * Rewrite the message in the packet for the route in r7, in two parts:
+ * rewrite_ip() the Ethernet and IP headers (addresses, TTL / hop limit),
+ * which sit at offsets that depend on the IP version (r8 is the R
+ * header, hdr bytes into the frame); rewrite_udp() the UDP ports and the
+ * R header's src and dst, at the same offsets from r8 for both.  The UDP
+ * checksum's deltas go to acc (UDP header and message) and pacc (the
+ * pseudo-header's addresses); nothing is folded yet.  Every field sits at
+ * an even offset.
  */
-static void rewrite(struct xl_ctx *x, bool v6, int acc, int pacc)
+static void rewrite_ip(struct xl_ctx *x, bool v6, int pacc)
 {
 	struct xl_buf *b = &x->b;
 	int hdr = v6 ? 14 + 40 + 8 : 14 + 20 + 8;
@@ -236,6 +255,11 @@ static void rewrite(struct xl_ctx *x, bool v6, int acc, int pacc)
 	}
 	/* TTL / hop limit; the IPv4 header checksum is made afresh later. */
 	EMIT(b, ST_MEM(BPF_B, R8, v6 ? ip + 7 : ip + 8, 64));
+}
+
+static void rewrite_udp(struct xl_ctx *x, int acc)
+{
+	struct xl_buf *b = &x->b;
 
 	/* UDP: source <- the port it arrived at, destination <- the rank's:
 	 * old source -> new destination for the sum. */
@@ -277,6 +301,33 @@ static void ip4_checksum(struct xl_ctx *x)
 	EMIT(b, STX_MEM(BPF_H, R8, R0, ip + 10));
 }
 
+/* Lengths after a resize, the IP part of the rewrite and the IPv4
+ * checksum, per IP version; then the UDP part, for both.  r7 = route. */
+static void rewrite(struct xl_ctx *x, int acc, int pacc)
+{
+	struct xl_buf *b = &x->b;
+	int l_v6 = xl_label(b), l_join = xl_label(b);
+
+	/* FP_IPV from the stack: the kernel verifier follows one branch. */
+	xl_ptr_slot(x, FP_IPV, R0);
+	JMP_TO(b, JMP_IMM(BPF_JEQ, R0, 6), l_v6);
+	for (int v6 = 0; v6 < 2; v6++) {
+		if (v6)
+			xl_bind(b, l_v6);
+		if (x->has_resize) {
+			xl_load_data_checked(x, v6);
+			xl_fix_lengths(x, v6, acc, pacc);
+		}
+		rewrite_ip(x, v6, pacc);
+		if (!v6) {
+			ip4_checksum(x);
+			JMP_TO(b, JA(), l_join);
+		}
+	}
+	xl_bind(b, l_join);
+	rewrite_udp(x, acc);
+}
+
 /*
  * TC: fold acc (the UDP header's and the message's changes) and pacc (the
  * pseudo-header's) into the UDP checksum with bpf_l4_csum_replace(), which
@@ -288,13 +339,13 @@ static void ip4_checksum(struct xl_ctx *x)
  * that are not the pseudo-header's); and over IPv4, -pacc for the field
  * lowered by a pseudo-header change, which it does not account for (the
  * IPv4 header itself keeps its sum: its checksum is made afresh; an IPv6
- * header's address change and the field's cancel out).
+ * header's address change and the field's cancel out).  Addressed from
+ * r8 (the field is at r8 - 2) and FP_HDROFF, the same code for both IP
+ * versions, without a branch.  Reloads the packet pointers.
  */
-void xl_tc_fold(struct xl_ctx *x, bool v6, int acc, int pacc)
+void xl_tc_fold(struct xl_ctx *x, int acc, int pacc)
 {
 	struct xl_buf *b = &x->b;
-	int off = (v6 ? 14 + 40 : 14 + 20) + 6;	/* the UDP checksum */
-	int l_skip = xl_label(b);
 
 	EMIT(b, LDX_MEM(BPF_DW, R0, x->fb, acc));
 	xl_csum_fold(x);
@@ -303,43 +354,63 @@ void xl_tc_fold(struct xl_ctx *x, bool v6, int acc, int pacc)
 	ctx_to_r1(x);
 	EMIT(b, CALL(BPF_FUNC_csum_update));
 	ctx_to_r1(x);
-	EMIT(b, MOV64_IMM(R2, off));
+	xl_ptr_slot(x, FP_HDROFF, R2);
+	EMIT(b, ALU64_IMM(BPF_ADD, R2, -2));		/* the UDP checksum */
 	EMIT(b, MOV64_IMM(R3, 0));
 	EMIT(b, LDX_MEM(BPF_DW, R4, x->fb, FP_TMP));
 	EMIT(b, MOV64_IMM(R5, BPF_F_MARK_MANGLED_0));
 	EMIT(b, CALL(BPF_FUNC_l4_csum_replace));
 
+	/* The field before the pseudo-header's change: 0 stays 0. */
+	xl_reload_packet(x);
+	EMIT(b, LDX_MEM(BPF_H, R0, R8, -2));
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R0, FP_TMP2));
 	EMIT(b, LDX_MEM(BPF_DW, R0, x->fb, pacc));
 	xl_csum_fold(x);
 	EMIT(b, STX_MEM(BPF_DW, x->fb, R0, FP_TMP));
-	if (!v6) {	/* the field before: 0 stays 0 */
-		xl_load_data_checked(x, v6);
-		EMIT(b, LDX_MEM(BPF_H, R0, R2, off));
-		EMIT(b, STX_MEM(BPF_DW, x->fb, R0, FP_TMP2));
-	}
 	ctx_to_r1(x);
-	EMIT(b, MOV64_IMM(R2, off));
+	xl_ptr_slot(x, FP_HDROFF, R2);
+	EMIT(b, ALU64_IMM(BPF_ADD, R2, -2));
 	EMIT(b, MOV64_IMM(R3, 0));
 	EMIT(b, LDX_MEM(BPF_DW, R4, x->fb, FP_TMP));
 	EMIT(b, MOV64_IMM(R5, BPF_F_MARK_MANGLED_0 | BPF_F_PSEUDO_HDR));
 	EMIT(b, CALL(BPF_FUNC_l4_csum_replace));
-	if (!v6) {
-		EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_TMP2));
-		JMP_TO(b, JMP_IMM(BPF_JEQ, R2, 0), l_skip);
-		EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_TMP));
-		EMIT(b, ALU64_IMM(BPF_XOR, R2, 0xffff));	/* -pacc */
-		ctx_to_r1(x);
-		EMIT(b, CALL(BPF_FUNC_csum_update));
-		xl_bind(b, l_skip);
-	}
+	/* skb->csum -= pacc over IPv4 with a field that was not 0:
+	 * (0xffff - pacc) * (field != 0) * (version == 4). */
+	EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_TMP));
+	EMIT(b, ALU64_IMM(BPF_XOR, R2, 0xffff));
+	EMIT(b, LDX_MEM(BPF_DW, R0, x->fb, FP_TMP2));
+	EMIT(b, MOV64_REG(R3, R0));
+	EMIT(b, NEG64(R3));
+	EMIT(b, ALU64_REG(BPF_OR, R3, R0));
+	EMIT(b, ALU64_IMM(BPF_RSH, R3, 63));
+	EMIT(b, ALU64_REG(BPF_MUL, R2, R3));
+	xl_ptr_slot(x, FP_IPV, R3);
+	EMIT(b, NEG64(R3));
+	EMIT(b, ALU64_IMM(BPF_ADD, R3, 6));
+	EMIT(b, ALU64_IMM(BPF_RSH, R3, 1));		/* 1 for IPv4, 0 for IPv6 */
+	EMIT(b, ALU64_REG(BPF_MUL, R2, R3));
+	ctx_to_r1(x);
+	EMIT(b, CALL(BPF_FUNC_csum_update));
 	xl_reload_packet(x);
 }
 
+/*
+ * forward resolves its rank here and ends at l_forward.  Its checks (like
+ * send's and upcall's) jump to their exits inverted, over a 'goto'
+ * (xl_mark_cold): the kernel verifier explores the exit at once instead
+ * of keeping it pending, and a handler with a thousand of them would
+ * otherwise pass its limit of 8192 pending branches.
+ */
 void xl_forward(struct xl_ctx *x, uint32_t pc, int d)
 {
+	bool cold = x->b.invert_cold;
+
+	x->b.invert_cold = true;
 	slot_to_r5(x, d - 1);
 	resolve(x, pc);
 	JMP_TO(&x->b, JA(), x->l_forward);
+	x->b.invert_cold = cold;
 }
 
 /*
@@ -350,28 +421,14 @@ void xl_forward(struct xl_ctx *x, uint32_t pc, int d)
 void xl_forward_epilogue(struct xl_ctx *x)
 {
 	struct xl_buf *b = &x->b;
-	int l_v6 = xl_label(b), l_out = xl_label(b), l_redirect = xl_label(b);
+	int l_redirect = xl_label(b);
 	int pacc = x->tc ? FP_PSUM : FP_CSUM;
 
-	xl_ptr_slot(x, FP_IPV, R0);
-	JMP_TO(b, JMP_IMM(BPF_JEQ, R0, 6), l_v6);
-	for (int v6 = 0; v6 < 2; v6++) {
-		if (v6)
-			xl_bind(b, l_v6);
-		if (x->tc)
-			EMIT(b, ST_MEM(BPF_DW, x->fb, FP_PSUM, 0));
-		if (x->has_resize) {
-			xl_load_data_checked(x, v6);
-			xl_fix_lengths(x, v6, FP_CSUM, pacc);
-		}
-		xl_scratch(x, R7);	/* the data area is done with */
-		rewrite(x, v6, FP_CSUM, pacc);
-		if (!v6)
-			ip4_checksum(x);
-		xl_fold_checksum(x, v6, FP_CSUM, pacc);
-		JMP_TO(b, JA(), l_out);
-	}
-	xl_bind(b, l_out);
+	if (x->tc)
+		EMIT(b, ST_MEM(BPF_DW, x->fb, FP_PSUM, 0));
+	xl_scratch(x, R7);	/* the data area is done with */
+	rewrite(x, FP_CSUM, pacc);
+	xl_fold_checksum(x, FP_CSUM, pacc);
 	xl_lookup(x, x->maps->stats_fd);
 	xl_bump(x, ST(invocations));
 	xl_bump(x, ST(forward));
@@ -390,23 +447,30 @@ void xl_forward_epilogue(struct xl_ctx *x)
 	EMIT(b, EXIT_INSN());
 }
 
+/* r4 = the length of the headers, Ethernet to the end of the R header. */
+static void headers_len(struct xl_ctx *x)
+{
+	xl_ptr_slot(x, FP_HDROFF, R4);
+	EMIT(&x->b, ALU64_IMM(BPF_ADD, R4, RC_HDR_LEN));
+}
+
 /*
- * One copy, for one IP version: save the headers (and skb->csum), make
- * the packet the copy, bpf_clone_redirect() it, put the headers back
- * byte for byte (and skb->csum).  The message itself is untouched, so
- * FP_CSUM and the snapshot stay true.  Counts sends or send_errors.
+ * One copy: save the headers (and skb->csum), make the packet the copy,
+ * bpf_clone_redirect() it, put the headers back byte for byte (and
+ * skb->csum).  The message itself is untouched, so FP_CSUM and the
+ * snapshot stay true.  Counts sends or send_errors.  Only the IP part of
+ * the rewrite depends on the IP version; no branch joins again after
+ * the route's MAC test (see default_if_zero).
  */
-static void send_copy(struct xl_ctx *x, bool v6)
+static void send_copy(struct xl_ctx *x)
 {
 	struct xl_buf *b = &x->b;
-	int hdrs = (v6 ? 14 + 40 + 8 : 14 + 20 + 8) + RC_HDR_LEN;
-	int l_csum = xl_label(b), l_err = xl_label(b), l_done = xl_label(b);
 
 	ctx_to_r1(x);
 	EMIT(b, MOV64_IMM(R2, 0));
 	xl_scratch(x, R3);
 	EMIT(b, ALU64_IMM(BPF_ADD, R3, SC_SAVE));
-	EMIT(b, MOV64_IMM(R4, hdrs));
+	headers_len(x);
 	EMIT(b, CALL(BPF_FUNC_skb_load_bytes));
 	JMP_TO(b, JMP_IMM(BPF_JNE, R0, 0), x->l_internal);
 	ctx_to_r1(x);
@@ -418,15 +482,9 @@ static void send_copy(struct xl_ctx *x, bool v6)
 	EMIT(b, LDX_MEM(BPF_DW, R0, x->fb, FP_CSUM));
 	EMIT(b, STX_MEM(BPF_DW, x->fb, R0, FP_SEND_N));
 	EMIT(b, ST_MEM(BPF_DW, x->fb, FP_SEND_P, 0));
-	if (x->has_resize) {
-		xl_load_data_checked(x, v6);
-		xl_fix_lengths(x, v6, FP_SEND_N, FP_SEND_P);
-	}
 	xl_scratch(x, R7);
-	rewrite(x, v6, FP_SEND_N, FP_SEND_P);
-	if (!v6)
-		ip4_checksum(x);
-	xl_tc_fold(x, v6, FP_SEND_N, FP_SEND_P);
+	rewrite(x, FP_SEND_N, FP_SEND_P);
+	xl_tc_fold(x, FP_SEND_N, FP_SEND_P);
 
 	ctx_to_r1(x);
 	xl_scratch(x, R2);
@@ -439,21 +497,19 @@ static void send_copy(struct xl_ctx *x, bool v6)
 	EMIT(b, MOV64_IMM(R2, 0));
 	xl_scratch(x, R3);
 	EMIT(b, ALU64_IMM(BPF_ADD, R3, SC_SAVE));
-	EMIT(b, MOV64_IMM(R4, hdrs));
+	headers_len(x);
 	EMIT(b, MOV64_IMM(R5, 0));
 	EMIT(b, CALL(BPF_FUNC_skb_store_bytes));
 	JMP_TO(b, JMP_IMM(BPF_JNE, R0, 0), x->l_internal);
-	/* CHECKSUM_COMPLETE: skb->csum += C0 - C1, back to what it was. */
-	xl_scratch(x, R0);
-	EMIT(b, LDX_MEM(BPF_DW, R0, R0, SC_CSUM0));
-	JMP_TO(b, JMP_IMM(BPF_JSLT, R0, 0), l_csum);
+	/* CHECKSUM_COMPLETE: skb->csum += C0 - C1, back to what it was; for
+	 * the other kinds both calls do nothing (and the sum is garbage). */
 	ctx_to_r1(x);
 	EMIT(b, MOV64_IMM(R2, 0));
 	EMIT(b, CALL(BPF_FUNC_csum_update));		/* C1 */
 	EMIT(b, ALU64_IMM(BPF_XOR, R0, -1));
 	EMIT(b, MOV32_REG(R0, R0));			/* ~C1, 32 bits */
 	xl_scratch(x, R2);
-	EMIT(b, LDX_MEM(BPF_DW, R2, R2, SC_CSUM0));
+	EMIT(b, LDX_MEM(BPF_W, R2, R2, SC_CSUM0));	/* C0, 32 bits */
 	EMIT(b, ALU64_REG(BPF_ADD, R2, R0));
 	EMIT(b, MOV64_REG(R0, R2));
 	EMIT(b, ALU64_IMM(BPF_RSH, R0, 32));
@@ -461,41 +517,40 @@ static void send_copy(struct xl_ctx *x, bool v6)
 	EMIT(b, ALU64_REG(BPF_ADD, R2, R0));		/* end-around carry */
 	ctx_to_r1(x);
 	EMIT(b, CALL(BPF_FUNC_csum_update));
-	xl_bind(b, l_csum);
 
+	/* sends or send_errors += 1, by the sign of the result */
 	xl_lookup(x, x->maps->stats_fd);
 	EMIT(b, LDX_MEM(BPF_DW, R1, x->fb, FP_SEND_N));
-	JMP_TO(b, JMP_IMM(BPF_JSLT, R1, 0), l_err);
-	xl_bump(x, ST(sends));
-	JMP_TO(b, JA(), l_done);
-	xl_bind(b, l_err);
-	xl_bump(x, ST(send_errors));
-	xl_bind(b, l_done);
+	EMIT(b, ALU64_IMM(BPF_RSH, R1, 63));		/* 1: refused */
+	EMIT(b, LDX_MEM(BPF_DW, R2, R0, ST(send_errors)));
+	EMIT(b, ALU64_REG(BPF_ADD, R2, R1));
+	EMIT(b, STX_MEM(BPF_DW, R0, R2, ST(send_errors)));
+	EMIT(b, ALU64_IMM(BPF_XOR, R1, 1));
+	EMIT(b, LDX_MEM(BPF_DW, R2, R0, ST(sends)));
+	EMIT(b, ALU64_REG(BPF_ADD, R2, R1));
+	EMIT(b, STX_MEM(BPF_DW, R0, R2, ST(sends)));
 }
 
 void xl_send(struct xl_ctx *x, uint32_t pc, int d)
 {
 	struct xl_buf *b = &x->b;
-	int l_v6 = xl_label(b), l_after = xl_label(b);
+	bool cold = b->invert_cold;
 
 	if (!x->tc) {	/* the verifier's needs_tc makes this a TC program */
 		JMP_TO(b, JA(), x->l_internal);
 		return;
 	}
+	/* Exits explored first: see xl_forward. */
+	b->invert_cold = true;
 	slot_to_r5(x, d - 1);
 	xl_spill(x, d - 1);
 	resolve(x, pc);
-	xl_ptr_slot(x, FP_IPV, R0);
-	JMP_TO(b, JMP_IMM(BPF_JEQ, R0, 6), l_v6);
-	send_copy(x, false);
-	JMP_TO(b, JA(), l_after);
-	xl_bind(b, l_v6);
-	send_copy(x, true);
-	xl_bind(b, l_after);
+	send_copy(x);
 	xl_reload_packet(x);
 	if (x->prog->state_words)
 		xl_ptr_slot(x, FP_STATE, R7);
 	xl_reload(x, d - 1);
+	b->invert_cold = cold;
 }
 
 /*
@@ -519,7 +574,10 @@ void xl_upcall(struct xl_ctx *x, uint32_t pc, int d)
 		{ RC_WOFF_SEQ, BPF_W, UP(seq) },
 	};
 
+	bool cold = b->invert_cold;
+
 	(void)pc;
+	b->invert_cold = true;
 	xl_spill(x, d);		/* v is in its home FP_STK(d - 1) now */
 	EMIT(b, CALL(BPF_FUNC_ktime_get_ns));
 	xl_scratch(x, R2);
@@ -548,4 +606,5 @@ void xl_upcall(struct xl_ctx *x, uint32_t pc, int d)
 	EMIT(b, ALU64_REG(BPF_ADD, R2, R1));
 	EMIT(b, STX_MEM(BPF_DW, R0, R2, ST(upcalls)));
 	xl_reload(x, d - 1);
+	b->invert_cold = cold;
 }

@@ -256,7 +256,7 @@ for mode in native skb; do
 		"$(jget "$tmp/stats.json" 'd["handlers"][0]["actions"]["drop"]')" $n
 
 	# c. replace while a client sends: nothing lost
-	send echo $b4 -P 2 -n 500 -i 2000 -w 1000 >"$tmp/repl.out" 2>&1 &
+	send echo $b4 -P 2 -n 1500 -i 2000 -w 1000 >"$tmp/repl.out" 2>&1 &
 	spid=$!
 	sleep 0.3
 	rlb -j attach "$vb" "$tmp/echo2.r" --portal 2 --replace >"$tmp/att.json" 2>&1
@@ -266,9 +266,9 @@ for mode in native skb; do
 	old=$(kv "$tmp/repl.out" tag.$tag_echo)
 	new=$(kv "$tmp/repl.out" tag.$tag_echo2)
 	expect_eq "$m: c: every message answered across the replace" \
-		"$(kv "$tmp/repl.out" replies)" 500
+		"$(kv "$tmp/repl.out" replies)" 1500
 	expect_eq "$m: c: old + new handler answered all ($old + $new)" \
-		$(( ${old:-0} + ${new:-0} )) 500
+		$(( ${old:-0} + ${new:-0} )) 1500
 	expect_eq "$m: c: both handlers answered some" \
 		"$([ "${old:-0}" -gt 0 ] && [ "${new:-0}" -gt 0 ] && echo yes)" yes
 

@@ -646,7 +646,9 @@ static void test_timeout(void)
 	dt = mono_ms() - t0;
 	ASSERT_EQ(err, -ETIMEDOUT, "timeout: allreduce returns -ETIMEDOUT");
 	printf("# timeout after %.1f ms\n", dt);
-	ASSERT_TRUE(dt >= 80 && dt < 80 + 50, "timeout: after the bound, not much later");
+	/* "Not much later": 250 ms of slack, as an emulated VM without the
+	 * JIT stalls a waiting thread for longer than 50 ms at times. */
+	ASSERT_TRUE(dt >= 80 && dt < 80 + 250, "timeout: after the bound, not much later");
 	rcode_comm__stats(c, &st);
 	ASSERT_EQ(st.retries, 3, "timeout: 3 retries after the first send");
 	ASSERT_EQ(st.timeouts, 1, "timeout: counted");

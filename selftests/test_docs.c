@@ -12,6 +12,11 @@
  * 2. docs/rcode.md, section 2: a row for every fault code and action.
  * 3. docs/xlate.md: its sections, and the frame offsets it states, which
  *    must be xl_internal.h's.
+ * 4. docs/userlib.md: every symbol librcode.so exports (the global ones
+ *    of userlib/librcode.map) has its prototype in a ```c block, and
+ *    every function such a block declares is exported, so a call added
+ *    to the library without its documentation fails here, and so does a
+ *    renamed or retired one that the document still describes.
  *
  * Files are read from $RC_ROOT (the repository), or the current directory.
  */
@@ -386,6 +391,151 @@ static void check_xlate(void)
 	free(doc);
 }
 
+/* ---- 4. docs/userlib.md ------------------------------------------------ */
+
+#define MAX_SYMS	512
+
+struct names {
+	char *v[MAX_SYMS];
+	int n;
+};
+
+static bool names_has(const struct names *ns, const char *name)
+{
+	for (int i = 0; i < ns->n; i++)
+		if (!strcmp(ns->v[i], name))
+			return true;
+	return false;
+}
+
+static void names_add(struct names *ns, const char *s, size_t len)
+{
+	char *name;
+
+	if (ns->n == MAX_SYMS || !(name = strndup(s, len)))
+		return;
+	if (names_has(ns, name)) {
+		free(name);
+		return;
+	}
+	ns->v[ns->n++] = name;
+}
+
+static void names_free(struct names *ns)
+{
+	for (int i = 0; i < ns->n; i++)
+		free(ns->v[i]);
+	ns->n = 0;
+}
+
+static size_t ident_len(const char *p)
+{
+	size_t n = 0;
+
+	while (isalnum((unsigned char)p[n]) || p[n] == '_')
+		n++;
+	return n;
+}
+
+/* The global names of a version script: "\tname;" lines after
+ * "global:" and before "local:". */
+static void map_names(const char *map, struct names *ns)
+{
+	bool global = false;
+
+	for (const char *p = map; p; p = next_line(p)) {
+		const char *q = p;
+		size_t n;
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (!strncmp(q, "global:", 7))
+			global = true;
+		else if (!strncmp(q, "local:", 6))
+			global = false;
+		else if (global && (n = ident_len(q)) && q[n] == ';')
+			names_add(ns, q, n);
+	}
+}
+
+/*
+ * The names the ```c blocks declare: an unindented line (not a comment,
+ * preprocessor line or closing brace, without '=') that names an rc_ or
+ * rcode_ identifier followed by '(' or '['; the first such identifier
+ * is the one declared (a prototype's parameters come after it).
+ * Example code inside functions is indented and does not count.
+ */
+static void doc_decls(const char *doc, struct names *ns)
+{
+	bool code = false;
+
+	for (const char *p = doc; p; p = next_line(p)) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+
+		if (!strncmp(p, "```", 3)) {
+			code = !code && !strncmp(p, "```c", 4) && len == 4;
+			continue;
+		}
+		if (!code || !len || isspace((unsigned char)*p) || *p == '#' ||
+		    *p == '/' || *p == '}' || *p == '*' || memchr(p, '=', len))
+			continue;
+		for (const char *q = p; q < p + len; q++) {
+			size_t n;
+
+			if ((q > p && (isalnum((unsigned char)q[-1]) || q[-1] == '_')) ||
+			    (strncmp(q, "rc_", 3) && strncmp(q, "rcode_", 6)))
+				continue;
+			n = ident_len(q);
+			if (q[n] == '(' || q[n] == '[') {
+				names_add(ns, q, n);
+				break;
+			}
+			q += n;
+		}
+	}
+}
+
+static void check_userlib(void)
+{
+	char *doc = read_doc("docs/userlib.md");
+	char *map = read_doc("userlib/librcode.map");
+	struct names exported = { 0 }, documented = { 0 };
+	char what[160];
+	int missing = 0, extra = 0;
+
+	if (!ASSERT_TRUE(doc && map, "docs/userlib.md and userlib/librcode.map exist"))
+		goto out;
+	map_names(map, &exported);
+	doc_decls(doc, &documented);
+	ASSERT_TRUE(exported.n > 50, "librcode.map exports the library");
+	for (int i = 0; i < exported.n; i++) {
+		if (names_has(&documented, exported.v[i]))
+			continue;
+		snprintf(what, sizeof(what), "userlib.md documents %s",
+			 exported.v[i]);
+		TEST_FAIL(what, "no prototype of it in a ```c block");
+		missing++;
+	}
+	for (int i = 0; i < documented.n; i++) {
+		if (names_has(&exported, documented.v[i]))
+			continue;
+		snprintf(what, sizeof(what), "userlib.md's %s is exported",
+			 documented.v[i]);
+		TEST_FAIL(what, "librcode.map does not list it");
+		extra++;
+	}
+	snprintf(what, sizeof(what), "userlib.md documents all %d exported "
+		 "symbols", exported.n);
+	ASSERT_EQ(missing, 0, what);
+	ASSERT_EQ(extra, 0, "userlib.md declares nothing librcode.so lacks");
+out:
+	names_free(&exported);
+	names_free(&documented);
+	free(doc);
+	free(map);
+}
+
 int main(void)
 {
 	char *doc = read_doc("docs/rcode.md");
@@ -396,5 +546,6 @@ int main(void)
 	}
 	free(doc);
 	check_xlate();
+	check_userlib();
 	return rc_test_exit();
 }

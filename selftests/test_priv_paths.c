@@ -13,7 +13,8 @@
  * up to them.
  *
  * Every case also runs translated into a TC program (BPF_PROG_TEST_RUN
- * on an skb), as handlers that send are.  Sending and up-calls: each run
+ * on an skb), as handlers that send are: test_priv_paths_tc, this file
+ * built with PATHS_TC.  Sending and up-calls: each run
  * gets the case's rank table (rc_case_rank_table: every reachable rank
  * has an entry of the message's address family); a forwarded frame must
  * be, byte for byte, the one rc_sent_frame() builds for the rank from
@@ -72,8 +73,7 @@ struct xlate_ctx {
 	bool ring_bad;		/* a record malformed or of another time */
 	struct copy copies[MAX_COPIES];
 	uint32_t ncopies;
-	struct rc_rank table[RC_ABI_RANKS_MAX];	/* as last written */
-	bool table_written;
+	struct rc_rank table[RC_ABI_RANKS_MAX];	/* the handler's, as written */
 	struct rc_env ref_env;	/* for the reference's interleaving */
 	char why[512];
 };
@@ -104,24 +104,33 @@ static int ring_record(void *ctx, void *data, size_t size)
 }
 
 /* The rank table the run's ranks make, for the message's address family,
- * in the handler's table or the interpreter's; written when it changed. */
+ * in the handler's table or the interpreter's: the entries that differ
+ * from what the table holds (a new table holds zeros; the interpreter's
+ * lives as long as the test). */
 static int write_ranks(struct xlate_ctx *x, const struct rc_env *env)
 {
-	static struct rc_rank tab[RC_ABI_RANKS_MAX];
-	int fd = x->path == RCODE_PATH_INTERP ?
-		 rcode_interp__map_fd(interp, RCODE_IMAP_RANKS) :
-		 rcode_handler__ranks_fd(x->h);
+	static struct rc_rank want[RC_ABI_RANKS_MAX], interp_table[RC_ABI_RANKS_MAX];
+	struct rc_rank *now = x->table;
+	int fd = rcode_handler__ranks_fd(x->h);
 
+	if (x->path == RCODE_PATH_INTERP) {
+		fd = rcode_interp__map_fd(interp, RCODE_IMAP_RANKS);
+		now = interp_table;
+	}
 	if (fd < 0)
 		return 0;
-	rc_case_rank_table(env->ranks, x->ipver, tab, RC_ABI_RANKS_MAX);
-	if (x->table_written && !memcmp(tab, x->table, sizeof(tab)))
-		return 0;
-	for (__u32 r = 0; r < RC_ABI_RANKS_MAX; r++)
-		if (bpf_map_update_elem(fd, &r, &tab[r], BPF_ANY))
+	rc_case_rank_table(env->ranks, x->ipver, want, RC_ABI_RANKS_MAX);
+	for (__u32 r = 0; r < RC_ABI_RANKS_MAX; r++) {
+		/* An absent entry is absent whatever else it holds: zeros,
+		 * so that only the case's ranks are ever written. */
+		if (!(want[r].flags & RC_RANK_F_PRESENT))
+			memset(&want[r], 0, sizeof(want[r]));
+		if (!memcmp(&now[r], &want[r], sizeof(want[r])))
+			continue;
+		if (bpf_map_update_elem(fd, &r, &want[r], BPF_ANY))
 			return -errno;
-	memcpy(x->table, tab, sizeof(tab));
-	x->table_written = true;
+		now[r] = want[r];
+	}
 	return 0;
 }
 
@@ -477,7 +486,9 @@ static int exec_xlate(void *ctx_, const struct rc_case *c, struct rc_msg *msg,
 	return err;
 }
 
-static int run_case(const char *path, const char *name, int ipver,
+/* One handler, loaded once, on the case's runs over each IP version in
+ * ipvers (a list ending in 0): the program takes both. */
+static int run_case(const char *path, const char *name, const int *ipvers,
 		    bool inline_loops, enum rcode_path kind, bool trace, bool tc,
 		    int *nskipped)
 {
@@ -495,14 +506,15 @@ static int run_case(const char *path, const char *name, int ipver,
 	char err[256], label[300];
 	int fails, ret = 0;
 
+	const char *kname = kind == RCODE_PATH_INTERP ?
+			    (trace ? "interp-trace" : "interp") :
+			    tc ? "xlate-tc" : "xlate";
+
 	memset(&x, 0, sizeof(x));
-	x.ipver = ipver;
 	x.inline_loops = inline_loops;
 	x.path = kind;
 	x.trace = trace;
-	snprintf(label, sizeof(label), "%s/ipv%d%s: %s",
-		 kind == RCODE_PATH_INTERP ? (trace ? "interp-trace" : "interp")
-					   : tc ? "xlate-tc" : "xlate", ipver,
+	snprintf(label, sizeof(label), "%s/ipv%d%s: %s", kname, ipvers[0],
 		 inline_loops ? "/inline" : "", name);
 	if (rc_case_load(path, name, &c, err, sizeof(err))) {
 		TEST_FAIL(label, "%s", err);
@@ -589,7 +601,7 @@ static int run_case(const char *path, const char *name, int ipver,
 		TEST_FAIL(label, "out of memory");
 		goto out;
 	}
-	if (kind == RCODE_PATH_XLATE && ipver == 4 && !inline_loops && !tc) {
+	if (kind == RCODE_PATH_XLATE && !inline_loops && !tc) {
 		/* The first path: the reference interpreter itself. */
 		char rl[300];
 
@@ -599,15 +611,25 @@ static int run_case(const char *path, const char *name, int ipver,
 		else
 			TEST_PASS(rl);
 	}
-	fails = rc_case_run_all(c, exec_xlate, &x, trace ? 0 :
-				RC_CASE_NO_STACK_MAX | RC_CASE_NO_INSNS,
-				kind == RCODE_PATH_INTERP ? "interp: " : "xlate: ");
-	if (fails < 0)
-		TEST_FAIL(label, "could not run: %s %s", strerror(-fails), x.why);
-	else if (fails)
-		TEST_FAIL(label, "%d run(s) disagree with the reference", fails);
-	else
-		TEST_PASS(label);
+	for (const int *v = ipvers; *v; v++) {
+		/* The maps are written before every run, the counters are
+		 * compared run by run: nothing carries over. */
+		x.ipver = *v;
+		snprintf(label, sizeof(label), "%s/ipv%d%s: %s", kname, *v,
+			 inline_loops ? "/inline" : "", name);
+		fails = rc_case_run_all(c, exec_xlate, &x, trace ? 0 :
+					RC_CASE_NO_STACK_MAX | RC_CASE_NO_INSNS,
+					kind == RCODE_PATH_INTERP ? "interp: " :
+					"xlate: ");
+		if (fails < 0)
+			TEST_FAIL(label, "could not run: %s %s", strerror(-fails),
+				  x.why);
+		else if (fails)
+			TEST_FAIL(label, "%d run(s) disagree with the reference",
+				  fails);
+		else
+			TEST_PASS(label);
+	}
 out:
 	ring_buffer__free(x.ring);
 	rcode_handler__close(x.h);
@@ -655,6 +677,15 @@ static int private_netns(char *why, size_t size)
 	return 0;
 }
 
+/*
+ * test_priv_paths_tc.c builds this file with PATHS_TC: the TC runs, in a
+ * test of their own so that each half fits the emulated VM's time per
+ * test; this one does the reference, XDP and the interpreter.
+ */
+#ifndef PATHS_TC
+#define PATHS_TC	0
+#endif
+
 int main(void)
 {
 	const char *root = getenv("RC_ROOT") ? getenv("RC_ROOT") : ".";
@@ -667,7 +698,7 @@ int main(void)
 		printf("SKIP: paths: needs root for BPF_PROG_TEST_RUN\n");
 		return 0;
 	}
-	{
+	if (!PATHS_TC) {
 		char why[512];
 		int jit = 1;
 		FILE *f = fopen("/proc/sys/net/core/bpf_jit_enable", "r");
@@ -713,21 +744,18 @@ int main(void)
 	for (size_t i = 0; i < n; i++) {
 		const char *name = paths[i] + strlen(dir) + 1;
 
-		for (int tc = 0; tc < 2; tc++) {
-			for (int v = 4; v <= 6; v += 2)
-				run_case(paths[i], name, v, false,
-					 RCODE_PATH_XLATE, false, tc, &skipped);
-			/* Loops also the way kernels without the JIT run
-			 * them. */
-			run_case(paths[i], name, 4, true, RCODE_PATH_XLATE,
-				 false, tc, &skipped);
-		}
+		static const int both[] = { 4, 6, 0 }, v4[] = { 4, 0 };
+
+		run_case(paths[i], name, both, false, RCODE_PATH_XLATE, false,
+			 PATHS_TC, &skipped);
+		/* Loops also the way kernels without the JIT run them. */
+		run_case(paths[i], name, v4, true, RCODE_PATH_XLATE, false,
+			 PATHS_TC, &skipped);
 		if (!interp)
 			continue;
-		for (int v = 4; v <= 6; v += 2)
-			run_case(paths[i], name, v, false, RCODE_PATH_INTERP,
-				 false, false, &skipped);
-		run_case(paths[i], name, 4, false, RCODE_PATH_INTERP, true,
+		run_case(paths[i], name, both, false, RCODE_PATH_INTERP, false,
+			 false, &skipped);
+		run_case(paths[i], name, v4, false, RCODE_PATH_INTERP, true,
 			 false, &skipped);
 	}
 	rc_case_paths_free(paths, n);

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * rcode.h - librcode, the kernel-facing library: put the R-message
- * dispatcher on an interface, install handlers behind it, read what it
- * counted.  Applications and rloader link it; the R-code toolchain has its
- * own header (rcode2bpf/rcode.h, librcode2bpf).
+ * librcode.h - librcode, the kernel-facing library: put the R-message
+ * dispatcher on an interface, handlers behind it or at TC ingress, keep
+ * the rank table, read what they counted and what they report.
+ * Applications and rloader link it; it is installed as
+ * <rcode/librcode.h> with the toolchain's headers (rcode.h, rc_diag.h,
+ * rc_xlate.h) and rcode_handler.h, and docs/userlib.md describes every
+ * call.  librcode.so exports exactly what these headers declare
+ * (userlib/librcode.map).
  *
  * Shaped like libbpf: options structs start with `size_t sz` and are
  * declared with RCODE_OPTS() so that a program built against an older

@@ -448,21 +448,21 @@ int rcode_dispatch_attach(const char *ifname,
 
 /* Stop every handler at TC: their links and filters are not behind the
  * dispatcher, and filters do not go with the pins. */
-static void rc_tc_detach_pinned(const char *ifname, int ifindex)
+static int rc_tc_detach_pinned(const char *ifname, int ifindex)
 {
 	unsigned int portals[RC_ABI_PORTALS];
 	int n = rcode_portal_list(ifname, portals);
 
 	for (int i = 0; i < n; i++)
 		rc_tc_detach_locked(ifname, portals[i]);
-	rc_tc_detach_all(ifindex);
+	return rc_tc_detach_all(ifindex);
 }
 
 int rc_dispatch_detach_locked(const char *ifname, int ifindex, bool all)
 {
 	struct rcode_dispatch_info cur = {};
 	char dir[PATH_MAX];
-	int err, rm;
+	int err, rm, swept;
 
 	err = rc_pin_path(dir, sizeof(dir), ifname, NULL);
 	if (err)
@@ -500,12 +500,13 @@ int rc_dispatch_detach_locked(const char *ifname, int ifindex, bool all)
 			unlink(path);
 		return 0;
 	}
-	rc_tc_detach_pinned(ifname, ifindex);
+	/* Filters found without pins count as something detached. */
+	swept = rc_tc_detach_pinned(ifname, ifindex);
 	/* Unpinning `portals' empties it: the kernel releases a prog
 	 * array's programs when its last pin or fd goes. */
 	rm = rc_rm_tree(dir);
 	if (rm == -ENOENT)
-		return cur.attached ? 0 : -ENOENT;
+		return cur.attached || swept ? 0 : -ENOENT;
 	return rm;
 }
 

@@ -136,7 +136,8 @@ int rc_tc_query(const char *ifname, int ifindex, unsigned int portal,
 int rc_tc_attach_locked(const char *ifname, int ifindex, unsigned int portal,
 			int prog_fd, enum rcode_tc_attach want, bool replace);
 int rc_tc_detach_locked(const char *ifname, unsigned int portal);
-/* Detach every cls_bpf filter in rcode's handle range from ifindex. */
-void rc_tc_detach_all(int ifindex);
+/* Detach every cls_bpf filter in rcode's handle range from ifindex;
+ * returns how many there were. */
+int rc_tc_detach_all(int ifindex);
 
 #endif /* LIBRCODE_INTERNAL_H */

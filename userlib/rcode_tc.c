@@ -104,31 +104,31 @@ static void cls_opts(struct bpf_tc_opts *o, unsigned int portal)
 }
 
 /*
- * rcode's cls_bpf filters on ifindex's ingress: ids[portal] = the
- * filter's program id (0: none).  Read with a netlink dump of our own:
- * bpf_tc_query() for a filter that is not there makes libbpf print the
- * kernel's complaint, and callers ask exactly that to learn it is not.
- * Returns 0 (also when there is no clsact qdisc at all) or -errno.
+ * Netlink dumps of our own: bpf_tc_query() for a filter that is not
+ * there, like bpf_tc_hook_create() for a qdisc that is, makes libbpf
+ * print the kernel's complaint, and callers ask exactly that to learn it.
+ * nl_dump() sends one dump request of type for ifindex (parent: for
+ * filters) and calls fn for every tcmsg that comes back.
  */
-static int cls_dump(int ifindex, __u32 *ids)
+typedef void (*nl_fn)(const struct nlmsghdr *nh, const struct tcmsg *t,
+		      void *ctx);
+
+static int nl_dump(__u16 type, int ifindex, __u32 parent, nl_fn fn, void *ctx)
 {
 	struct {
 		struct nlmsghdr nh;
 		struct tcmsg t;
 	} req = {
 		.nh = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
-			.nlmsg_type = RTM_GETTFILTER,
+			.nlmsg_type = type,
 			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
 		.t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex,
-		       .tcm_parent = TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS) },
+		       .tcm_parent = parent },
 	};
 	static char buf[64 << 10] __attribute__((aligned(8)));
 	int fd, err = 0;
 	bool done = false;
 
-	memset(ids, 0, RC_ABI_PORTALS * sizeof(*ids));
-	if (!ifindex)
-		return 0;
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
 		return -errno;
@@ -150,48 +150,94 @@ static int cls_dump(int ifindex, __u32 *ids)
 			break;
 		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
 		     nh = NLMSG_NEXT(nh, n)) {
-			struct tcmsg *t = NLMSG_DATA(nh);
-			struct rtattr *a;
-			int alen;
-			bool bpf = false;
-			__u32 id = 1, h;
-
 			if (nh->nlmsg_type == NLMSG_DONE) {
 				done = true;
 				break;
 			}
 			if (nh->nlmsg_type == NLMSG_ERROR) {
-				/* No clsact qdisc: nothing of ours there. */
+				err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
 				done = true;
 				break;
 			}
-			if (nh->nlmsg_type != RTM_NEWTFILTER ||
-			    TC_H_MAJ(t->tcm_info) >> 16 != RC_ABI_TC_PRIO)
-				continue;
-			h = t->tcm_handle - RC_ABI_TC_HANDLE_BASE;
-			if (t->tcm_handle < RC_ABI_TC_HANDLE_BASE || h >= RC_ABI_PORTALS)
-				continue;
-			alen = nh->nlmsg_len - NLMSG_LENGTH(sizeof(*t));
-			for (a = (struct rtattr *)((char *)t + NLMSG_ALIGN(sizeof(*t)));
-			     RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
-				if (a->rta_type == TCA_KIND)
-					bpf = !strcmp(RTA_DATA(a), "bpf");
-				if (a->rta_type == TCA_OPTIONS) {
-					struct rtattr *o = RTA_DATA(a);
-					int olen = RTA_PAYLOAD(a);
-
-					for (; RTA_OK(o, olen); o = RTA_NEXT(o, olen))
-						if (o->rta_type == TCA_BPF_ID)
-							id = *(__u32 *)RTA_DATA(o);
-				}
-			}
-			if (bpf)
-				ids[h] = id;
+			fn(nh, NLMSG_DATA(nh), ctx);
 		}
 	}
 out:
 	close(fd);
 	return err;
+}
+
+/* The attributes of a tcmsg: TCA_KIND's string, TCA_OPTIONS' TCA_BPF_ID. */
+static void tc_attrs(const struct nlmsghdr *nh, const struct tcmsg *t,
+		     const char **kind, __u32 *bpf_id)
+{
+	int alen = nh->nlmsg_len - NLMSG_LENGTH(sizeof(*t));
+	const struct rtattr *a;
+
+	*kind = "";
+	for (a = (const struct rtattr *)((const char *)t + NLMSG_ALIGN(sizeof(*t)));
+	     RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+		if (a->rta_type == TCA_KIND)
+			*kind = RTA_DATA(a);
+		if (a->rta_type == TCA_OPTIONS && bpf_id) {
+			const struct rtattr *o = RTA_DATA(a);
+			int olen = RTA_PAYLOAD(a);
+
+			for (; RTA_OK(o, olen); o = RTA_NEXT(o, olen))
+				if (o->rta_type == TCA_BPF_ID)
+					*bpf_id = *(__u32 *)RTA_DATA(o);
+		}
+	}
+}
+
+struct qdisc_ctx {
+	int ifindex;
+	bool clsact;
+};
+
+static void on_qdisc(const struct nlmsghdr *nh, const struct tcmsg *t, void *ctx)
+{
+	struct qdisc_ctx *q = ctx;
+	const char *kind;
+
+	if (nh->nlmsg_type != RTM_NEWQDISC || t->tcm_ifindex != q->ifindex)
+		return;
+	tc_attrs(nh, t, &kind, NULL);
+	q->clsact |= !strcmp(kind, "clsact");
+}
+
+/* Has ifindex a clsact qdisc?  (Older kernels dump every interface's.) */
+static bool clsact_exists(int ifindex)
+{
+	struct qdisc_ctx q = { .ifindex = ifindex };
+
+	return !nl_dump(RTM_GETQDISC, ifindex, 0, on_qdisc, &q) && q.clsact;
+}
+
+static void on_filter(const struct nlmsghdr *nh, const struct tcmsg *t, void *ctx)
+{
+	__u32 *ids = ctx, id = 1, h = t->tcm_handle - RC_ABI_TC_HANDLE_BASE;
+	const char *kind;
+
+	if (nh->nlmsg_type != RTM_NEWTFILTER ||
+	    TC_H_MAJ(t->tcm_info) >> 16 != RC_ABI_TC_PRIO ||
+	    t->tcm_handle < RC_ABI_TC_HANDLE_BASE || h >= RC_ABI_PORTALS)
+		return;
+	tc_attrs(nh, t, &kind, &id);
+	if (!strcmp(kind, "bpf"))
+		ids[h] = id;
+}
+
+/* rcode's cls_bpf filters on ifindex's ingress: ids[portal] = the
+ * filter's program id (0: none).  Returns 0, also when there is no
+ * clsact qdisc at all (the dump is empty then), or -errno. */
+static int cls_dump(int ifindex, __u32 *ids)
+{
+	memset(ids, 0, RC_ABI_PORTALS * sizeof(*ids));
+	if (!ifindex)
+		return 0;
+	return nl_dump(RTM_GETTFILTER, ifindex,
+		       TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS), on_filter, ids);
 }
 
 /* The filter's program id, 0 when there is none (or no clsact). */
@@ -207,11 +253,12 @@ static int cls_attach(const char *ifname, int ifindex, unsigned int portal,
 {
 	struct bpf_tc_hook hook;
 	struct bpf_tc_opts o;
-	int err;
+	int err = 0;
 
 	cls_hook(&hook, ifindex);
 	/* The qdisc may be there already (ours, or tc's): fine. */
-	err = bpf_tc_hook_create(&hook);
+	if (!clsact_exists(ifindex))
+		err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST) {
 		pr_warn("%s: cannot create the clsact qdisc: %s\n", ifname,
 			strerror(-err));
@@ -237,17 +284,19 @@ static int cls_detach(int ifindex, unsigned int portal)
 	return bpf_tc_detach(&hook, &o);
 }
 
-void rc_tc_detach_all(int ifindex)
+int rc_tc_detach_all(int ifindex)
 {
 	__u32 ids[RC_ABI_PORTALS];
+	int n = 0;
 
 	/* Filters outlive pins: look for every portal's, so that pins
 	 * removed behind our back leave no handler running. */
 	if (cls_dump(ifindex, ids))
-		return;
+		return 0;
 	for (unsigned int p = 0; p < RC_ABI_PORTALS; p++)
-		if (ids[p])
-			cls_detach(ifindex, p);
+		if (ids[p] && !cls_detach(ifindex, p))
+			n++;
+	return n;
 }
 
 /* ---- tcx ------------------------------------------------------------------------ */

@@ -29,7 +29,8 @@
 # modules.txt with their dependencies, uncompressed.  RC_VM_TOOLS adds
 # host programs (e.g. "jq strace"); RC_VM_HOST_PKGS replaces the list of
 # Debian packages whose programs are copied; RC_VM_REPO_FILES replaces
-# the list of repository paths (default "selftests examples docs").
+# the list of repository paths (default "selftests examples docs
+# userlib/librcode.map": test_docs holds the map against docs/userlib.md).
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -203,13 +204,15 @@ find "$build" \( -path "$build/san" -o -path "$build/vm" \) -prune -o \
 	add_libs "$f"
 done || exit 1
 
-# The repository files the tests read.  vm_*.sh stays out: no VM in the VM.
+# The repository files the tests read.  vm_*.sh stays out: no VM in the VM;
+# so does test_pkgconfig.sh, a test of the host's build and install (make, a
+# compiler), which the guest has neither of nor needs to repeat.
 paths=
-for p in ${RC_VM_REPO_FILES:-selftests examples docs}; do
+for p in ${RC_VM_REPO_FILES:-selftests examples docs userlib/librcode.map}; do
 	[ -e "$p" ] && paths="$paths $p"
 done
 # shellcheck disable=SC2086
-tar -cf - --exclude='vm_*.sh' --exclude='*.[cho]' --exclude='*.d' $paths |
+tar -cf - --exclude='vm_*.sh' --exclude='test_pkgconfig.sh' --exclude='*.[cho]' --exclude='*.d' $paths |
 	tar -C "$stage/rcode" -xf - || exit 1
 
 # Kernel modules: the closure of modules.txt under modules.dep, in loading

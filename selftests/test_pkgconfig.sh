@@ -1,0 +1,193 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# test_pkgconfig.sh - librcode as an application gets it: 'make install'
+# into a temporary DESTDIR, then, with nothing but what pkg-config says
+# (PKG_CONFIG_PATH and PKG_CONFIG_SYSROOT_DIR pointing into DESTDIR):
+# every public header compiles on its own; a small program that loads,
+# verifies, translates and runs a handler and parses a hosts file builds
+# against the shared library and against the static one, and runs; the
+# shared library's soname, and its exports: exactly the symbols of
+# userlib/librcode.map, all at version RCODE_1.0, and exactly the
+# functions the installed headers declare.
+#
+# Needs the source tree, make, a C compiler, pkg-config and binutils (in
+# the VM, which has none of them, it skips).
+set -u
+
+top=${RC_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+build=${RC_BUILD:-build}
+cc=${CC:-cc}
+tmp=$(mktemp -d /tmp/rcode-pkgconfig.XXXXXX)
+dest=$tmp/dest
+prefix=/usr/local
+trap 'rm -rf "$tmp"' EXIT
+
+pass() { echo "PASS: pkgconfig: $1"; }
+fail() { echo "FAIL: pkgconfig: $1"; }
+expect_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected '$3', got '$2'"; fi
+}
+
+for t in make "$cc" pkg-config nm objdump; do
+	if ! command -v "$t" >/dev/null 2>&1; then
+		echo "SKIP: pkgconfig: needs $t"
+		exit 0
+	fi
+done
+if [ ! -f "$top/Makefile" ] || [ ! -f "$top/userlib/librcode.map" ]; then
+	echo "SKIP: pkgconfig: needs the source tree (Makefile, userlib/)"
+	exit 0
+fi
+
+# The sanitizer build (make test's second round) is made with SAN=1:
+# install it the same way, or make would relink it without.
+case $build in /*) bdir=$build ;; *) bdir=$top/$build ;; esac
+sanmake=
+nm "$bdir/librcode.a" 2>/dev/null | grep -q ' U __asan_init' && sanmake=SAN=1
+make -C "$top" --no-print-directory BUILD="$build" $sanmake DESTDIR="$dest" \
+	PREFIX="$prefix" install >"$tmp/install.log" 2>&1
+expect_eq "make install DESTDIR=... PREFIX=$prefix" $? 0 ||
+	tail -n 20 "$tmp/install.log"
+inc=$dest$prefix/include/rcode lib=$dest$prefix/lib
+for f in "$inc/librcode.h" "$inc/rcode_handler.h" "$inc/rcode.h" "$inc/rc_diag.h" \
+	 "$inc/rc_xlate.h" "$inc/rc_abi.h" "$inc/rc_opcodes.def" \
+	 "$lib/librcode.so.1.0.0" "$lib/librcode.so.1" "$lib/librcode.so" \
+	 "$lib/librcode.a" "$lib/pkgconfig/librcode.pc" "$dest$prefix/bin/rloader"; do
+	expect_eq "installed: ${f#"$dest"}" "$(test -e "$f" && echo yes)" yes
+done
+expect_eq "installed: the headers are all there is in include/rcode" \
+	"$(ls "$inc" | wc -l)" 7
+expect_eq "installed rloader runs" \
+	"$("$dest$prefix/bin/rloader" --version >/dev/null 2>&1; echo $?)" 0
+expect_eq "soname librcode.so.1" \
+	"$(objdump -p "$lib/librcode.so.1.0.0" | sed -n 's/^ *SONAME *//p')" librcode.so.1
+
+export PKG_CONFIG_PATH="$lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$dest"
+expect_eq "pkg-config --modversion librcode" "$(pkg-config --modversion librcode)" 1.0.0
+cflags=$(pkg-config --cflags librcode) libs=$(pkg-config --libs librcode)
+expect_eq "pkg-config --cflags: DESTDIR's include" \
+	"$(echo " $cflags " | grep -c -- " -I$dest$prefix/include ")" 1
+expect_eq "pkg-config --libs: -lrcode from DESTDIR's lib" \
+	"$(echo " $libs " | grep -c -- "-L$lib -lrcode ")" 1
+
+# A build with the sanitizers makes a library that needs them.
+san=
+nm -D "$lib/librcode.so.1" | grep -q __asan_init && san="-fsanitize=address,undefined"
+
+# ---- every public header on its own -----------------------------------------
+for h in librcode.h rcode_handler.h rcode.h rc_diag.h rc_xlate.h rc_abi.h; do
+	printf '#include <rcode/%s>\n' "$h" >"$tmp/h.c"
+	$cc -std=gnu11 -Wall -Wextra -Werror -fsyntax-only $cflags "$tmp/h.c" \
+		>"$tmp/h.log" 2>&1
+	expect_eq "<rcode/$h> compiles on its own" $? 0 || head -n 5 "$tmp/h.log"
+done
+
+# ---- a program -----------------------------------------------------------------
+cat >"$tmp/app.c" <<'C'
+/* Load, verify, translate (plan) and run a handler; parse a hosts file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <rcode/librcode.h>
+#include <rcode/rcode_handler.h>
+
+static const char text[] =
+	".handler inc\n.portal 4\n.state n\n"
+	"\tpush 1\n\txadds n\n\tpop\n\tldh tag\n\tpush 1\n\tadd\n\tsth tag\n\treply\n";
+static const char hosts[] = "0 198.18.0.1\n1 198.18.0.2 7200 02:00:00:00:00:01\n";
+
+int main(void)
+{
+	struct rc_prog *p = rc_prog_new();
+	struct rc_verinfo *vi = calloc(1, sizeof(*vi));
+	struct rc_xlate_plan plan;
+	struct rcode_rank_addr *t = NULL;
+	struct rc_msg m = { .hdr = { .version = 1, .portal = 4, .tag = 41 } };
+	uint64_t state[1] = { 0 };
+	struct rc_env env = { .state = state };
+	struct rc_result res;
+	struct rc_diags d;
+	unsigned int n = 0;
+	char *listing = NULL;
+	int err;
+
+	rc_diags_init(&d);
+	err = rc_asm("inc.r", text, p, &d) ?: rc_verify(p, vi, &d) ?:
+	      rc_xlate_plan(p, vi, &plan, &d) ?: rc_run(p, &m, &env, &res) ?:
+	      rc_disasm(p, NULL, &listing) ?:
+	      rcode_ranks_parse_text("job.hosts", hosts, &t, &n, &d);
+	rc_diags_print(&d, stderr);
+	if (!err)
+		printf("%s %s tag=%u n=%llu ranks=%u port=%u tc=%d\n", p->name,
+		       rc_action_name(res.action), m.hdr.tag,
+		       (unsigned long long)state[0], n, t[1].port, vi->needs_tc);
+	free(listing);
+	free(t);
+	free(vi);
+	rc_prog_free(p);
+	rc_diags_free(&d);
+	return err ? 1 : 0;
+}
+C
+want="inc reply tag=42 n=1 ranks=2 port=7200 tc=0"
+# shellcheck disable=SC2086
+$cc -std=gnu11 -Wall -Wextra -Werror $san -o "$tmp/app" "$tmp/app.c" $cflags $libs \
+	>"$tmp/cc.log" 2>&1
+expect_eq "a program builds with pkg-config --cflags --libs" $? 0 || head "$tmp/cc.log"
+expect_eq "... runs against DESTDIR's librcode.so.1" \
+	"$(LD_LIBRARY_PATH="$lib" "$tmp/app" 2>&1)" "$want"
+expect_eq "... which is the one it loads" \
+	"$(LD_LIBRARY_PATH="$lib" ldd "$tmp/app" | grep -c "$lib/librcode.so.1")" 1
+slibs=$(pkg-config --static --libs librcode | sed 's/-lrcode/-l:librcode.a/')
+# shellcheck disable=SC2086
+$cc -std=gnu11 -Wall -Wextra -Werror $san -o "$tmp/app_static" "$tmp/app.c" $cflags \
+	$slibs >"$tmp/cc.log" 2>&1
+expect_eq "a program builds with librcode.a and pkg-config --static" $? 0 ||
+	head "$tmp/cc.log"
+expect_eq "... runs" "$("$tmp/app_static" 2>&1)" "$want"
+expect_eq "... without librcode.so" \
+	"$(ldd "$tmp/app_static" | grep -c librcode)" 0
+
+# The example of docs/userlib.md (section 3) builds as it is written.
+sed -n '/^<!-- example: count.c -->$/,/^```$/p' "$top/docs/userlib.md" |
+	sed '1,2d;$d' >"$tmp/count.c"
+expect_eq "docs/userlib.md has its example" "$(grep -c '^int main' "$tmp/count.c")" 1
+# shellcheck disable=SC2086
+$cc -std=gnu11 -Wall -Wextra -Werror $san -o "$tmp/count" "$tmp/count.c" $cflags \
+	$libs >"$tmp/cc.log" 2>&1
+expect_eq "docs/userlib.md's example builds" $? 0 || head "$tmp/cc.log"
+
+# ---- what the shared library exports ---------------------------------------------
+sed -n 's/^[[:space:]]*\([a-z_0-9][a-z_0-9]*\);.*/\1/p' "$top/userlib/librcode.map" |
+	sort >"$tmp/map"
+nm -D --defined-only "$lib/librcode.so.1" | awk '$2 ~ /^[TDBRVW]$/ { print $3 }' |
+	grep -v '^RCODE_' >"$tmp/nm"
+sed 's/@.*//' "$tmp/nm" | sort >"$tmp/exported"
+expect_eq "every export is versioned RCODE_1.0" \
+	"$(grep -vc '@@RCODE_1.0$' "$tmp/nm")" 0
+expect_eq "nothing exported that the map does not list" \
+	"$(comm -23 "$tmp/exported" "$tmp/map" | tr '\n' ' ')" ""
+expect_eq "everything the map lists is exported" \
+	"$(comm -13 "$tmp/exported" "$tmp/map" | tr '\n' ' ')" ""
+expect_eq "the map lists something" "$(test -s "$tmp/map" && echo yes)" yes
+
+# The functions the installed headers declare (gcc -aux-info writes every
+# prototype with the file it came from), against the exports: a header
+# must not promise what the library does not have, nor the library export
+# what no header declares.
+printf '#include <rcode/librcode.h>\n#include <rcode/rcode_handler.h>\n' >"$tmp/all.c"
+# shellcheck disable=SC2086
+$cc -std=gnu11 $cflags -aux-info "$tmp/aux" -c "$tmp/all.c" -o "$tmp/all.o" \
+	>/dev/null 2>&1
+if [ -s "$tmp/aux" ]; then
+	grep "^/\* $inc/" "$tmp/aux" | grep -v ' static ' |
+		sed 's/^.*[ *]\([a-z_0-9]*\) (.*/\1/' | sort -u >"$tmp/declared"
+	grep -v '^rc_optable$' "$tmp/exported" >"$tmp/exported_fns"
+	expect_eq "every exported function is declared in an installed header" \
+		"$(comm -13 "$tmp/declared" "$tmp/exported_fns" | tr '\n' ' ')" ""
+	expect_eq "every function the installed headers declare is exported" \
+		"$(comm -23 "$tmp/declared" "$tmp/exported_fns" | tr '\n' ' ')" ""
+else
+	echo "SKIP: pkgconfig: declared functions: needs gcc's -aux-info"
+fi
