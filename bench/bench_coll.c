@@ -55,10 +55,16 @@
 #define MAX_N		16
 #define MAX_SIZES	8
 #define MAX_ROUNDS	400
-#define NMODES		2
+#define NMODES		3
 #define NOPS		3
+#define USER		2	/* the mode index of the user level */
 
-static const char *const mode_name[NMODES] = { "kernel", "user" };
+/* The kernel mode woken by an up-call (the default), the kernel mode
+ * woken through the socket (rcode_comm_opts.wake), the user level. */
+static const char *const mode_name[NMODES] = { "kernel", "kernel-sock", "user" };
+static const char *const mode_title[NMODES] = { "in-kernel, up-call",
+						 "in-kernel, socket wake",
+						 "user level" };
 static const char *const op_name[NOPS] = { "allreduce1", "allreduce16", "barrier" };
 static const char *const op_title[NOPS] = { "allreduce, 1 word (sum)",
 					     "allreduce, 16 words (sum)",
@@ -123,7 +129,7 @@ static int one_op(struct rcode_comm *c, unsigned int op, uint64_t *v)
 static int rank_main(unsigned int r, unsigned int n, const char *hosts,
 		     const char *outpath)
 {
-	struct rcode_comm *comm[NMODES] = { NULL, NULL };
+	struct rcode_comm *comm[NMODES] = { NULL, NULL, NULL };
 	struct rank_out hdr = { .rank = r, .n = n, .samples = opt.samples };
 	char ifname[IF_NAMESIZE];
 	size_t per_round = (size_t)NMODES * NOPS * opt.samples;
@@ -143,28 +149,41 @@ static int rank_main(unsigned int r, unsigned int n, const char *hosts,
 	}
 	snprintf(ifname, sizeof(ifname), "%s%u", opt.if_prefix, r);
 	{
+		/* one port each: coll.r checks the port, the sockets bind it */
 		RCODE_OPTS(rcode_comm_opts, uo, .mode = RCODE_COMM_USER,
-			   .udp_port = opt.port + 1, .ifname = ifname,
+			   .udp_port = opt.port + 2, .ifname = ifname,
 			   .timeout_ms = 200, .tries = 6);
 		RCODE_OPTS(rcode_comm_opts, ko, .mode = RCODE_COMM_KERNEL,
 			   .udp_port = opt.port, .ifname = ifname,
 			   .timeout_ms = 200, .tries = 6, .spin_us = opt.spin_us);
+		RCODE_OPTS(rcode_comm_opts, so, .mode = RCODE_COMM_KERNEL,
+			   .udp_port = opt.port + 1, .ifname = ifname,
+			   .portal = RCODE_COLL_PORTAL + 1,
+			   .timeout_ms = 200, .tries = 6, .spin_us = opt.spin_us,
+			   .wake = RCODE_COMM_WAKE_SOCKET);
 
-		comm[1] = rcode_comm__from_hosts(hosts, r, &uo);
-		if (!comm[1]) {
+		comm[USER] = rcode_comm__from_hosts(hosts, r, &uo);
+		if (!comm[USER]) {
 			fprintf(stderr, "rank %u: user mode: %s\n", r, strerror(errno));
 			return 1;
 		}
 		comm[0] = rcode_comm__from_hosts(hosts, r, &ko);
 		hdr.kernel_ok = comm[0] ? 1 : -errno;
+		if (comm[0]) {
+			comm[1] = rcode_comm__from_hosts(hosts, r, &so);
+			if (!comm[1])
+				hdr.kernel_ok = -errno;
+		}
 	}
 	/* Every rank measures the kernel mode only if every rank has it. */
 	flag = hdr.kernel_ok == 1;
-	if (rcode_allreduce(comm[1], RCODE_OP_BAND, &flag, &flag, 1))
+	if (rcode_allreduce(comm[USER], RCODE_OP_BAND, &flag, &flag, 1))
 		return 1;
-	if (!flag && comm[0]) {
-		rcode_comm__free(comm[0]);
-		comm[0] = NULL;
+	if (!flag) {
+		for (unsigned int m = 0; m < USER; m++) {
+			rcode_comm__free(comm[m]);
+			comm[m] = NULL;
+		}
 		if (hdr.kernel_ok == 1)
 			hdr.kernel_ok = -ENODEV;	/* another rank lacks it */
 	}
@@ -196,7 +215,7 @@ static int rank_main(unsigned int r, unsigned int n, const char *hosts,
 		 * checks stability afterwards, on every round). */
 		flag = r == 0 && hdr.rounds >= opt.min_rounds &&
 		       now_ns() - t0 > opt.time_s * 1e9;
-		if (rcode_allreduce(comm[1], RCODE_OP_MAX, &flag, &flag, 1))
+		if (rcode_allreduce(comm[USER], RCODE_OP_MAX, &flag, &flag, 1))
 			goto broken;
 		if (flag)
 			break;
@@ -209,8 +228,8 @@ static int rank_main(unsigned int r, unsigned int n, const char *hosts,
 		return 1;
 	}
 	fclose(f);
-	rcode_comm__free(comm[0]);
-	rcode_comm__free(comm[1]);
+	for (unsigned int m = 0; m < NMODES; m++)
+		rcode_comm__free(comm[m]);
 	free(buf);
 	return 0;
 broken:
@@ -401,7 +420,7 @@ static int run_size(unsigned int si)
 	res->kernel_err = kernel_err == 1 ? 0 : kernel_err;
 	for (unsigned int m = 0; m < NMODES; m++)
 		for (unsigned int op = 0; op < NOPS; op++)
-			if (m == 1 || res->kernel)
+			if (m == USER || res->kernel)
 				summarize_cell(&res->cell[m][op], rounds, n, per_rank,
 					       per_round, m, op);
 	for (unsigned int r = 0; r < n; r++)
@@ -413,7 +432,7 @@ static int run_size(unsigned int si)
 
 static bool measured(const struct size_result *r, unsigned int m)
 {
-	return r->ok && (m == 1 || r->kernel);
+	return r->ok && (m == USER || r->kernel);
 }
 
 static void write_json(void)
@@ -502,37 +521,49 @@ static void write_md(void)
 	fprintf(f, "N ranks, each a process in its own network namespace with one veth "
 		   "to a bridge (selftests/tools/coll_topo.sh), all on this machine's CPUs.  "
 		   "Each rank calls the operation back to back: %u calls per round and "
-		   "operation after %u warm-up calls, the in-kernel mode (coll.r translated, at TC "
-		   "ingress; the process sleeps on the up-call ring after a short spin) and the "
-		   "user-level mode (the same protocol in each process over its UDP socket) "
-		   "taking turns within every round.  A sample is one call on one rank; "
+		   "operation after %u warm-up calls, three modes taking turns within every "
+		   "round: in-kernel (coll.r translated, at TC ingress) with the process "
+		   "sleeping on the up-call ring, in-kernel with coll.r waking the process "
+		   "through its socket (rcode_comm_opts.wake), and user level (the same protocol "
+		   "in each process over its UDP socket).  A sample is one call on one rank; "
 		   "percentiles pool every rank and round.  ±95%%: the median of the per-round "
 		   "medians is known to within this (target ±%.1f%%; overall %s).\n\n",
 		   opt.samples, opt.warmup, opt.target * 100,
 		   worst <= opt.target ? "**stable**" : "**not stable**");
-	fprintf(f, "| N | operation | kernel p50 µs | ±95%% | kernel p99 µs | user p50 µs | ±95%% | user p99 µs | user ÷ kernel (p50) | rounds |\n");
-	fprintf(f, "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+	fprintf(f, "| N | operation |");
+	for (unsigned int m = 0; m < NMODES; m++)
+		fprintf(f, " %s p50 µs | ±95%% | p99 µs |", mode_title[m]);
+	fprintf(f, " user ÷ up-call (p50) | user ÷ socket wake (p50) | rounds |\n");
+	fprintf(f, "| ---: | --- |");
+	for (unsigned int m = 0; m < NMODES; m++)
+		fprintf(f, " ---: | ---: | ---: |");
+	fprintf(f, " ---: | ---: | ---: |\n");
 	for (unsigned int op = 0; op < NOPS; op++) {
 		for (unsigned int si = 0; si < opt.nsizes; si++) {
 			const struct size_result *r = &results[si];
-			const struct cell *k = &r->cell[0][op], *u = &r->cell[1][op];
+			const struct cell *u = &r->cell[USER][op];
 
+			fprintf(f, "| %u | %s |", r->n, op_title[op]);
 			if (!r->ok) {
-				fprintf(f, "| %u | %s | failed | | | | | | | |\n", r->n, op_title[op]);
+				fprintf(f, " failed | | | | | | | | | | | |\n");
 				continue;
 			}
-			fprintf(f, "| %u | %s | ", r->n, op_title[op]);
-			if (r->kernel)
-				fprintf(f, "%.1f | %.1f%% | %.1f | ", k->all.median,
-					bench_rel_ci(&k->rounds) * 100, k->all.p99);
-			else
-				fprintf(f, "n/a | | | ");
-			fprintf(f, "%.1f | %.1f%% | %.1f | ", u->all.median,
-				bench_rel_ci(&u->rounds) * 100, u->all.p99);
-			if (r->kernel)
-				fprintf(f, "%.2f | %u |\n", u->all.median / k->all.median, r->rounds);
-			else
-				fprintf(f, " | %u |\n", r->rounds);
+			for (unsigned int m = 0; m < NMODES; m++) {
+				const struct cell *c = &r->cell[m][op];
+
+				if (measured(r, m))
+					fprintf(f, " %.1f | %.1f%% | %.1f |", c->all.median,
+						bench_rel_ci(&c->rounds) * 100, c->all.p99);
+				else
+					fprintf(f, " n/a | | |");
+			}
+			for (unsigned int m = 0; m < USER; m++)
+				if (r->kernel)
+					fprintf(f, " %.2f |", u->all.median /
+						r->cell[m][op].all.median);
+				else
+					fprintf(f, " |");
+			fprintf(f, " %u |\n", r->rounds);
 		}
 	}
 	for (unsigned int si = 0; si < opt.nsizes; si++)

@@ -60,8 +60,9 @@ if (system('test -s '.data.'/spin.dat && echo y') eq "y") {
 }
 
 # ---- collectives against the number of ranks (bench_coll) -------------------
-# coll.dat: N, then p50 p99 of kernel allreduce1, allreduce16, barrier
-# (cols 2-7) and of user (cols 8-13); -1: not measured.
+# coll.dat: N, then p50 p99 of allreduce1, allreduce16, barrier for the
+# kernel mode woken by an up-call (cols 2-7), woken through the socket
+# (8-13) and the user level (14-19); -1: not measured.
 if (system('test -s '.data.'/coll.dat && echo y') eq "y") {
 	set output out.'/coll.png'
 	set xtics norotate enhanced
@@ -75,21 +76,16 @@ if (system('test -s '.data.'/coll.dat && echo y') eq "y") {
 	set xlabel "ranks (N)"
 	set ylabel "us per call"
 	w(c) = column(c) > 0 ? column(c) : 1/0
-	set multiplot layout 1,2 title "Collectives on a switched network of namespaces (per call, every rank)"
-	set title "p50"
-	plot data.'/coll.dat' using 1:(w(2)) with linespoints lw 2 lc rgb "#ee7733" pt 7 title "kernel allreduce 1 word", \
-	     '' using 1:(w(4)) with linespoints lw 2 lc rgb "#ee7733" pt 5 dt 2 title "kernel allreduce 16 words", \
-	     '' using 1:(w(6)) with linespoints lw 2 lc rgb "#ee7733" pt 9 dt 3 title "kernel barrier", \
-	     '' using 1:(w(8)) with linespoints lw 2 lc rgb "#4477aa" pt 7 title "user allreduce 1 word", \
-	     '' using 1:(w(10)) with linespoints lw 2 lc rgb "#4477aa" pt 5 dt 2 title "user allreduce 16 words", \
-	     '' using 1:(w(12)) with linespoints lw 2 lc rgb "#4477aa" pt 9 dt 3 title "user barrier"
-	set title "p99"
-	plot data.'/coll.dat' using 1:(w(3)) with linespoints lw 2 lc rgb "#ee7733" pt 7 title "kernel allreduce 1 word", \
-	     '' using 1:(w(5)) with linespoints lw 2 lc rgb "#ee7733" pt 5 dt 2 title "kernel allreduce 16 words", \
-	     '' using 1:(w(7)) with linespoints lw 2 lc rgb "#ee7733" pt 9 dt 3 title "kernel barrier", \
-	     '' using 1:(w(9)) with linespoints lw 2 lc rgb "#4477aa" pt 7 title "user allreduce 1 word", \
-	     '' using 1:(w(11)) with linespoints lw 2 lc rgb "#4477aa" pt 5 dt 2 title "user allreduce 16 words", \
-	     '' using 1:(w(13)) with linespoints lw 2 lc rgb "#4477aa" pt 9 dt 3 title "user barrier"
+	set multiplot layout 1,2 title "Collectives on a switched network of namespaces (per call, every rank; 16 words as 1)"
+	do for [q = 0:1] {
+		set title (q == 0 ? "p50" : "p99")
+		plot data.'/coll.dat' using 1:(w(2 + q)) with linespoints lw 2 lc rgb "#ee7733" pt 7 title "in-kernel, up-call: allreduce", \
+		     '' using 1:(w(6 + q)) with linespoints lw 2 lc rgb "#ee7733" pt 9 dt 3 title "in-kernel, up-call: barrier", \
+		     '' using 1:(w(8 + q)) with linespoints lw 2 lc rgb "#228833" pt 7 title "in-kernel, socket wake: allreduce", \
+		     '' using 1:(w(12 + q)) with linespoints lw 2 lc rgb "#228833" pt 9 dt 3 title "in-kernel, socket wake: barrier", \
+		     '' using 1:(w(14 + q)) with linespoints lw 2 lc rgb "#4477aa" pt 7 title "user level: allreduce", \
+		     '' using 1:(w(18 + q)) with linespoints lw 2 lc rgb "#4477aa" pt 9 dt 3 title "user level: barrier"
+	}
 	unset multiplot
 	unset logscale
 	unset xrange

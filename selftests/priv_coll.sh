@@ -10,6 +10,8 @@
 #      allreduce with every op on 1 to 70 words, barriers (checked
 #      through a shared file), broadcasts from every root; every result
 #      exact on every rank
+#   a'. the kernel mode with coll.r waking the process through its socket
+#      instead of an up-call, N = 8
 #   a6. the same over IPv6, N = 5, both modes
 #   b. 5% loss on every link (netem, or a BPF filter where the kernel has
 #      no netem), N = 8, both modes: exact results all the same, the
@@ -27,7 +29,7 @@
 #      disturbed runs exact, and it leaves nothing behind
 #
 # In the selftests' VM the kernel mode alone runs, everything on one
-# network of 4 nodes, and not f (see below why).
+# network of 4 nodes, and not a' and f (see below why).
 # Without the BPF JIT (net.core.bpf_jit_enable=0, the VM's second boot)
 # the kernel mode must be refused with the reason, and the user mode runs
 # instead.
@@ -79,10 +81,10 @@ done
 # of coll.r at once also exhaust the guest's 1 GB).
 if [ -n "${RC_VM_JIT:-}" ]; then
 	rounds=4 crounds=30 member_timeout=200 slack_ms=1000
-	sizes=4 modes=kernel n6=4 nloss=4 ntimeout=4 nconc=4 refuse=
+	sizes=4 modes=kernel n6=4 nloss=4 ntimeout=4 nconc=4 full=
 else
 	rounds=20 crounds=200 member_timeout=120 slack_ms=150
-	sizes="2 4 8 16" modes="user kernel" n6=5 nloss=8 ntimeout=4 nconc=3 refuse=1
+	sizes="2 4 8 16" modes="user kernel" n6=5 nloss=8 ntimeout=4 nconc=3 full=1
 fi
 
 id=$(( $$ % 1000000 ))
@@ -255,6 +257,14 @@ for n in $sizes; do
 	done
 done
 
+# ---- a'. the kernel mode waking the process through its socket ----------------------
+case "$full $modes " in 1*" kernel "*)
+	topology $nloss &&
+		exact "a': kernel n=$nloss, woken through the socket" $nloss kernel \
+			--rounds $rounds --seed 17 --wake socket
+	;;
+esac
+
 # ---- a6. IPv6 -------------------------------------------------------------------------
 if topology $n6 --ipv6; then
 	for mode in $modes; do
@@ -333,7 +343,7 @@ fi
 # While a job is set up, another kernel-mode communicator on rank 0's
 # interface (another port, the same portal) is refused with EEXIST; the
 # job then runs undisturbed and nothing is left behind.
-case "$refuse $modes " in 1*" kernel "*)
+case "$full $modes " in 1*" kernel "*)
 if topology 2; then
 	rm -f "$tmp"/ready.* "$tmp/go"
 	pids=

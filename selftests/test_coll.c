@@ -18,7 +18,9 @@
  *    kernel mode), and in lock step with the C handler: for every
  *    message both must send the same messages (destination, tag, seq,
  *    words) and leave the same window; every result publication
- *    up-calls its seq; no run faults, none comes near the budget;
+ *    up-calls its seq (or with coll.r's `wake` set, passes the DOWN on
+ *    to the application instead); no run faults, none comes near the
+ *    budget;
  * 3. communicators in the user-level mode over loopback, one thread per
  *    rank: allreduce of long vectors (chunks), barriers, broadcasts,
  *    the statistics;
@@ -113,7 +115,8 @@ struct sim_op {
 struct sim {
 	const struct rc_prog *prog;	/* coll.r as the handler, or NULL: C */
 	bool lockstep;			/* and check it against the C one */
-	unsigned long mismatches, upcalls, publications, max_insns;
+	bool wake;			/* coll.r's `wake`: pass, not up-call */
+	unsigned long mismatches, upcalls, wakes, max_insns;
 	char first_mismatch[200];
 	unsigned int n;
 	struct sim_node node[SIM_MAX];
@@ -296,7 +299,8 @@ static enum coll_action run_r(struct sim *s, const struct smsg *m)
 	static struct rc_effect eff[EFFECTS_MAX];
 	static uint8_t payloads[EFFECTS_MAX][RC_PAYLOAD_MAX];
 	uint64_t state[COLL_STATE_WORDS] = { [COLL_ST_SELF] = m->dst,
-					     [COLL_ST_NRANKS] = s->n };
+					     [COLL_ST_NRANKS] = s->n,
+					     [COLL_ST_WAKE] = s->wake };
 	struct rc_ranks ranks = { .nranks = s->n, .self = m->dst };
 	struct rc_env env = { .state = state, .windows = { nd->win },
 			      .ranks = &ranks, .effects = eff,
@@ -316,7 +320,8 @@ static enum coll_action run_r(struct sim *s, const struct smsg *m)
 	memcpy(msg.payload, m->w, m->nwords * 8);
 	if (s->lockstep) {
 		/* the C handler on a copy of the window first */
-		struct coll_core cc = { before, m->dst, s->n, c_capture, nd };
+		struct coll_core cc = { before, m->dst, s->n, c_capture, nd,
+					s->wake };
 
 		memcpy(before, nd->win, sizeof(before));
 		ncout = 0;
@@ -353,7 +358,8 @@ static enum coll_action run_r(struct sim *s, const struct smsg *m)
 		enqueue_msg(s, m->dst, msg.hdr.dst, &msg.hdr, msg.payload,
 			    &made[nmade++]);
 	if (s->lockstep) {
-		if ((res.action == RC_ACT_PASS) != (c_act == COLL_ACT_PASS))
+		if ((res.action == RC_ACT_PASS) !=
+		    (c_act == COLL_ACT_PASS || c_act == COLL_ACT_WAKE))
 			sim_mismatch(s, m, "coll.r and C disagree on passing it");
 		if (nmade != ncout)
 			sim_mismatch(s, m, "coll.r and C send different numbers of messages");
@@ -371,6 +377,10 @@ static enum coll_action run_r(struct sim *s, const struct smsg *m)
 
 		sim_send(sender, made[i].dst, made[i].tag, made[i].seq,
 			 made[i].w, made[i].nwords);
+	}
+	if (res.action == RC_ACT_PASS && c_act == COLL_ACT_WAKE) {
+		s->wakes++;	/* the DOWN goes on to the application */
+		return COLL_ACT_DROP;
 	}
 	return res.action == RC_ACT_PASS ? COLL_ACT_PASS : COLL_ACT_DROP;
 }
@@ -461,18 +471,19 @@ static bool sim_run(struct sim *s)
 }
 
 static void test_sim(unsigned int n, uint64_t seed, unsigned int dup_pct,
-		     unsigned int drop_pct, const struct rc_prog *prog)
+		     unsigned int drop_pct, const struct rc_prog *prog, bool wake)
 {
 	struct sim *s = calloc(1, sizeof(*s));
 	char what[160];
 	bool ok;
 
 	sim_init(s, n, seed, dup_pct, drop_pct, prog);
+	s->wake = wake;
 	ok = sim_run(s);
 	snprintf(what, sizeof(what),
 		 "%s n=%u seed=%llu dup=%u%% loss=%u%%: %u ops exact on every node",
-		 prog ? "coll.r" : "sim", n, (unsigned long long)seed, dup_pct,
-		 drop_pct, SIM_OPS);
+		 prog ? wake ? "coll.r wake=pass" : "coll.r" : "sim", n,
+		 (unsigned long long)seed, dup_pct, drop_pct, SIM_OPS);
 	if (!ok)
 		TEST_FAIL(what, "stuck (ops done per node: %u..., %lu rounds of retries)",
 			  s->node[0].op, s->rounds);
@@ -495,12 +506,16 @@ static void test_sim(unsigned int n, uint64_t seed, unsigned int dup_pct,
 			TEST_PASS(what);
 		/* every node but the root learns each result from a DOWN
 		 * (or an answer); the root completes it in the handler
-		 * only when a child's UP came last */
-		pubs = s->upcalls;
-		if (n > 1 && !ASSERT_TRUE(pubs >= (unsigned long)(n - 1) * SIM_OPS,
-					  "coll.r: an up-call for every result published"))
-			printf("# %lu up-calls for %u ops on %u nodes\n", pubs,
-			       SIM_OPS, n);
+		 * only when a child's UP came last.  Each of those wakes
+		 * the application: an up-call, or with wake the DOWN
+		 * passed on, never both. */
+		pubs = s->upcalls + s->wakes;
+		if (n > 1 && !ASSERT_TRUE(pubs >= (unsigned long)(n - 1) * SIM_OPS &&
+					  (wake ? !s->upcalls : !s->wakes),
+					  wake ? "coll.r: the application woken by a pass for every result published"
+					       : "coll.r: an up-call for every result published"))
+			printf("# %lu up-calls, %lu wakes for %u ops on %u nodes\n",
+			       s->upcalls, s->wakes, SIM_OPS, n);
 		printf("# coll.r: at most %lu instructions a message\n",
 		       s->max_insns);
 		ASSERT_TRUE(s->max_insns < 8192 / 2,
@@ -690,16 +705,17 @@ int main(void)
 
 	test_tree();
 	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		test_sim(sizes[i], 1 + i, 0, 0, NULL);
-		test_sim(sizes[i], 100 + i, 20, 0, NULL);
-		test_sim(sizes[i], 200 + i, 0, 10, NULL);
-		test_sim(sizes[i], 300 + i, 10, 10, NULL);
+		test_sim(sizes[i], 1 + i, 0, 0, NULL, false);
+		test_sim(sizes[i], 100 + i, 20, 0, NULL, false);
+		test_sim(sizes[i], 200 + i, 0, 10, NULL, false);
+		test_sim(sizes[i], 300 + i, 10, 10, NULL, false);
 	}
 	prog = coll_prog();
 	for (unsigned int i = 0; prog && i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		test_sim(sizes[i], 400 + i, 0, 0, prog);
-		test_sim(sizes[i], 500 + i, 20, 0, prog);
-		test_sim(sizes[i], 600 + i, 10, 10, prog);
+		test_sim(sizes[i], 400 + i, 0, 0, prog, false);
+		test_sim(sizes[i], 500 + i, 20, 0, prog, false);
+		test_sim(sizes[i], 600 + i, 10, 10, prog, false);
+		test_sim(sizes[i], 700 + i, 10, 10, prog, true);
 	}
 	rc_prog_free(prog);
 	test_timeout();

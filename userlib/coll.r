@@ -21,6 +21,11 @@
 ; Tag: kind (bits 0..3: 1 UP, 2 DOWN, 3 PULL), op (4..7: 0 sum, 1 min,
 ; 2 max, 3 band, 4 bor, 5 broadcast), K words (8..15), root (16..31).
 ;
+; A published result wakes the application with an up-call, or, when
+; librcode sets `wake`, by passing the DOWN on to the application's
+; socket (cheaper where the up-call ring's wake-up is costly: in a VM it
+; is an inter-processor interrupt more).
+;
 ; Several CPUs may run this at once, on different children's messages,
 ; while the application writes its own contribution: whoever brings
 ; `done` to children + 1 completes the step, and every claim and count is
@@ -67,6 +72,9 @@
 
 .state self                     ; this node's rank, written by librcode
 .state nranks                   ; N; 0 until librcode sets the node up
+.state wake                     ; how a result wakes the application:
+                                ; 0 an up-call, 1 the DOWN passed on to
+                                ; its socket
 .window coll 344
 
 ; ---- decode the tag and place this node in the tree ----------------------
@@ -569,6 +577,8 @@ root_done:
         ldl 10                  ; the root: publish, wake the application,
         ldl 9                   ; and send the result DOWN
         stwx coll+S_RESULT_SEQ
+        lds wake
+        jnz to_children_wake
         ldl 9
         upcall
         jmp to_children
@@ -619,9 +629,11 @@ down_copied:
         ldl 10
         ldl 9
         stwx coll+S_RESULT_SEQ
+        lds wake
+        jnz to_children_wake    ; the message is the result already
         ldl 9
         upcall
-        jmp to_children         ; the message is the result already
+        jmp to_children
 down_stale:
         push 1
         xaddw coll+W_STALE
@@ -766,6 +778,36 @@ to_children:                    ; a copy to the first child, the message to the 
         modu
 last_child:
         forward
+
+to_children_wake:               ; a copy to each child, the message to
+        ldl 8                   ; the application's socket
+        jz wake_app
+        ldl 7
+        push 2
+        mul
+        push 1
+        add
+        ldl 4
+        add
+        ldl 5
+        modu
+        send
+        ldl 8
+        push 2
+        eq
+        jz wake_app
+        ldl 7
+        push 2
+        mul
+        push 2
+        add
+        ldl 4
+        add
+        ldl 5
+        modu
+        send
+wake_app:
+        pass
 
 to_parent:                      ; ((vr - 1) / 2 + root) mod N
         ldl 7

@@ -430,6 +430,16 @@ enum rcode_comm_mode {
 	RCODE_COMM_USER,	/* in the process, over its UDP socket */
 };
 
+/* How coll.r wakes the process when a result arrives (kernel mode). */
+enum rcode_comm_wake {
+	RCODE_COMM_WAKE_UPCALL = 0,	/* an up-call; the process sleeps on
+					 * the handler's up-call ring */
+	RCODE_COMM_WAKE_SOCKET,		/* coll.r passes the DOWN on to the
+					 * process's socket (one wake-up
+					 * less where the ring's costs an
+					 * interrupt more, as in a VM) */
+};
+
 enum rcode_op {			/* over unsigned 64-bit words */
 	RCODE_OP_SUM = 0,	/* wrapping */
 	RCODE_OP_MIN,
@@ -460,9 +470,10 @@ struct rcode_comm_opts {
 	 * this long (USER: serving the socket; KERNEL: before detaching
 	 * the handler).  0: none. */
 	unsigned int linger_ms;
+	enum rcode_comm_wake wake;	/* KERNEL; 0: RCODE_COMM_WAKE_UPCALL */
 	size_t : 0;
 };
-#define rcode_comm_opts__last_field linger_ms
+#define rcode_comm_opts__last_field wake
 
 /*
  * A communicator of nranks ranks (ranks[i].rank == i for every i: the

@@ -66,8 +66,9 @@ static void send_words(struct coll_core *c, uint32_t dst, uint32_t tag,
 
 /* Every contribution of seq is in: combine them.  At the root the
  * result is published and goes DOWN to the children; elsewhere the
- * partial is kept (for retries) and goes UP to the parent. */
-static void complete(struct coll_core *c, uint64_t *s, uint32_t seq,
+ * partial is kept (for retries) and goes UP to the parent.  True when it
+ * published the result. */
+static bool complete(struct coll_core *c, uint64_t *s, uint32_t seq,
 		     uint32_t tag)
 {
 	unsigned int op = COLL_TAG_OP(tag), k = COLL_TAG_K(tag);
@@ -91,12 +92,13 @@ static void complete(struct coll_core *c, uint64_t *s, uint32_t seq,
 		STORE(&s[COLL_S_PARTIAL_SEQ], (uint64_t)seq);
 		send_words(c, coll_rank(c->n, (vr - 1) / 2, root), tag, COLL_UP,
 			   seq, out, op == COLL_OP_BCAST ? 0 : k);
-		return;
+		return false;
 	}
 	STORE(&s[COLL_S_RESULT_SEQ], (uint64_t)seq);
 	for (unsigned int j = 1; j <= nch; j++)
 		send_words(c, coll_rank(c->n, 2 * vr + j, root), tag, COLL_DOWN,
 			   seq, out, k);
+	return true;
 }
 
 bool coll_contribute(struct coll_core *c, uint32_t seq, uint32_t tag,
@@ -109,7 +111,7 @@ bool coll_contribute(struct coll_core *c, uint32_t seq, uint32_t tag,
 		STORE(&s[COLL_S_CONTRIB + i], words[i]);
 	if (XADD(&s[COLL_S_DONE], 1) + 1 != coll_children(c->n, vr) + 1)
 		return false;
-	complete(c, s, seq, tag);
+	complete(c, s, seq, tag);	/* the application: nobody to wake */
 	return true;
 }
 
@@ -207,8 +209,9 @@ enum coll_action coll_handle(struct coll_core *c, uint32_t src, uint32_t tag,
 			memcpy(&v, p + 8 * i, 8);
 			STORE(&s[COLL_S_CONTRIB + j * RCODE_COLL_WORDS + i], v);
 		}
-		if (XADD(&s[COLL_S_DONE], 1) + 1 == coll_children(n, vr) + 1)
-			complete(c, s, seq, tag);
+		if (XADD(&s[COLL_S_DONE], 1) + 1 == coll_children(n, vr) + 1 &&
+		    complete(c, s, seq, tag) && c->wake_pass)
+			return COLL_ACT_WAKE;
 		return COLL_ACT_DROP;
 	case COLL_DOWN:
 		if (len != 8 * k)
@@ -229,7 +232,7 @@ enum coll_action coll_handle(struct coll_core *c, uint32_t src, uint32_t tag,
 		for (j = 1; j <= coll_children(n, vr); j++)
 			send_words(c, coll_rank(n, 2 * vr + j, root), tag,
 				   COLL_DOWN, seq, &s[COLL_S_RESULT], k);
-		return COLL_ACT_DROP;
+		return c->wake_pass ? COLL_ACT_WAKE : COLL_ACT_DROP;
 	case COLL_PULL:
 		if (len)
 			return bad(c);

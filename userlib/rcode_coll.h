@@ -80,7 +80,8 @@ enum coll_kind {
 /* The data area of coll.r. */
 #define COLL_ST_SELF		0
 #define COLL_ST_NRANKS		1
-#define COLL_STATE_WORDS	2
+#define COLL_ST_WAKE		2	/* 0: up-call, 1: pass the DOWN on */
+#define COLL_STATE_WORDS	3
 
 /* ---- the tree ---------------------------------------------------------------
  * A binary heap over virtual ranks vr = (rank - root) mod n. */
@@ -115,12 +116,18 @@ struct coll_core {
 	uint32_t self, n;
 	coll_send_fn send;
 	void *ctx;
+	/* coll.r's `wake`: a result the handler publishes wakes the
+	 * application by passing the DOWN on (COLL_ACT_WAKE), not by an
+	 * up-call (which the C steps have no use for). */
+	bool wake_pass;
 };
 
 /* What coll_handle did with a message, as coll.r's action. */
 enum coll_action {
 	COLL_ACT_DROP = 1,	/* consumed (whatever it sent) */
 	COLL_ACT_PASS = 2,	/* not a message of the protocol */
+	COLL_ACT_WAKE = 3,	/* wake_pass: a result published; the DOWN
+				 * goes on to the application (coll.r: pass) */
 };
 
 static inline uint64_t *coll_slot(const struct coll_core *c, uint32_t seq)

@@ -229,8 +229,10 @@ struct rcode_comm *rcode_comm__new(const struct rcode_rank_addr *ranks,
 	c->tries = RC_OPTS_GET(opts, tries, 0) ?: DEF_TRIES;
 	c->spin_us = RC_OPTS_GET(opts, spin_us, 0);
 	c->linger_ms = RC_OPTS_GET(opts, linger_ms, 0);
+	c->wake = RC_OPTS_GET(opts, wake, RCODE_COMM_WAKE_UPCALL);
 	err = -EINVAL;
 	if ((c->mode != RCODE_COMM_KERNEL && c->mode != RCODE_COMM_USER) ||
+	    (c->wake != RCODE_COMM_WAKE_UPCALL && c->wake != RCODE_COMM_WAKE_SOCKET) ||
 	    c->portal >= RC_ABI_PORTALS || c->timeout_max_ms < c->timeout_ms ||
 	    c->tries > 64 || (ifname && (!*ifname || strlen(ifname) >= IFNAMSIZ)))
 		goto fail;

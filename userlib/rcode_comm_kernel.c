@@ -2,13 +2,15 @@
 /*
  * rcode_comm_kernel.c - the kernel mode of a communicator
  * (docs/collectives.md, section 6): userlib/coll.r translated and
- * attached at TC ingress of the interface, with the rank table of the
- * communicator and this rank's place in its data area; its window mapped
+ * attached at TC ingress of the interface, with a rank table of its own
+ * holding the communicator's ranks and this rank's place in its data
+ * area; its window mapped
  * into the process, where the application contributes and finds the
  * result; the application sleeping in epoll on the handler's up-call
  * ring (after a spin, if asked for one).
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
@@ -44,11 +46,35 @@ struct comm_kernel {
 	uint64_t upcalls;
 };
 
-/* coll.r, as librcode carries it, for this communicator's portal. */
-static struct rcode_handler *load_coll(struct rcode_comm *c, int ranks_fd)
+/* The communicator's ranks into coll.r's own rank table (rc_abi.h):
+ * entry r for rank r, the next hop's MAC when the table has it, this
+ * rank marked. */
+static int write_ranks(struct rcode_comm *c, int fd)
 {
-	RCODE_OPTS(rcode_handler_opts, ho, .udp_port = c->port,
-		   .ranks_fd = ranks_fd);
+	for (uint32_t r = 0; r < c->n; r++) {
+		const struct rcode_rank_addr *a = &c->ranks[r];
+		struct rc_rank e = { .self = c->self };
+
+		memcpy(e.addr, a->addr, a->family == AF_INET6 ? 16 : 4);
+		e.flags = RC_RANK_F_PRESENT |
+			  (a->family == AF_INET6 ? RC_RANK_F_IPV6 : 0) |
+			  (a->has_mac ? RC_RANK_F_MAC : 0) |
+			  (r == c->self ? RC_RANK_F_SELF : 0);
+		e.port = htons(a->port ? a->port : c->port);
+		memcpy(e.mac, a->mac, 6);
+		if (bpf_map_update_elem(fd, &r, &e, 0))
+			return -errno;
+	}
+	return 0;
+}
+
+/* coll.r, as librcode carries it, for this communicator's portal. */
+static struct rcode_handler *load_coll(struct rcode_comm *c)
+{
+	/* A rank table of its own, not the interface's: several jobs (on
+	 * other ports and portals) may share an interface, and a job must
+	 * not rewrite the table other handlers there use. */
+	RCODE_OPTS(rcode_handler_opts, ho, .udp_port = c->port);
 	const char *text = rc_text_find("coll.r");
 	struct rc_prog *prog = rc_prog_new();
 	struct rc_verinfo *vi = calloc(1, sizeof(*vi));
@@ -103,14 +129,12 @@ static void drain(struct comm_kernel *k)
 
 int comm_kernel_setup(struct rcode_comm *c)
 {
-	RCODE_OPTS(rcode_ranks_opts, ro, .set_self = true, .self = c->self,
-		   .udp_port = c->port);
 	struct epoll_event ev = { .events = EPOLLIN };
 	uint64_t state[COLL_STATE_WORDS];
 	struct rcode_portal_info pi;
 	struct comm_kernel *k;
 	char dir[PATH_MAX];
-	int err, ranks_fd;
+	int err;
 
 	if (!c->ifname[0]) {
 		pr_warn("comm: the kernel mode needs the interface (opts.ifname)\n");
@@ -122,9 +146,8 @@ int comm_kernel_setup(struct rcode_comm *c)
 		pr_warn("comm: the kernel mode needs the BPF JIT (net.core.bpf_jit_enable): coll.r has loops\n");
 		return -EOPNOTSUPP;
 	}
-	/* Before touching the interface's rank table, which a job that
-	 * runs there uses: is the portal free?  (rcode_handler__attach
-	 * says so again, without a race.) */
+	/* Is the portal free?  (Saying so before loading anything;
+	 * rcode_handler__attach says so again, without a race.) */
 	if (rcode_portal_query(c->ifname, c->portal, &pi) == 0 &&
 	    pi.hook != RCODE_HOOK_NONE) {
 		pr_warn("comm: %s portal %u has a handler already (%s): another communicator's, or a stale one: rloader detach\n",
@@ -135,18 +158,14 @@ int comm_kernel_setup(struct rcode_comm *c)
 	if (!k)
 		return -ENOMEM;
 	k->epfd = -1;
-	/* The interface's rank table is the communicator's. */
 	if (!rcode_dispatch_pin_dir(c->ifname, dir, sizeof(dir)))
 		k->made_pins = access(dir, F_OK) != 0;
-	ranks_fd = rcode_ranks_fd(c->ifname);
-	if (ranks_fd < 0)
-		return ranks_fd;
-	err = rcode_ranks_load(c->ifname, c->ranks, c->n, &ro);
-	if (err >= 0) {
-		k->h = load_coll(c, ranks_fd);
-		err = k->h ? 0 : -errno;
-	}
-	close(ranks_fd);
+	k->h = load_coll(c);
+	if (!k->h)
+		return -errno;
+	if (rcode_handler__ranks_fd(k->h) < 0)
+		return -EOPNOTSUPP;
+	err = write_ranks(c, rcode_handler__ranks_fd(k->h));
 	if (err)
 		return err;
 	if (rcode_handler__upcall_fd(k->h) < 0 ||
@@ -165,6 +184,7 @@ int comm_kernel_setup(struct rcode_comm *c)
 	coll_core_init(&c->core, c->seq);
 	state[COLL_ST_SELF] = c->self;
 	state[COLL_ST_NRANKS] = c->n;
+	state[COLL_ST_WAKE] = c->wake == RCODE_COMM_WAKE_SOCKET;
 	err = rcode_handler__write_state(k->h, state);
 	if (err)
 		return err;
@@ -208,7 +228,7 @@ void comm_kernel_teardown(struct rcode_comm *c)
 		unsigned int portals[RC_ABI_PORTALS];
 
 		/* The interface had no pins before this communicator: if no
-		 * other handler came meanwhile, its rank table goes too. */
+		 * other handler came meanwhile, its directory goes too. */
 		if (rcode_portal_list(c->ifname, portals) == 0)
 			rcode_dispatch_detach(c->ifname);
 	}
@@ -258,7 +278,9 @@ int comm_kernel_wait(struct rcode_comm *c, uint32_t seq, uint64_t deadline)
 			return -errno;
 		for (int i = 0; i < n; i++)
 			if (ev[i].data.u32 == 1)
-				comm_serve(c);	/* what coll.r passed on */
+				comm_serve(c);	/* what coll.r passed on: a
+						 * result (wake = socket), or
+						 * not of the protocol */
 	}
 }
 

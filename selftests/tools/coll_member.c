@@ -43,6 +43,7 @@ static struct {
 	int cpu;
 	unsigned long long seed;
 	enum rcode_comm_mode mode;
+	enum rcode_comm_wake wake;
 	bool expect_timeout;
 } opt = { .rounds = 10, .seed = 1, .mode = RCODE_COMM_USER, .go_wait_s = 60,
 	    .cpu = -1 };
@@ -90,7 +91,8 @@ static void usage(void)
 		"usage: coll_member --hosts FILE --rank R [--mode user|kernel] [--ifname IF]\n"
 		"       [--port P] [--rounds N] [--seed S] [--timeout-ms T] [--timeout-max-ms T]\n"
 		"       [--tries K] [--spin-us U] [--linger-ms L] [--ready FILE] [--go FILE]\n"
-		"       [--go-wait S] [--shared FILE] [--cpu C] [--expect-timeout]\n");
+		"       [--go-wait S] [--shared FILE] [--cpu C] [--wake upcall|socket]\n"
+		"       [--expect-timeout]\n");
 	exit(2);
 }
 
@@ -104,7 +106,7 @@ static void parse(int argc, char **argv)
 		{ "spin-us", 1, 0, 'u' }, { "linger-ms", 1, 0, 'l' },
 		{ "ready", 1, 0, 'R' }, { "go", 1, 0, 'g' }, { "go-wait", 1, 0, 'w' },
 		{ "shared", 1, 0, 'S' }, { "expect-timeout", 0, 0, 'x' },
-		{ "cpu", 1, 0, 'c' },
+		{ "cpu", 1, 0, 'c' }, { "wake", 1, 0, 'W' },
 		{ 0 }
 	};
 	bool have_rank = false;
@@ -137,6 +139,14 @@ static void parse(int argc, char **argv)
 		case 'S': opt.shared = optarg; break;
 		case 'x': opt.expect_timeout = true; break;
 		case 'c': opt.cpu = atoi(optarg); break;
+		case 'W':
+			if (!strcmp(optarg, "upcall"))
+				opt.wake = RCODE_COMM_WAKE_UPCALL;
+			else if (!strcmp(optarg, "socket"))
+				opt.wake = RCODE_COMM_WAKE_SOCKET;
+			else
+				usage();
+			break;
 		default: usage();
 		}
 	}
@@ -271,6 +281,7 @@ int main(int argc, char **argv)
 	o.tries = opt.tries;
 	o.spin_us = opt.spin_us;
 	o.linger_ms = opt.linger_ms;
+	o.wake = opt.wake;
 	map_shared();
 	c = rcode_comm__from_hosts(opt.hosts, opt.rank, &o);
 	if (!c) {
