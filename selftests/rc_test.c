@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* rc_test.c - state shared by the C tests' assertions. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include "rc_test.h"
 
 int rc_test_failures;
@@ -45,4 +51,46 @@ out:
 			*errp = err;
 	}
 	return buf;
+}
+
+int rc_test_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	int err;
+
+	if (!f)
+		return -errno;
+	err = fputs(text, f) < 0 ? -EIO : 0;
+	return fclose(f) ? -errno : err;
+}
+
+int rc_test_sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (system(cmd)) {
+		printf("# failed: %s\n", cmd);
+		return -1;
+	}
+	return 0;
+}
+
+int rc_test_if_mac(const char *ifname, uint8_t mac[6])
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		err = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return err;
 }

@@ -7,6 +7,8 @@
 #ifndef RC_TEST_H
 #define RC_TEST_H
 
+#include <stdint.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,6 +69,17 @@ extern int rc_test_failures;
 /* A whole file, NUL-terminated, malloc'd; NULL with -errno in *errp
  * (which may be NULL) when it cannot be read. */
 char *rc_test_read_file(const char *path, int *errp);
+
+/* Write text to path (a sysctl, a file of the test's): 0 or -errno. */
+int rc_test_write_file(const char *path, const char *text);
+
+/* Run a formatted shell command (at most 511 bytes); 0 when it exits 0,
+ * else -1 with a "# failed: CMD" line. */
+int rc_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The MAC of ifname in the caller's network namespace, by ioctl
+ * (/sys/class/net shows the namespace sysfs was mounted in). */
+int rc_test_if_mac(const char *ifname, uint8_t mac[6]);
 
 static inline int rc_test_exit(void)
 {

@@ -224,41 +224,6 @@ static void expect_sent(struct env *e, int ipver, uint32_t rank,
 		TEST_PASS(label);
 }
 
-static int sh(const char *cmd)
-{
-	int st = system(cmd);
-
-	return st == 0 ? 0 : -1;
-}
-
-/* By ioctl: /sys/class/net shows the namespace sysfs was mounted in. */
-static int read_mac(const char *ifname, uint8_t *mac)
-{
-	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
-		err = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	close(fd);
-	return err;
-}
-
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	int err;
-
-	if (!f)
-		return -errno;
-	err = fputs(text, f) < 0 ? -EIO : 0;
-	return fclose(f) ? -errno : err;
-}
-
 /* Assemble, verify and load text translated. */
 static struct rcode_handler *load_text(const char *name, const char *text,
 				       const struct rcode_handler_opts *opts)
@@ -595,20 +560,20 @@ static int child(void)
 	for (int tc = 0; tc < 2; tc++)
 		edges(&e[tc], arrived, NULL, 0, false);
 	/* Forwarding on, so that a failed lookup means no route. */
-	if (sh("ip link set lo up") ||
-	    write_file("/proc/sys/net/ipv4/conf/all/forwarding", "1") ||
-	    write_file("/proc/sys/net/ipv6/conf/all/forwarding", "1")) {
+	if (rc_test_sh("ip link set lo up") ||
+	    rc_test_write_file("/proc/sys/net/ipv4/conf/all/forwarding", "1") ||
+	    rc_test_write_file("/proc/sys/net/ipv6/conf/all/forwarding", "1")) {
 		TEST_FAIL("xlate forward: forwarding on", "cannot");
 		return 1;
 	}
-	if (sh("ip link add " IFNAME " type veth peer name " PEERNAME " && "
-	       "ip link set " IFNAME " up && ip link set " PEERNAME " up && "
-	       "ip addr add 198.18.1.1/24 dev " IFNAME " && "
-	       "ip -6 addr add fd00::1:1/112 dev " IFNAME " nodad && "
-	       "ip neigh add 198.18.1.3 lladdr 02:00:00:00:01:03 dev " IFNAME
-	       " nud permanent && "
-	       "ip -6 neigh add fd00::1:3 lladdr 02:00:00:00:01:03 dev " IFNAME
-	       " nud permanent") || read_mac(IFNAME, ifmac)) {
+	if (rc_test_sh("ip link add " IFNAME " type veth peer name " PEERNAME " && "
+		       "ip link set " IFNAME " up && ip link set " PEERNAME " up && "
+		       "ip addr add 198.18.1.1/24 dev " IFNAME " && "
+		       "ip -6 addr add fd00::1:1/112 dev " IFNAME " nodad && "
+		       "ip neigh add 198.18.1.3 lladdr 02:00:00:00:01:03 dev " IFNAME
+		       " nud permanent && "
+		       "ip -6 neigh add fd00::1:3 lladdr 02:00:00:00:01:03 dev " IFNAME
+		       " nud permanent") || rc_test_if_mac(IFNAME, ifmac)) {
 		TEST_FAIL("xlate forward: a veth pair with routes", "ip failed");
 		return 1;
 	}

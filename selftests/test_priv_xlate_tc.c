@@ -111,35 +111,9 @@ static void on_signal(int sig)
 	_exit(1);
 }
 
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd)) {
-		printf("# failed: %s\n", cmd);
-		return -1;
-	}
-	return 0;
-}
-
 static int enter(int i)
 {
 	return setns(ns_fd[i], CLONE_NEWNET) ? -errno : 0;
-}
-
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	int err;
-
-	if (!f)
-		return -errno;
-	err = fputs(text, f) < 0 ? -EIO : 0;
-	return fclose(f) ? -errno : err;
 }
 
 static int setup_net(void)
@@ -149,26 +123,26 @@ static int setup_net(void)
 
 	snprintf(ns_name[0], sizeof(ns_name[0]), "rcx-xlate-a-%d", (int)getpid());
 	snprintf(ns_name[1], sizeof(ns_name[1]), "rcx-xlate-b-%d", (int)getpid());
-	if (sh("ip netns add %s && ip netns add %s", a, b) ||
-	    sh("ip -n %s link add xa0 address 02:00:00:00:0a:01 type veth "
-	       "peer name xb0 address 02:00:00:00:0b:01 netns %s", a, b) ||
-	    sh("ip -n %s link set lo up && ip -n %s link set lo up", a, b) ||
-	    sh("ip -n %s addr add 198.18.0.1/24 dev xa0 && "
-	       "ip -n %s -6 addr add fd00::1/64 dev xa0 nodad", a, a) ||
-	    sh("for r in 1 2 3; do ip -n %s addr add 198.18.1.$r/32 dev xa0 && "
-	       "ip -n %s -6 addr add fd00::1:$r/128 dev xa0 nodad || exit 1; done",
-	       a, a) ||
-	    sh("ip -n %s addr add 198.18.0.2/24 dev xb0 && "
-	       "ip -n %s -6 addr add fd00::2/64 dev xb0 nodad", b, b) ||
-	    sh("ip -n %s link set xa0 up && ip -n %s link set xb0 up", a, b) ||
-	    sh("ip -n %s route add 198.18.1.0/24 via 198.18.0.1 dev xb0 && "
-	       "ip -n %s -6 route add fd00::1:0/112 via fd00::1 dev xb0", b, b) ||
-	    sh("ip -n %s neigh add 198.18.0.1 lladdr 02:00:00:00:0a:01 dev xb0 "
-	       "nud permanent && ip -n %s -6 neigh add fd00::1 lladdr "
-	       "02:00:00:00:0a:01 dev xb0 nud permanent", b, b) ||
-	    sh("ip -n %s neigh add 198.18.0.2 lladdr 02:00:00:00:0b:01 dev xa0 "
-	       "nud permanent && ip -n %s -6 neigh add fd00::2 lladdr "
-	       "02:00:00:00:0b:01 dev xa0 nud permanent", a, a))
+	if (rc_test_sh("ip netns add %s && ip netns add %s", a, b) ||
+	    rc_test_sh("ip -n %s link add xa0 address 02:00:00:00:0a:01 type veth "
+		       "peer name xb0 address 02:00:00:00:0b:01 netns %s", a, b) ||
+	    rc_test_sh("ip -n %s link set lo up && ip -n %s link set lo up", a, b) ||
+	    rc_test_sh("ip -n %s addr add 198.18.0.1/24 dev xa0 && "
+		       "ip -n %s -6 addr add fd00::1/64 dev xa0 nodad", a, a) ||
+	    rc_test_sh("for r in 1 2 3; do ip -n %s addr add 198.18.1.$r/32 dev xa0 && "
+		       "ip -n %s -6 addr add fd00::1:$r/128 dev xa0 nodad || exit 1; done",
+		       a, a) ||
+	    rc_test_sh("ip -n %s addr add 198.18.0.2/24 dev xb0 && "
+		       "ip -n %s -6 addr add fd00::2/64 dev xb0 nodad", b, b) ||
+	    rc_test_sh("ip -n %s link set xa0 up && ip -n %s link set xb0 up", a, b) ||
+	    rc_test_sh("ip -n %s route add 198.18.1.0/24 via 198.18.0.1 dev xb0 && "
+		       "ip -n %s -6 route add fd00::1:0/112 via fd00::1 dev xb0", b, b) ||
+	    rc_test_sh("ip -n %s neigh add 198.18.0.1 lladdr 02:00:00:00:0a:01 dev xb0 "
+		       "nud permanent && ip -n %s -6 neigh add fd00::1 lladdr "
+		       "02:00:00:00:0a:01 dev xb0 nud permanent", b, b) ||
+	    rc_test_sh("ip -n %s neigh add 198.18.0.2 lladdr 02:00:00:00:0b:01 dev xa0 "
+		       "nud permanent && ip -n %s -6 neigh add fd00::2 lladdr "
+		       "02:00:00:00:0b:01 dev xa0 nud permanent", a, a))
 		return -1;
 	for (int i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "/run/netns/%s", ns_name[i]);
@@ -178,8 +152,8 @@ static int setup_net(void)
 	}
 	/* bpf_fib_lookup() answers only where the kernel forwards. */
 	if (enter(1) ||
-	    write_file("/proc/sys/net/ipv4/conf/all/forwarding", "1") ||
-	    write_file("/proc/sys/net/ipv6/conf/all/forwarding", "1"))
+	    rc_test_write_file("/proc/sys/net/ipv4/conf/all/forwarding", "1") ||
+	    rc_test_write_file("/proc/sys/net/ipv6/conf/all/forwarding", "1"))
 		return -1;
 	return enter(0);
 }
@@ -522,8 +496,8 @@ static void one_message(struct rcode_handler *h, const struct rc_prog *ref,
 			  res.fault, res.nsends, res.action);
 		return;
 	}
-	if (sh("ip netns exec %s ethtool -K xa0 tx %s >/dev/null 2>&1",
-	       ns_name[0], offload ? "on" : "off") || set_ranks(h, ipver, ifb) ||
+	if (rc_test_sh("ip netns exec %s ethtool -K xa0 tx %s >/dev/null 2>&1",
+		       ns_name[0], offload ? "on" : "off") || set_ranks(h, ipver, ifb) ||
 	    rcode_handler__read_stats(h, &a)) {
 		TEST_FAIL(label, "setup");
 		return;
