@@ -97,10 +97,14 @@ qfield() { d query "$ifrx" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 pins_gone() { [ ! -e "/sys/fs/bpf/rcode/$ifrx" ]; }
 xdp_status() { rx xdp-loader status "$ifrx" 2>&1; }
 
-# start_recv NAME PORT EXPECT: a receiver in the receiving namespace
+# start_recv NAME PORT EXPECT [MS]: a receiver in the receiving namespace;
+# it stops at EXPECT messages or after MS ms (default 30000: nine senders,
+# each a process started in a namespace, take seconds in an emulated VM,
+# and a receiver that gives up early loses the last batch).  A receiver
+# that must see nothing gets a short MS.
 start_recv() {
 	rm -f "$tmp/$1.ready"
-	rx "$drv" recv "$2" "$3" 5000 "$tmp/$1.ready" >"$tmp/$1.out" 2>&1 &
+	rx "$drv" recv "$2" "$3" "${4:-30000}" "$tmp/$1.ready" >"$tmp/$1.out" 2>&1 &
 	bgpids="$bgpids $!"
 	i=0
 	while [ ! -e "$tmp/$1.ready" ] && [ $i -lt 50 ]; do
@@ -337,7 +341,7 @@ case $st in
 esac
 expect_eq "coexist: still our program" "$(qfield prog_id)" "$id"
 expect_eq "coexist: behind libxdp's dispatcher" "$(qfield multiprog)" 1
-start_recv r4 9 3
+start_recv r4 9 3 5000
 tx "$drv" send "$v4rx" 9 plain 3 >/dev/null
 wait_recv
 expect_eq "coexist: the stranger runs (drops UDP to port 9)" "$(cat "$tmp/r4.out")" "total=0 bad=0"

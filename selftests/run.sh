@@ -69,14 +69,20 @@ run_test() {
 	if [ -n "$list_only" ]; then echo "$label"; return 0; fi
 	log=$logdir/$(echo "$label" | tr '/ ' '__').log
 	start=$(date +%s)
+	# A VM test has its own wall-time limit (run-vm.sh's --timeout, from
+	# RC_VM_TIMEOUT) and reports which boot ran out; the runner's limit
+	# only backs it up.
+	tmo=$timeout_s
+	case $label in vm_*) tmo=$(( ${RC_VM_TIMEOUT:-1500} + 300 )) ;; esac
+	[ "$tmo" -lt "$timeout_s" ] && tmo=$timeout_s
 	RC_ROOT=$top RC_BUILD=$dir RLOADER=$top/$dir/rloader \
-		timeout -k 10 "$timeout_s" "$@" >"$log" 2>&1 </dev/null
+		timeout -k 10 "$tmo" "$@" >"$log" 2>&1 </dev/null
 	rc=$?
 	p=$(grep -c '^PASS: ' "$log")
 	f=$(grep -c '^FAIL: ' "$log")
 	s=$(grep -c '^SKIP: ' "$log")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		[ "$rc" -eq 124 ] && why="timed out after ${timeout_s}s" \
+		[ "$rc" -eq 124 ] && why="timed out after ${tmo}s" \
 			|| why="exited with status $rc"
 		echo "FAIL: $label: $why" >>"$log"
 		f=1

@@ -17,7 +17,7 @@
 #                        net.core.bpf_jit_enable=0, i.e. the interpreter
 #   rcode.ci=true        a skipped check fails, as on the host under CI
 #   rcode.tests=A,B      run only the tests whose names contain A or B
-#   rcode.timeout=SECS   per-test timeout of the guest's runner (240)
+#   rcode.timeout=SECS   per-test timeout of the guest's runner (600)
 #   rcode.shell=1        after the set-up, a shell on the console instead
 #                        of the tests; leaving it powers off
 #
@@ -45,7 +45,7 @@ jit=on
 shell=
 ci=
 tests=
-ttimeout=240
+ttimeout=600
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	rcode.jit=*) jit=${arg#*=} ;;

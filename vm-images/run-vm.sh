@@ -12,7 +12,7 @@
 #   --build DIR          build directory to test (default build)
 #   --jit MODE           which boots to make (default both)
 #   --timeout SECS       wall-time limit of the boots, which run side by
-#                        side (default 480, or $RC_VM_TIMEOUT)
+#                        side (default 1500, or $RC_VM_TIMEOUT)
 #   --skip-unavailable   print SKIP instead of FAIL when no VM can be run
 #                        (no qemu, no kernel); for selftests/vm_selftests.sh
 #   --shell              boot once (JIT on unless --jit off) into a shell
@@ -33,7 +33,7 @@
 #   VM_CONFIG=FILE       its .config, for bpftool feature probe
 #   RC_VM_CACHE          kernel cache (default /var/cache/rcode-vm)
 #   RC_VM_MEM, RC_VM_SMP guest memory and CPUs (default 1G, 2)
-#   RC_VM_TEST_TIMEOUT   the guest runner's per-test timeout (default 240)
+#   RC_VM_TEST_TIMEOUT   the guest runner's per-test timeout (default 600)
 #   RC_VM_BOOT_TIMEOUT   a guest not in /init by then is booted once more
 #                        (default 120)
 #   RC_VM_APPEND         more kernel command-line parameters
@@ -51,7 +51,7 @@ jit=both
 skip_ok=
 shell=
 patterns=
-tmo=${RC_VM_TIMEOUT:-480}
+tmo=${RC_VM_TIMEOUT:-1500}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
@@ -155,7 +155,7 @@ boot() {
 	cmdline="$kargs rcode.jit=$1"
 	[ "${CI:-}" = true ] && cmdline="$cmdline rcode.ci=true"
 	[ -n "$patterns" ] && cmdline="$cmdline rcode.tests=$patterns"
-	cmdline="$cmdline rcode.timeout=${RC_VM_TEST_TIMEOUT:-240}"
+	cmdline="$cmdline rcode.timeout=${RC_VM_TEST_TIMEOUT:-600}"
 	rm -f "$out/console-jit-$1.log" "$out/jit-$1.pid" "$out/jit-$1.rc"
 	eval "t0_$1=\$(date +%s)"
 	(
