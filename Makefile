@@ -14,7 +14,8 @@
 # joins rloader, a new selftests/test_*.c becomes a test program, and a new
 # bpf/*.bpf.c or bpf/ref/*.bpf.c becomes a BPF object under $(BUILD)/bpf/
 # that is also embedded into the userspace binaries (see bpf/embed.sh), so
-# rloader needs no object files at run time; a userlib/*.r (a handler the
+# rloader needs no object files at run time: bpf/rc_*.bpf.c into librcode,
+# the others (baselines, test programs) only into tests, tools and benches; a userlib/*.r (a handler the
 # library installs itself) is embedded into librcode as text
 # (userlib/embed-text.sh).
 #
@@ -60,7 +61,11 @@ TESTLIB_SRCS	:= $(sort $(filter-out $(TEST_SRCS),$(wildcard selftests/*.c)))
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/%.o)
 ULIB_OBJS	:= $(ULIB_SRCS:%.c=$(BUILD)/%.o)
 BPF_OBJS	:= $(BPF_SRCS:%.bpf.c=$(BUILD)/%.bpf.o)
+# The library's BPF objects, and the ones only tests and benches load
+LIB_BPF_OBJS	:= $(filter $(BUILD)/bpf/rc_%,$(BPF_OBJS))
+TEST_BPF_OBJS	:= $(filter-out $(LIB_BPF_OBJS),$(BPF_OBJS))
 EMBED_OBJ	:= $(BUILD)/bpf/embedded.o
+EMBED_TEST_OBJ	:= $(BUILD)/bpf/embedded_test.o
 # R-code handlers the library installs by itself (userlib/*.r), as text
 ULIB_R		:= $(sort $(wildcard userlib/*.r))
 RTEXT_OBJ	:= $(BUILD)/userlib/rtext.o
@@ -112,11 +117,13 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h bpf/ref/*.h)
 
 # One recipe writes both files; the header follows the source so that
 # 'make -j' runs it once.
-$(BUILD)/bpf/embedded.c: $(BPF_OBJS) bpf/embed.sh
-	sh bpf/embed.sh $(BUILD)/bpf $(BPF_OBJS)
+$(BUILD)/bpf/embedded.c: $(LIB_BPF_OBJS) bpf/embed.sh
+	sh bpf/embed.sh $(BUILD)/bpf lib $(LIB_BPF_OBJS)
 $(BUILD)/bpf/embedded.h: $(BUILD)/bpf/embedded.c ;
+$(BUILD)/bpf/embedded_test.c: $(TEST_BPF_OBJS) bpf/embed.sh
+	sh bpf/embed.sh $(BUILD)/bpf test $(TEST_BPF_OBJS)
 
-$(EMBED_OBJ): $(BUILD)/bpf/embedded.c
+$(BUILD)/bpf/embedded%.o: $(BUILD)/bpf/embedded%.c $(BUILD)/bpf/embedded.h
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/userlib/rtext.c: $(ULIB_R) userlib/embed-text.sh
@@ -144,13 +151,13 @@ $(LIBRCODE_SO): $(LIB_OBJS) $(ULIB_OBJS) $(EMBED_OBJ) $(RTEXT_OBJ) $(LIBRCODE_MA
 $(RLOADER): $(LOADER_OBJS) $(LIBS)
 	$(CC) $(LDSAN) -o $@ $(LOADER_OBJS) $(LIBS) $(LDLIBS)
 
-$(BUILD)/selftests/test_%: $(BUILD)/selftests/test_%.o $(TESTLIB_OBJS) $(LIBS)
-	$(CC) $(LDSAN) -o $@ $< $(TESTLIB_OBJS) $(LIBS) $(LDLIBS)
+$(BUILD)/selftests/test_%: $(BUILD)/selftests/test_%.o $(TESTLIB_OBJS) $(EMBED_TEST_OBJ) $(LIBS)
+	$(CC) $(LDSAN) -o $@ $< $(TESTLIB_OBJS) $(EMBED_TEST_OBJ) $(LIBS) $(LDLIBS)
 
 $(TOOL_SRCS:%.c=$(BUILD)/%.o): $(BUILD)/bpf/embedded.h
 
-$(BUILD)/selftests/tools/%: $(BUILD)/selftests/tools/%.o $(LIBS)
-	$(CC) $(LDSAN) -o $@ $< $(LIBS) $(LDLIBS) -lm -lpthread
+$(BUILD)/selftests/tools/%: $(BUILD)/selftests/tools/%.o $(EMBED_TEST_OBJ) $(LIBS)
+	$(CC) $(LDSAN) -o $@ $< $(EMBED_TEST_OBJ) $(LIBS) $(LDLIBS) -lm -lpthread
 
 # The sanitizer build lives beside the normal one so both stay current.
 test: all
@@ -196,8 +203,8 @@ BENCH_BINS	:= $(BENCH_SRCS:%.c=$(BUILD)/%)
 
 $(BENCH_SRCS:%.c=$(BUILD)/%.o) $(BENCH_LIB_OBJS): $(BUILD)/bpf/embedded.h
 
-$(BUILD)/bench/bench_%: $(BUILD)/bench/bench_%.o $(BENCH_LIB_OBJS) $(LIBS)
-	$(CC) $(LDSAN) -o $@ $< $(BENCH_LIB_OBJS) $(LIBS) $(LDLIBS) -lm
+$(BUILD)/bench/bench_%: $(BUILD)/bench/bench_%.o $(BENCH_LIB_OBJS) $(EMBED_TEST_OBJ) $(LIBS)
+	$(CC) $(LDSAN) -o $@ $< $(BENCH_LIB_OBJS) $(EMBED_TEST_OBJ) $(LIBS) $(LDLIBS) -lm
 
 bench: $(BPF_OBJS) $(BENCH_BINS)
 	sh bench/run.sh $(BUILD)

@@ -52,7 +52,7 @@ static int load_object(struct bpf_object *bo, const char *name,
 
 int bench_load_embedded(const char *obj, uint16_t port, int *prog_fd)
 {
-	const struct rc_embedded_obj *eo = rc_embedded_find(obj);
+	const struct rc_embedded_obj *eo = rc_embedded_test_find(obj);
 
 	if (!eo) {
 		fprintf(stderr, "%s: no such embedded object\n", obj);

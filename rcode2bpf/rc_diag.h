@@ -20,6 +20,10 @@
 #include <stdio.h>
 #include "rcode.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum rc_severity {
 	RC_SEV_ERROR,
 	RC_SEV_WARNING,
@@ -73,5 +77,9 @@ void rc_diags_print(const struct rc_diags *d, FILE *f);
 /* Print one diagnostic as a single line "origin:line:col: error: msg"
  * (the first line of the compiler form); used by tests to compare. */
 int rc_diag_format_line(const struct rc_diag *g, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* RC_DIAG_H */

@@ -20,6 +20,10 @@
 #include <linux/bpf.h>
 #include "rcode.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct rc_diags;
 
 /* What the program needs from its environment, decided before any map is
@@ -97,5 +101,9 @@ void rc_xlate_out_free(struct rc_xlate_out *out);
 /* An annotated listing: each R-code instruction followed by its eBPF. */
 int rc_xlate_listing(const struct rc_prog *prog, const struct rc_xlate_out *out,
 		     char **text);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* RC_XLATE_H */

@@ -16,6 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ---- limits (docs/rcode.md, "Limits") --------------------------------- */
 #define RC_STACK_MAX		16	/* operand stack depth */
 #define RC_LOCALS		16	/* local slots, zero at entry */
@@ -347,5 +351,9 @@ struct rc_result {
  * before the fault stay).  Returns 0; the outcome is in res. */
 int rc_run(const struct rc_prog *prog, struct rc_msg *msg,
 	   struct rc_env *env, struct rc_result *res);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* RCODE_H */

@@ -158,6 +158,41 @@ $cc -std=gnu11 -Wall -Wextra -Werror $san -o "$tmp/count" "$tmp/count.c" $cflags
 	$libs >"$tmp/cc.log" 2>&1
 expect_eq "docs/userlib.md's example builds" $? 0 || head "$tmp/cc.log"
 
+# A C++ program: the headers give the library's functions C linkage.
+if command -v "${CXX:-g++}" >/dev/null 2>&1; then
+	cat >"$tmp/app.cc" <<'CC'
+#include <cstdio>
+#include <rcode/librcode.h>
+#include <rcode/rcode_handler.h>
+int main()
+{
+	struct rc_prog *p = rc_prog_new();
+	struct rc_diags d;
+	rc_diags_init(&d);
+	int err = rc_asm("c++.r", ".handler cxx\n.portal 4\n\tpass\n", p, &d);
+	std::printf("%s %s\n", err ? "error" : p->name, rc_action_name(RC_ACT_REPLY));
+	rc_diags_free(&d);
+	rc_prog_free(p);
+	return err;
+}
+CC
+	# shellcheck disable=SC2086
+	"${CXX:-g++}" -Wall -Wextra -Werror $san -o "$tmp/app_cc" "$tmp/app.cc" \
+		$cflags $libs >"$tmp/cxx.log" 2>&1
+	expect_eq "a C++ program builds and links (extern \"C\")" $? 0 ||
+		head "$tmp/cxx.log"
+	expect_eq "... and runs" "$(LD_LIBRARY_PATH="$lib" "$tmp/app_cc" 2>&1)" \
+		"cxx reply"
+else
+	echo "SKIP: pkgconfig: C++ linkage: needs ${CXX:-g++}"
+fi
+
+# The library carries the BPF objects it loads (the dispatcher, the
+# interpreter) and nothing of the tests' and benchmarks' own.
+expect_eq "librcode.so embeds rc_dispatch and rc_interp only" \
+	"$(strings "$lib/librcode.so.1.0.0" | grep -x '[a-z_0-9]*\.bpf\.o' | sort -u |
+		tr '\n' ' ')" "rc_dispatch.bpf.o rc_interp.bpf.o "
+
 # ---- what the shared library exports ---------------------------------------------
 sed -n 's/^[[:space:]]*\([a-z_0-9][a-z_0-9]*\);.*/\1/p' "$top/userlib/librcode.map" |
 	sort >"$tmp/map"

@@ -204,7 +204,7 @@ static int handler_load(int action)
 /* The dispatcher, loaded as a plain XDP program for port. */
 static struct bpf_object *dispatcher_load(unsigned int port)
 {
-	const struct rc_embedded_obj *eo = rc_embedded_find(DISPATCH_OBJ);
+	const struct rc_embedded_obj *eo = rc_embedded_test_find(DISPATCH_OBJ);
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "rc_dispatch");
 	struct bpf_object *obj;
 	struct bpf_map *rodata;

@@ -195,7 +195,7 @@ struct ref {
 
 static int ref_open(struct ref *r, uint16_t port)
 {
-	const struct rc_embedded_obj *eo = rc_embedded_find(r->obj);
+	const struct rc_embedded_obj *eo = rc_embedded_test_find(r->obj);
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = r->name);
 	struct bpf_program *prog;
 	struct rc_diags d;

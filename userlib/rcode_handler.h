@@ -22,6 +22,10 @@
 #include "rc_diag.h"
 #include "rc_xlate.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct rcode_handler;
 struct rcode_interp;
 
@@ -213,5 +217,9 @@ int rcode_interp__prog_fd(const struct rcode_interp *ip, bool trace);
 uint64_t rcode_interp__load_ns(const struct rcode_interp *ip);
 int rcode_interp__pin(struct rcode_interp *ip, const char *dir);
 void rcode_interp__close(struct rcode_interp *ip);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* RCODE_HANDLER_H */

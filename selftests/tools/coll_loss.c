@@ -24,7 +24,7 @@ int main(int argc, char **argv)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_EGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 0x7c55, .priority = 1);
-	const struct rc_embedded_obj *eo = rc_embedded_find(OBJ);
+	const struct rc_embedded_obj *eo = rc_embedded_test_find(OBJ);
 	struct bpf_object *obj;
 	struct bpf_map *ro;
 	double pct;
