@@ -26,7 +26,8 @@ struct serve_opts {
 	const char *native;
 	bool ipv4;
 	struct opt_list rank;
-	uint64_t self;
+	const char *hosts;
+	const char *self;	/* NULL: not given */
 };
 
 static const struct opt_def serve_optdefs[] = {
@@ -48,13 +49,17 @@ static const struct opt_def serve_optdefs[] = {
 	DEFINE_OPT(serve_opts, rank, "rank", 'r', OPT_MULTI, "R,ADDR[,PORT]",
 		   "where rank R is, for forward and send (repeatable; PORT "
 		   "defaults to --port)"),
-	DEFINE_OPT(serve_opts, self, "self", 0, OPT_U64, "S",
-		   "this node's rank (default 0)"),
+	DEFINE_OPT(serve_opts, hosts, "hosts", 'H', OPT_STRING, "FILE",
+		   "the job's hosts file (RANK ADDRESS [PORT|-] [MAC|-] per "
+		   "line), instead of --rank"),
+	DEFINE_OPT(serve_opts, self, "self", 0, OPT_STRING, "S",
+		   "this node's rank (default: the rank whose address is "
+		   "IFNAME's with --hosts, else 0)"),
 	END_OPTS
 };
 
-/* "R,ADDR[,PORT]": one rank's address.  Minimal on purpose: a job's
- * hosts file is userlib's (docs/collectives.md). */
+/* "R,ADDR[,PORT]": one rank's address, for a table given on the command
+ * line; a job's table is a hosts file (--hosts, rcode_ranks_parse()). */
 static int parse_rank(const char *spec, struct rcode_rank_addr *r)
 {
 	char buf[128], *addr, *port;
@@ -84,6 +89,56 @@ static int parse_rank(const char *spec, struct rcode_rank_addr *r)
 		return -EINVAL;
 	r->port = port ? v : 0;
 	return 0;
+}
+
+/*
+ * --hosts FILE: the table from a hosts file, with rcode_ranks_parse()'s
+ * FILE:LINE:COL errors; this node's rank found from IFNAME's addresses
+ * unless --self gave it (find_self).  *ranks is malloc'd on success.
+ */
+static int serve_hosts(const char *file, const char *ifname, bool find_self,
+		       struct rcode_rank_addr **ranks, unsigned int *n,
+		       uint32_t *self)
+{
+	struct rc_diags d;
+	int err;
+
+	rc_diags_init(&d);
+	err = rcode_ranks_parse(file, ranks, n, &d);
+	if (err) {
+		int st;
+
+		if (json_output) {
+			st = report_rejection(file, diags_json(&d));
+		} else {
+			rc_diags_print(&d, stderr);
+			st = fail(err == -EINVAL ? EXIT_REJECTED : EXIT_SYSTEM,
+				  "serve: --hosts %s: %s", file, err == -EINVAL ?
+				  "not a hosts file (see above)" : strerror(-err));
+		}
+		rc_diags_free(&d);
+		return st;
+	}
+	rc_diags_free(&d);
+	if (!find_self)
+		return EXIT_OK;
+	if (!ifname) {
+		free(*ranks);
+		*ranks = NULL;
+		return fail(EXIT_USAGE, "serve: --hosts on 'any': give --self, "
+			    "there is no interface to find this node's rank on");
+	}
+	err = rcode_ranks_find_self(ifname, *ranks, *n, self);
+	if (err) {
+		free(*ranks);
+		*ranks = NULL;
+		/* librcode has said why (none or several ranks are here) */
+		return fail(EXIT_USAGE, "serve: --hosts %s: this node's rank is "
+			    "not clear on %s%s%s; give --self", file, ifname,
+			    err == -ENOENT || err == -EEXIST ? "" : ": ",
+			    err == -ENOENT || err == -EEXIST ? "" : strerror(-err));
+	}
+	return EXIT_OK;
 }
 
 /* Up-calls: printed as they come, or kept for the JSON document. */
@@ -224,7 +279,9 @@ static int do_serve(void *o_, int argc, char **argv)
 	struct rcode_serve *srv = NULL;
 	struct rc_handler_stats st;
 	struct rc_prog *prog = NULL;
-	struct rcode_rank_addr ranks[OPT_LIST_MAX];
+	struct rcode_rank_addr given[OPT_LIST_MAX], *ranks = given;
+	unsigned int nranks = o->rank.n;
+	uint32_t self = 0;
 	struct upcalls uc = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	const char *stopped = "signal";
@@ -239,18 +296,26 @@ static int do_serve(void *o_, int argc, char **argv)
 		return fail(EXIT_USAGE, "serve: no native handler '%s' (there "
 			    "are: echo, counter, gsum, barrier)", o->native);
 	for (int i = 0; i < o->rank.n; i++) {
-		if (parse_rank(o->rank.v[i], &ranks[i]))
+		if (parse_rank(o->rank.v[i], &given[i]))
 			return fail(EXIT_USAGE, "serve: --rank %s: expected "
 				    "R,ADDRESS[,PORT] with R below %d",
 				    o->rank.v[i], RC_ABI_RANKS_MAX);
 		for (int k = 0; k < i; k++)
-			if (ranks[k].rank == ranks[i].rank)
+			if (given[k].rank == given[i].rank)
 				return fail(EXIT_USAGE, "serve: rank %u is given "
-					    "twice", ranks[i].rank);
+					    "twice", given[i].rank);
 	}
-	if (o->self >= RC_ABI_RANKS_MAX)
-		return fail(EXIT_USAGE, "serve: --self must be below %d",
-			    RC_ABI_RANKS_MAX);
+	if (o->hosts && o->rank.n)
+		return fail(EXIT_USAGE, "serve: --hosts and --rank: give the "
+			    "table one way");
+	if (o->self) {
+		uint64_t v;
+
+		if (!parse_u64(o->self, &v) || v >= RC_ABI_RANKS_MAX)
+			return fail(EXIT_USAGE, "serve: --self %s: expected a "
+				    "rank below %d", o->self, RC_ABI_RANKS_MAX);
+		self = v;
+	}
 	status = load_or_report(path, true, &prog, NULL,
 				json_output ? &diags : NULL);
 	if (status == EXIT_REJECTED && json_output)
@@ -264,6 +329,12 @@ static int do_serve(void *o_, int argc, char **argv)
 			      "has a smaller layout", nat->name, nat->name, path);
 		goto out;
 	}
+	if (o->hosts) {
+		status = serve_hosts(o->hosts, any_if ? NULL : ifname, !o->self,
+				     &ranks, &nranks, &self);
+		if (status)
+			goto out;
+	}
 
 	{
 		RCODE_OPTS(rcode_serve_opts, so,
@@ -271,9 +342,9 @@ static int do_serve(void *o_, int argc, char **argv)
 			   .udp_port = (__u16)o->port,
 			   .ipv6 = !o->ipv4,
 			   .native = nat ? nat->run : NULL,
-			   .ranks = o->rank.n ? ranks : NULL,
-			   .nranks = o->rank.n,
-			   .self_rank = o->self,
+			   .ranks = nranks ? ranks : NULL,
+			   .nranks = nranks,
+			   .self_rank = self,
 			   .upcall = on_upcall,
 			   .upcall_ctx = &uc);
 
@@ -387,6 +458,8 @@ static int do_serve(void *o_, int argc, char **argv)
 	}
 	status = EXIT_OK;
 out:
+	if (ranks != given)
+		free(ranks);
 	json_object_put(uc.list);
 	rcode_serve__free(srv);
 	rc_prog_free(prog);
@@ -414,17 +487,21 @@ const struct cmd_def cmd_serve = {
 	"and windows are printed (JSON with -j).  The data area and windows live\n"
 	"in the process and start zeroed (or as --state and --window say).\n"
 	"\n"
-	"--rank R,ADDR[,PORT] (repeatable) and --self S give the handler a rank\n"
-	"table: 'forward' and 'send' go with sendto() to the rank's address and\n"
-	"port; a rank not given, S itself, or an IPv6 rank on an IPv4-only\n"
-	"socket faults 'rank'.  Each 'upcall' prints a line 'upcall value V\n"
+	"--hosts FILE (the job's hosts file, as for 'rloader ranks load'), or\n"
+	"--rank R,ADDR[,PORT] (repeatable), gives the handler a rank table;\n"
+	"--self S is this node's rank (with --hosts found from IFNAME's\n"
+	"addresses when not given; with --rank 0).  'forward' and 'send' go with\n"
+	"sendto() to the rank's address and port (the hosts file's MAC is not\n"
+	"needed here); a rank not given, S itself, or an IPv6 rank on an\n"
+	"IPv4-only socket faults 'rank'.  Each 'upcall' prints a line 'upcall value V\n"
 	"portal P src S tag T seq Q' as it happens (JSON: the first 1000 in\n"
 	"\"upcalls\").\n"
 	"\nExamples:\n"
 	"  rloader serve veth0 examples/echo.r\n"
 	"  rloader -j serve veth0 examples/counter.r --count 1000\n"
 	"  rloader serve veth0 examples/echo.r --native echo --duration 10\n"
-	"  rloader serve veth0 fan.r --self 0 --rank 1,198.18.0.1 --rank 2,fd00::2,7200\n",
+	"  rloader serve veth0 fan.r --self 0 --rank 1,198.18.0.1 --rank 2,fd00::2,7200\n"
+	"  rloader serve veth0 fan.r --hosts job.hosts\n",
 	.opts = serve_optdefs,
 	.opts_size = sizeof(struct serve_opts),
 	.run = do_serve,

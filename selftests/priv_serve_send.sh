@@ -253,6 +253,29 @@ if recv c 2 0 $a4:7201 $a4:7203; then
 		'["rank", 13, 1]'
 fi
 
+# ---- e. a table from a hosts file, this node found from its address ----------------
+# (a job's ranks have one address family: rank 2 is IPv4 here)
+printf '# the job of case a\n0 %s\n1 %s 7201\n2 %s 7202 -\n3 %s 7203\n' \
+	$b4 $a4 $a4 $a4 >"$tmp/job.hosts"
+if recv e 6 3 $a4:7201 $a4:7202 $a4:7203; then
+	if serve e "$vb" "$tmp/fan.r" --count 1 --hosts "$tmp/job.hosts"; then
+		A timeout 10 "$rcsend" raw $b4 "$(msg 00000005 $pl)" >/dev/null 2>&1
+		finish "e"
+	fi
+	wait $rpid 2>/dev/null
+	expect_eq "e: --hosts: ranks 1, 2 and 3 got what they got in case a" \
+		"$(sort "$tmp/e.rx" | cut -d' ' -f1,2 | tr '\n' ' ')" \
+		"7201 524d01000005000800000000000000010000000500000001$pl11 7202 524d01000005000800000000000000020000000500000009$pl11 7203 524d01000005000800000000000000030000000500000009$pl11 "
+	expect_eq "e: --hosts: self is rank 0 (from $vb's $b4): src 0, no fault" \
+		"$(jget "$tmp/e.json" '(d["stats"]["sends"], d["stats"]["faults"]["total"])')" \
+		'[2, 0]'
+fi
+printf '0 %s\n1 198.18.0.9\n' $a4 >"$tmp/nobody.hosts"
+B timeout 10 "$rl" serve "$vb" "$tmp/fan.r" --hosts "$tmp/nobody.hosts" \
+	>/dev/null 2>"$tmp/e.err"
+expect_eq "e: a hosts file without this node: status 2" $? 2
+expect_eq "e: ... which it says" "$(grep -c 'no rank has an address of this interface' "$tmp/e.err")" 1
+
 # ---- d. a bad --rank is refused before anything is bound ----------------------------
 B timeout 10 "$rl" serve "$vb" "$tmp/fan.r" --rank 1,not-an-address >/dev/null 2>"$tmp/d.err"
 expect_eq "d: --rank with a bad address: status 2" $? 2

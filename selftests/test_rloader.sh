@@ -238,7 +238,7 @@ verb_opts() {
 	trace) echo "--reset" ;;
 	window) echo "--portal --interval --count --until" ;;
 	ranks) echo "--self --port" ;;
-	serve) echo "--port --count --duration --state --window --native --ipv4 --rank --self" ;;
+	serve) echo "--port --count --duration --state --window --native --ipv4 --rank --hosts --self" ;;
 	help) echo "" ;;
 	*) echo "UNKNOWN" ;;
 	esac
@@ -366,5 +366,23 @@ status "serve --port 70000" 2 "$rl" serve any examples/echo.r --port 70000
 status "serve a rejected handler" 1 "$rl" serve any "$tmp/broken.r"
 status "serve -j a missing file" 3 "$rl" -j serve any "$tmp/nonexistent.r"
 expect_eq "serve -j: errors are JSON" "$(jget "$tmp/out" '"error" in d')" true
+printf '0 198.18.0.1\n1 198.18.0.2 7200\n' >"$tmp/job.hosts"
+printf '0 198.18.0.1\n1 198.18.0.300\n' >"$tmp/bad.hosts"
+status "serve --hosts and --rank together" 2 "$rl" serve any examples/echo.r \
+	--hosts "$tmp/job.hosts" --rank 1,198.18.0.2
+status "serve --hosts on 'any' without --self" 2 "$rl" serve any examples/echo.r \
+	--hosts "$tmp/job.hosts"
+expect_eq "... says to give --self" "$(grep -c 'give --self' "$tmp/err")" 1
+status "serve --hosts with a bad address" 1 "$rl" serve any examples/echo.r \
+	--hosts "$tmp/bad.hosts" --self 0
+expect_eq "... FILE:LINE:COL: error: ..." \
+	"$(grep -c "^$tmp/bad.hosts:2:3: error: " "$tmp/err")" 1
+status "serve -j --hosts with a bad address" 1 "$rl" -j serve any examples/echo.r \
+	--hosts "$tmp/bad.hosts" --self 0
+expect_eq "... the diagnostics as JSON, with line and column" \
+	"$(jget "$tmp/out" '[(g["line"], g["col"]) for g in d["diagnostics"]]')" '[[2, 3]]'
+status "serve --hosts missing" 3 "$rl" serve any examples/echo.r \
+	--hosts "$tmp/none.hosts" --self 0
+status "serve --self 1024" 2 "$rl" serve any examples/echo.r --self 1024
 
 [ "$nfail" -eq 0 ]
