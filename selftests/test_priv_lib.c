@@ -206,15 +206,22 @@ static void upcalls(void)
 	}
 	ASSERT_EQ(total, 20, "upcalls: 20 records taken 3 at a time");
 	ASSERT_TRUE(ordered, "upcalls: ... oldest first");
-	/* A wait that sleeps is woken by the record. */
+	/* A wait that sleeps is woken by the first record.  The run's second
+	 * record may come after the wake (the kernel's eBPF interpreter in a
+	 * slow VM leaves time between the two): a second, bounded wait takes
+	 * it. */
 	l.h = h;
 	l.ms = 100;
 	pthread_create(&th, NULL, run_later, &l);
 	t0 = now_ms();
 	n = rcode_upcalls__wait(u, 5000, out, 64);
-	pthread_join(th, NULL);
-	ASSERT_EQ(n, 2, "upcalls: a sleeping wait gets what comes");
+	ASSERT_TRUE(n >= 1 && n <= 2, "upcalls: a sleeping wait gets what comes");
 	ASSERT_TRUE(now_ms() - t0 < 2000, "upcalls: ... when it comes");
+	pthread_join(th, NULL);
+	if (n == 1)
+		n += rcode_upcalls__wait(u, 2000, out + 1, 63);
+	ASSERT_TRUE(n == 2 && out[0].tag == 77 && out[1].value == 77,
+		    "upcalls: ... both of the run's records");
 	/* More than the ring holds: what was written is what is read. */
 	run(h, 1, 1, 1000);
 	for (total = 0; (n = rcode_upcalls__wait(u, 0, out, 64)) > 0;)
