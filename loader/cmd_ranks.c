@@ -39,6 +39,34 @@ static void mac_str(const struct rcode_rank_addr *r, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
+/*
+ * A hosts file's table (rcode_ranks_parse()) into *t (malloc'd) and *n, or
+ * its FILE:LINE:COL errors told (JSON with -j) and the exit status: 1 for
+ * a file that is not a hosts file, 3 for one that cannot be read.  VERB
+ * starts the error line.
+ */
+int hosts_parse_or_report(const char *verb, const char *file,
+			  struct rcode_rank_addr **t, unsigned int *n)
+{
+	struct rc_diags d;
+	int err, st = EXIT_OK;
+
+	rc_diags_init(&d);
+	err = rcode_ranks_parse(file, t, n, &d);
+	if (err) {
+		if (json_output) {
+			st = report_rejection(file, diags_json(&d));
+		} else {
+			rc_diags_print(&d, stderr);
+			st = fail(err == -EINVAL ? EXIT_REJECTED : EXIT_SYSTEM,
+				  "%s: %s: %s", verb, file, err == -EINVAL ?
+				  "not a hosts file (see above)" : strerror(-err));
+		}
+	}
+	rc_diags_free(&d);
+	return st;
+}
+
 static int ranks_load(const struct ranks_opts *o, const char *ifname,
 		      const char *file)
 {
@@ -46,7 +74,6 @@ static int ranks_load(const struct ranks_opts *o, const char *ifname,
 	struct rcode_dispatch_info di = { 0 };
 	struct rcode_rank_addr *t = NULL;
 	char pin[PATH_MAX];
-	struct rc_diags d;
 	unsigned int n = 0;
 	int err, st = EXIT_OK;
 
@@ -56,19 +83,9 @@ static int ranks_load(const struct ranks_opts *o, const char *ifname,
 	if (o->port > UINT16_MAX)
 		return fail(EXIT_USAGE, "ranks: --port must be 1..65535");
 	/* A bad file is told before anything needs privileges. */
-	rc_diags_init(&d);
-	err = rcode_ranks_parse(file, &t, &n, &d);
-	if (err) {
-		if (json_output) {
-			st = report_rejection(file, diags_json(&d));
-		} else {
-			rc_diags_print(&d, stderr);
-			st = fail(err == -EINVAL ? EXIT_REJECTED : EXIT_SYSTEM,
-				  "ranks: %s: %s", file, err == -EINVAL ?
-				  "not a hosts file (see above)" : strerror(-err));
-		}
+	st = hosts_parse_or_report("ranks", file, &t, &n);
+	if (st)
 		goto out;
-	}
 	if (o->self != UINT64_MAX && o->self >= n) {
 		st = fail(EXIT_USAGE, "ranks: --self %" PRIu64 ": %s has ranks 0 "
 			  "to %u", o->self, file, n - 1);
@@ -112,7 +129,6 @@ static int ranks_load(const struct ranks_opts *o, const char *ifname,
 		       "--self" : "its address is one of the interface's");
 	}
 out:
-	rc_diags_free(&d);
 	free(t);
 	return st;
 }

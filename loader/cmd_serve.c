@@ -100,26 +100,10 @@ static int serve_hosts(const char *file, const char *ifname, bool find_self,
 		       struct rcode_rank_addr **ranks, unsigned int *n,
 		       uint32_t *self)
 {
-	struct rc_diags d;
-	int err;
+	int err = hosts_parse_or_report("serve: --hosts", file, ranks, n);
 
-	rc_diags_init(&d);
-	err = rcode_ranks_parse(file, ranks, n, &d);
-	if (err) {
-		int st;
-
-		if (json_output) {
-			st = report_rejection(file, diags_json(&d));
-		} else {
-			rc_diags_print(&d, stderr);
-			st = fail(err == -EINVAL ? EXIT_REJECTED : EXIT_SYSTEM,
-				  "serve: --hosts %s: %s", file, err == -EINVAL ?
-				  "not a hosts file (see above)" : strerror(-err));
-		}
-		rc_diags_free(&d);
-		return st;
-	}
-	rc_diags_free(&d);
+	if (err)
+		return err;
 	if (!find_self)
 		return EXIT_OK;
 	if (!ifname) {

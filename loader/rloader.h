@@ -63,6 +63,10 @@ int load_or_report(const char *path, bool verify, struct rc_prog **prog,
 		   struct rc_verinfo *info, struct json_object **diags);
 /* {"file", "ok": false, "diagnostics"} on stdout; returns EXIT_REJECTED. */
 int report_rejection(const char *path, struct json_object *diags);
+struct rcode_rank_addr;
+/* A hosts file's table, or its errors told and the exit status (cmd_ranks.c). */
+int hosts_parse_or_report(const char *verb, const char *file,
+			  struct rcode_rank_addr **t, unsigned int *n);
 struct json_object *msg_json(const struct rc_msg *m);
 void msg_print(const char *label, const struct rc_msg *m);
 struct json_object *words_json(const uint64_t *w, uint32_t n);
