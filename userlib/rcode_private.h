@@ -90,4 +90,17 @@ int rcode_pkt_build(const struct rc_msg *msg, int ipver, __u16 port,
 int rcode_pkt_parse(const void *buf, size_t len, struct rc_msg *msg,
 		    struct rcode_pkt_info *info);
 
+/*
+ * Move the calling process (all of it: call this before any thread starts)
+ * into a network namespace of its own with lo up, and open an AF_PACKET
+ * socket on that lo.  BPF_PROG_TEST_RUN of a TC program then receives on
+ * this lo, and what the program sends with bpf_clone_redirect() to the
+ * arriving interface leaves through it, where the socket sees it
+ * (PACKET_OUTGOING; the same frame comes back in as well), and nothing
+ * else runs there.  Read /proc/sys/net/core first: most of it exists in
+ * the first network namespace only.  Returns the socket's fd, or -errno
+ * with the step that failed in why.
+ */
+int rcode_pkt_private_lo(char *why, size_t size);
+
 #endif /* RCODE_PRIVATE_H */
