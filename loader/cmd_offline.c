@@ -383,8 +383,9 @@ static const struct opt_def run_optdefs[] = {
 	DEFINE_OPT(run_opts, ipv, "ipv", 0, OPT_U64, "4|6",
 		   "xlate, interp: carry the message over IPv4 (default) or IPv6"),
 	DEFINE_OPT(run_opts, ranks, "ranks", 'R', OPT_STRING, "N[,self=S]",
-		   "ref: a rank table of N ranks, this node S (default 0), for "
-		   "forward and send; without it every forward and send faults"),
+		   "a rank table of N ranks (xlate, interp: N <= 1024), this "
+		   "node S (default 0), for forward and send; without it every "
+		   "forward and send faults"),
 	END_OPTS
 };
 
@@ -570,17 +571,12 @@ static int parse_ranks(const char *spec, struct rc_ranks *r)
 	return 0;
 }
 
-/* Up to this many sends and up-calls of a run are shown one by one; all
- * are counted. */
-#define RUN_EFFECTS_MAX	256
-
-static struct json_object *effects_json(const struct rc_env *env,
-					const struct rc_result *res)
+struct json_object *effects_json(const struct rc_effect *fx, uint32_t n)
 {
 	struct json_object *a = json_object_new_array();
 
-	for (uint32_t k = 0; k < res->neffects; k++) {
-		const struct rc_effect *e = &env->effects[k];
+	for (uint32_t k = 0; k < n; k++) {
+		const struct rc_effect *e = &fx[k];
 		struct json_object *j = json_object_new_object();
 
 		if (e->kind == RC_EFFECT_SEND) {
@@ -719,9 +715,11 @@ static int do_run(void *o_, int argc, char **argv)
 				  "with 0 <= S < N < 2^32", o->ranks);
 			goto out;
 		}
-		if (o->path != RUN_REF) {
-			st = fail(EXIT_USAGE, "run: --ranks applies to --path ref "
-				  "only");
+		if (o->path != RUN_REF && ranks.nranks > RC_ABI_RANKS_MAX) {
+			/* The kernel's table is an array of this many. */
+			st = fail(EXIT_USAGE, "run: --ranks %s: the kernel paths' "
+				  "rank table holds at most %u ranks", o->ranks,
+				  RC_ABI_RANKS_MAX);
 			goto out;
 		}
 		env.ranks = &ranks;
@@ -745,7 +743,7 @@ static int do_run(void *o_, int argc, char **argv)
 		}
 		st = run_xlate(&prog, &in, state, env.windows, o->repeat,
 			       (int)o->ipv, o->path == RUN_XLATE ? RCODE_PATH_XLATE :
-			       RCODE_PATH_INTERP);
+			       RCODE_PATH_INTERP, env.ranks);
 		goto out;
 	}
 
@@ -797,7 +795,8 @@ static int do_run(void *o_, int argc, char **argv)
 			json_object_object_add(j, "message", msg_json(&m));
 			json_object_object_add(j, "sends", json_object_new_int64(res.nsends));
 			json_object_object_add(j, "upcalls", json_object_new_int64(res.nupcalls));
-			json_object_object_add(j, "effects", effects_json(&env, &res));
+			json_object_object_add(j, "effects",
+					       effects_json(env.effects, res.neffects));
 			json_object_array_add(jruns, j);
 		} else {
 			char to[32] = "", fx[64] = "";
@@ -890,7 +889,7 @@ const struct cmd_def cmd_run = {
 	"as delivered, replied or forwarded, the data area and the windows.\n"
 	"Exit status 4 if the handler faulted.\n"
 	"\n"
-	"--ranks N[,self=S] gives the reference a rank table (ranks 0..N-1, this\n"
+	"--ranks N[,self=S] gives the handler a rank table (ranks 0..N-1, this\n"
 	"node S): forward and send reach every rank but S below N, and the\n"
 	"output shows the forward's rank and every send (the copy as it left)\n"
 	"and up-call (value and header) in order.  Without it every forward\n"
@@ -904,11 +903,21 @@ const struct cmd_def cmd_run = {
 	"the same with the in-kernel R-code interpreter (loaded privately, in\n"
 	"its tracing form): there the instructions executed and the stack's\n"
 	"high-water mark are compared too.\n"
+	"\n"
+	"With --ranks (N <= 1024) the kernel path gets the table too, in the\n"
+	"message's address family, every rank with a MAC: this node S at the\n"
+	"address the message arrives at, rank r at 198.19.r/256.r%256 or\n"
+	"fd00::1:r.  Compared as well: the rank a forwarded frame is addressed\n"
+	"to and its addresses, the up-calls read from the handler's ring, and\n"
+	"for a handler that sends (a TC program; the interpreter refuses it)\n"
+	"the copies, which leave through lo of a network namespace of rloader's\n"
+	"own and are captured there (if it cannot have one: counted only).\n"
 	"\nExamples:\n"
 	"  rloader run examples/gsum.r --payload u64:5 --repeat 3\n"
 	"  rloader run examples/echo.r --payload u64:41 --path xlate --ipv 6\n"
 	"  rloader run examples/counter.r --tag 7 --repeat 3 --path interp\n"
-	"  rloader run coll.r --ranks 4,self=1 --payload u64:5\n",
+	"  rloader run coll.r --ranks 4,self=1 --payload u64:5\n"
+	"  rloader run fan.r --ranks 4,self=1 --tag 9 --payload hex:00ff --path xlate\n",
 	.opts = run_optdefs,
 	.opts_size = sizeof(struct run_opts),
 	.defaults = &run_defaults,

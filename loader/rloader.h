@@ -88,14 +88,23 @@ void attach_reason(const struct rc_prog *prog, const struct rc_verinfo *vi,
 void fault_where(const struct rc_prog *prog, uint32_t pc, char *buf,
 		 size_t size);
 
+/* Up to this many sends and up-calls of a run are shown one by one; all
+ * are counted. */
+#define RUN_EFFECTS_MAX	256
+/* A run's effect log as JSON: [{"kind": "send", "rank", "message"} |
+ * {"kind": "upcall", "value", "portal", "src", "tag", "seq"}]. */
+struct json_object *effects_json(const struct rc_effect *fx, uint32_t n);
+
 /* run --path xlate|interp (run_xlate.c): run the translated program, or
  * the handler on a private in-kernel interpreter (traced), under
  * BPF_PROG_TEST_RUN next to the reference interpreter on the same inputs.
  * Takes ownership of *progp (sets it to NULL).  state and windows hold
- * the initial words.  Returns an exit status. */
+ * the initial words; ranks (NULL: none) is the table of --ranks, at most
+ * RC_ABI_RANKS_MAX ranks.  Returns an exit status. */
 int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
 	      const uint64_t *state, uint64_t *const *windows,
-	      uint64_t repeat, int ipver, enum rcode_path path);
+	      uint64_t repeat, int ipver, enum rcode_path path,
+	      const struct rc_ranks *ranks);
 
 /* ---- bpffs: what an attached handler left behind (portal_pins.c) ---------
  *

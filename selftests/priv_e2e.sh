@@ -186,6 +186,91 @@ else
 		"$(grep -c 'needs the BPF JIT' "$tmp/x.err")" 1
 fi
 
+# ---- run --ranks on the kernel paths: forward, send and upcall compared ----
+# fan: an up-call, a copy to rank 2 (TC), a forward to rank 3; fwd: an
+# up-call and a forward to the rank in seq (XDP, and the interpreter).
+cat >"$tmp/fan.r" <<'R'
+.handler fan
+.portal 5
+	ldh tag
+	upcall
+	push 0x11
+	stp8 0
+	push 2
+	send
+	push 3
+	forward
+R
+cat >"$tmp/fwd.r" <<'R'
+.handler fwd
+.portal 5
+	ldh tag
+	upcall
+	push 0x11
+	stp8 0
+	ldh seq
+	forward
+R
+# What both paths did, as one line: agree, the kernel path's rank, sends
+# counted/lost, up-calls counted/lost, the kinds of its effect log, the
+# ranks its copies went to, whether every frame's addresses held, and the
+# differences.
+fx='(d["agree"], (x := d["runs"][-1][d["paths"][1]])["rank"], d["runs"][-1]["ref"]["rank"], x["sends"], x["send_errors"], x["upcalls"], x["upcall_lost"], [e["kind"] for e in x["effects"]], [e["rank"] for e in x["effects"] if e["kind"] == "send"], all(e["frame"]["ok"] and e["frame"]["addresses_ok"] for e in x["effects"] if e["kind"] == "send") and x["frame"]["addresses_ok"], [r["differences"] for r in d["runs"]])'
+for v in 4 6; do
+	"$rl" -j run "$tmp/fan.r" --path xlate --ipv $v --ranks 4,self=1 --tag 9 \
+		--payload hex:00ff --repeat 2 >"$tmp/x.json" 2>"$tmp/x.err"
+	expect_eq "run --ranks --path xlate fan.r --ipv $v: status 0" $? 0
+	expect_eq "run --ranks --path xlate fan.r --ipv $v: forward to 3, the copy to 2 seen, the up-call read" \
+		"$(jget "$tmp/x.json" "$fx")" \
+		'[true, 3, 3, 1, 0, 1, 0, ["upcall", "send"], [2], true, [[], []]]'
+	expect_eq "run --ranks --path xlate fan.r --ipv $v: the copies seen on a lo of its own" \
+		"$(jget "$tmp/x.json" '(d["ranks"], d["sends_seen"], d["sends_why"], [(e["message"]["src"], e["message"]["dst"], e["message"]["payload"]) for e in d["runs"][-1]["xlate"]["effects"] if e["kind"] == "send"])')" \
+		'[{"nranks": 4, "self": 1}, true, null, [[1, 2, "11ff"]]]'
+	for p in xlate interp; do
+		[ $p = interp ] && [ "$jit" = 0 ] && continue
+		"$rl" -j run "$tmp/fwd.r" --path $p --ipv $v --ranks 4,self=1 --tag 9 \
+			--seq 3 --payload hex:00ff >"$tmp/x.json" 2>"$tmp/x.err"
+		expect_eq "run --ranks --path $p fwd.r --ipv $v: forward to 3, the up-call read" \
+			"$(jget "$tmp/x.json" "$fx")" \
+			'[true, 3, 3, 0, 0, 1, 0, ["upcall"], [], true, [[]]]'
+		# A rank beyond N, and this node's own, fault 'rank' on every
+		# path; the up-call before it stays made.
+		for seq in 4 1; do
+			"$rl" -j run "$tmp/fwd.r" --path $p --ipv $v --ranks 4,self=1 \
+				--seq $seq --payload hex:00ff >"$tmp/x.json" 2>"$tmp/x.err"
+			expect_eq "run --ranks 4,self=1 --path $p fwd.r to rank $seq --ipv $v: status 4" $? 4
+			expect_eq "run --ranks 4,self=1 --path $p fwd.r to rank $seq --ipv $v: fault rank at pc 5 on both, up-call made" \
+				"$(jget "$tmp/x.json" '(d["agree"], [(o["fault"]["name"], o["fault"]["pc"], o["upcalls"]) for o in (d["runs"][0]["ref"], d["runs"][0][d["paths"][1]])])')" \
+				'[true, [["rank", 5, 1], ["rank", 5, 1]]]'
+		done
+	done
+	"$rl" -j run "$tmp/fwd.r" --ipv $v --ranks 4,self=1 --seq 4 \
+		--payload hex:00ff >"$tmp/x.json" 2>"$tmp/x.err"
+	expect_eq "run --ranks 4,self=1 --path ref fwd.r to rank 4: fault rank" \
+		"$(jget "$tmp/x.json" 'd["runs"][0]["fault"]["name"]')" rank
+done
+# Without --ranks the kernel path's table is empty: the send faults.
+"$rl" -j run "$tmp/fan.r" --path xlate --payload hex:00ff >"$tmp/x.json" 2>"$tmp/x.err"
+expect_eq "run --path xlate fan.r without --ranks: status 4" $? 4
+expect_eq "run --path xlate fan.r without --ranks: fault rank at the send, nothing sent" \
+	"$(jget "$tmp/x.json" '(d["agree"], d["ranks"], d["sends_seen"], d["runs"][0]["xlate"]["fault"]["name"], d["runs"][0]["xlate"]["fault"]["pc"], d["runs"][0]["xlate"]["sends"])')" \
+	'[true, null, null, "rank", 5, 0]'
+"$rl" run "$tmp/fan.r" --path interp --ranks 4 >/dev/null 2>"$tmp/x.err"
+expect_eq "run --ranks --path interp fan.r: refused, it sends (status 1)" $? 1
+# Without CAP_SYS_ADMIN rloader has no namespace of its own: the copies
+# are counted and it says so.  In namespace A, whose lo is up, so that
+# they leave (and go no further).
+if command -v setpriv >/dev/null 2>&1; then
+	nsenter --net=/run/netns/"$nsa" setpriv --bounding-set=-sys_admin \
+		--inh-caps=-sys_admin "$rl" -j run "$tmp/fan.r" --path xlate \
+		--ranks 4,self=1 --payload hex:00ff >"$tmp/x.json" 2>"$tmp/x.err"
+	expect_eq "run --ranks --path xlate fan.r without CAP_SYS_ADMIN: the copy counted, not seen, and why" \
+		"$(jget "$tmp/x.json" '(d["agree"], d["sends_seen"], "unshare(CLONE_NEWNET)" in d["sends_why"], d["runs"][0]["xlate"]["sends"], [e["kind"] for e in d["runs"][0]["xlate"]["effects"]])')" \
+		'[true, false, true, 1, ["upcall"]]'
+else
+	skip "run --ranks without CAP_SYS_ADMIN: no setpriv"
+fi
+
 # ---- a to f, once per mode -------------------------------------------------
 for mode in native skb; do
 	m="$mode"

@@ -34,13 +34,9 @@
 #include <errno.h>
 #include <linux/if_packet.h>
 #include <linux/pkt_cls.h>
-#include <net/ethernet.h>
-#include <net/if.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -641,43 +637,6 @@ out:
 }
 
 /*
- * A network namespace of the test's own, with lo up: TC programs run on
- * an skb of its loopback device, and their sends' copies leave through
- * it, where an AF_PACKET socket sees them (and nothing else runs there).
- */
-static int private_netns(char *why, size_t size)
-{
-	struct ifreq ifr = { 0 };
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
-				   .sll_protocol = htons(ETH_P_ALL) };
-	int fd;
-
-	if (unshare(CLONE_NEWNET)) {
-		snprintf(why, size, "unshare(CLONE_NEWNET): %s", strerror(errno));
-		return -1;
-	}
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 ||
-	    (ifr.ifr_flags |= IFF_UP, ioctl(fd, SIOCSIFFLAGS, &ifr) < 0) ||
-	    ioctl(fd, SIOCGIFINDEX, &ifr) < 0) {
-		snprintf(why, size, "bringing lo up: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	capture_fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
-	sll.sll_ifindex = ifr.ifr_ifindex;
-	if (capture_fd < 0 ||
-	    bind(capture_fd, (struct sockaddr *)&sll, sizeof(sll))) {
-		snprintf(why, size, "AF_PACKET socket on lo: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/*
  * test_priv_paths_tc.c builds this file with PATHS_TC: the TC runs, in a
  * test of their own so that each half fits the emulated VM's time per
  * test; this one does the reference, XDP and the interpreter.
@@ -731,7 +690,10 @@ int main(void)
 		 * network namespace only. */
 		char why[256];
 
-		if (private_netns(why, sizeof(why))) {
+		/* TC programs run on an skb of its loopback device, and
+		 * their sends' copies leave through it. */
+		capture_fd = rcode_pkt_private_lo(why, sizeof(why));
+		if (capture_fd < 0) {
 			TEST_FAIL("paths: a network namespace of its own", "%s", why);
 			return rc_test_exit();
 		}

@@ -357,7 +357,19 @@ cp "$tmp/out" "$tmp/r.json"
 expect_eq "run -j --ranks: rank, counts, effects in order" 	"$(jget "$tmp/r.json" '((r := d["runs"][0])["action"], r["rank"], r["sends"], r["upcalls"], [e["kind"] for e in r["effects"]], r["effects"][0]["value"], r["effects"][1]["rank"], r["effects"][1]["message"]["src"], r["effects"][1]["message"]["dst"], r["effects"][1]["message"]["payload"], r["message"]["src"], r["message"]["dst"])' 2>&1 | tail -1)" 	'["forward", 3, 1, 1, ["upcall", "send"], 9, 2, 1, 2, "11ff", 1, 3]'
 status "run --ranks self beyond N" 2 "$rl" run "$tmp/fan.r" --ranks 4,self=4
 status "run --ranks 0" 2 "$rl" run "$tmp/fan.r" --ranks 0
-status "run --ranks with --path xlate" 2 "$rl" run "$tmp/fan.r" --ranks 4 --path xlate
+# The kernel paths take --ranks (selftests/priv_e2e.sh runs them); what
+# they refuse comes before any kernel is touched: more ranks than the
+# kernel's table holds.
+status "run --ranks 1025 on the reference" 0 "$rl" run "$tmp/fan.r" --ranks 1025 --payload hex:00ff
+for p in xlate interp; do
+	status "run --ranks 1025 with --path $p" 2 "$rl" run "$tmp/fan.r" --ranks 1025 --path $p
+	expect_eq "run --ranks 1025 with --path $p: says the table's size" \
+		"$(grep -c "rank table holds at most 1024 ranks" "$tmp/err")" 1
+	status "run -j --ranks 1025 with --path $p" 2 "$rl" -j run "$tmp/fan.r" --ranks 1025 --path $p
+	expect_eq "run -j --ranks 1025 with --path $p: a JSON error" \
+		"$(jget "$tmp/out" '"1024" in d["error"]')" true
+	status "run --ranks 4,self=4 with --path $p" 2 "$rl" run "$tmp/fan.r" --ranks 4,self=4 --path $p
+done
 
 # ---- serve: what is refused before any socket is opened --------------------
 status "serve --native with an unknown name" 2 "$rl" serve any examples/echo.r --native nope

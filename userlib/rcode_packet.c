@@ -2,11 +2,21 @@
 /*
  * rcode_packet.c - whole Ethernet frames around R-messages, for runs under
  * BPF_PROG_TEST_RUN and for checking what a handler sent back: lengths
- * and checksums included.
+ * and checksums included; and a loopback device of one's own on which to
+ * see the copies a TC program sends under BPF_PROG_TEST_RUN.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include "rcode_private.h"
 
 static const __u8 mac_a[6] = { 0x02, 0, 0, 0, 0, 0x01 };
@@ -128,4 +138,40 @@ int rcode_pkt_parse(const void *buf, size_t len, struct rc_msg *msg,
 		info->udp_csum_ok = fold(sum16(udp, udp_len,
 					       pseudo(ip, info->ipver, udp_len))) == 0xffff;
 	return rc_msg_from_wire(udp + 8, udp_len - 8, msg, &why) ? -EBADMSG : 0;
+}
+
+int rcode_pkt_private_lo(char *why, size_t size)
+{
+	struct ifreq ifr = { 0 };
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+				   .sll_protocol = htons(ETH_P_ALL) };
+	int fd, err;
+
+	if (unshare(CLONE_NEWNET)) {
+		err = -errno;
+		snprintf(why, size, "unshare(CLONE_NEWNET): %s", strerror(-err));
+		return err;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 ||
+	    (ifr.ifr_flags |= IFF_UP, ioctl(fd, SIOCSIFFLAGS, &ifr) < 0) ||
+	    ioctl(fd, SIOCGIFINDEX, &ifr) < 0) {
+		err = -errno;
+		snprintf(why, size, "bringing lo up: %s", strerror(-err));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	close(fd);
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	sll.sll_ifindex = ifr.ifr_ifindex;
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		err = -errno;
+		snprintf(why, size, "AF_PACKET socket on lo: %s", strerror(-err));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	return fd;
 }

@@ -49,6 +49,17 @@ int rcode_interp__uninstall(struct rcode_interp *ip, unsigned int portal);
 int rcode_interp__read_stats(const struct rcode_interp *ip,
 			     struct rc_interp_stats *sum);
 
+/* ---- rank tables (userlib/rcode_ranks.c) --------------------------------
+ * Write a rank table into any map of its shape (an array of
+ * RC_ABI_RANKS_MAX struct rc_rank: a handler's own, rcode_handler__ranks_fd(),
+ * or an interpreter's, RCODE_IMAP_RANKS) as rcode_ranks_load() writes an
+ * interface's: entries ranks[i].rank (ports 0 become udp_port, itself 0:
+ * RC_ABI_DEFAULT_PORT), self flagged, every other entry absent.
+ * Returns 0, -EINVAL (bad entries, self not among them) or -errno.
+ */
+int rcode_ranks_write(int fd, const struct rcode_rank_addr *ranks,
+		      unsigned int n, __u32 self, __u16 udp_port);
+
 /* ---- BPF objects ----------------------------------------------------------
  * Set the `const volatile __u16` variable var in an opened, not yet loaded
  * object's .rodata (found through BTF), as the dispatcher's port is set.
@@ -78,5 +89,18 @@ int rcode_pkt_build(const struct rc_msg *msg, int ipver, __u16 port,
  * is not an R-message frame. */
 int rcode_pkt_parse(const void *buf, size_t len, struct rc_msg *msg,
 		    struct rcode_pkt_info *info);
+
+/*
+ * Move the calling process (all of it: call this before any thread starts)
+ * into a network namespace of its own with lo up, and open an AF_PACKET
+ * socket on that lo.  BPF_PROG_TEST_RUN of a TC program then receives on
+ * this lo, and what the program sends with bpf_clone_redirect() to the
+ * arriving interface leaves through it, where the socket sees it
+ * (PACKET_OUTGOING; the same frame comes back in as well), and nothing
+ * else runs there.  Read /proc/sys/net/core first: most of it exists in
+ * the first network namespace only.  Returns the socket's fd, or -errno
+ * with the step that failed in why.
+ */
+int rcode_pkt_private_lo(char *why, size_t size);
 
 #endif /* RCODE_PRIVATE_H */

@@ -591,13 +591,74 @@ static int ranks_write(int fd, const struct rc_rank *e)
 	return 0;
 }
 
+/*
+ * The kernel's form of the table: entries ranks[i].rank, self flagged,
+ * every other entry absent (zeros), and every entry knowing this node.
+ * who names the table in warnings.
+ */
+static int ranks_table(const char *who, const struct rcode_rank_addr *ranks,
+		       unsigned int n, __u32 self, __u16 port, struct rc_rank *e)
+{
+	bool seen_self = false;
+
+	memset(e, 0, RC_ABI_RANKS_MAX * sizeof(*e));
+	for (unsigned int i = 0; i < n; i++) {
+		const struct rcode_rank_addr *r = &ranks[i];
+		struct rc_rank *k = &e[r->rank < RC_ABI_RANKS_MAX ? r->rank : 0];
+
+		if (r->rank >= RC_ABI_RANKS_MAX || (k->flags & RC_RANK_F_PRESENT) ||
+		    (r->family != AF_INET && r->family != AF_INET6)) {
+			pr_warn("%s: rank %u: %s\n", who, r->rank,
+				r->rank >= RC_ABI_RANKS_MAX ? "beyond the table" :
+				k->flags ? "given twice" : "no address family");
+			return -EINVAL;
+		}
+		memcpy(k->addr, r->addr, r->family == AF_INET ? 4 : 16);
+		k->flags = RC_RANK_F_PRESENT |
+			   (r->family == AF_INET6 ? RC_RANK_F_IPV6 : 0) |
+			   (r->has_mac ? RC_RANK_F_MAC : 0) |
+			   (r->rank == self ? RC_RANK_F_SELF : 0);
+		k->port = htons(r->port ?: port);
+		if (r->has_mac)
+			memcpy(k->mac, r->mac, 6);
+		seen_self |= r->rank == self;
+	}
+	if (!seen_self) {
+		pr_warn("%s: this node's rank %u is not one of the ranks\n",
+			who, self);
+		return -EINVAL;
+	}
+	/* Every entry knows this node: forward and send take the src of
+	 * what they send from the entry they look up. */
+	for (unsigned int k = 0; k < RC_ABI_RANKS_MAX; k++)
+		e[k].self = self;
+	return 0;
+}
+
+int rcode_ranks_write(int fd, const struct rcode_rank_addr *ranks,
+		      unsigned int n, __u32 self, __u16 udp_port)
+{
+	struct rc_rank *e;
+	int err;
+
+	if (fd < 0 || (!ranks && n) || n > RC_ABI_RANKS_MAX)
+		return -EINVAL;
+	e = calloc(RC_ABI_RANKS_MAX, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	err = ranks_table("rank table", ranks, n, self,
+			  udp_port ?: RC_ABI_DEFAULT_PORT, e) ?:
+	      ranks_write(fd, e);
+	free(e);
+	return err;
+}
+
 int rcode_ranks_load(const char *ifname, const struct rcode_rank_addr *ranks,
 		     unsigned int n, const struct rcode_ranks_opts *opts)
 {
 	struct rc_rank *e;
 	__u16 port;
 	__u32 self;
-	bool seen_self = false;
 	int fd, err;
 
 	err = rc_check_ifname(ifname);
@@ -615,38 +676,9 @@ int rcode_ranks_load(const char *ifname, const struct rcode_rank_addr *ranks,
 	e = calloc(RC_ABI_RANKS_MAX, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
-	for (unsigned int i = 0; i < n; i++) {
-		const struct rcode_rank_addr *r = &ranks[i];
-		struct rc_rank *k = &e[r->rank < RC_ABI_RANKS_MAX ? r->rank : 0];
-
-		if (r->rank >= RC_ABI_RANKS_MAX || (k->flags & RC_RANK_F_PRESENT) ||
-		    (r->family != AF_INET && r->family != AF_INET6)) {
-			pr_warn("%s: rank %u: %s\n", ifname, r->rank,
-				r->rank >= RC_ABI_RANKS_MAX ? "beyond the table" :
-				k->flags ? "given twice" : "no address family");
-			err = -EINVAL;
-			goto out;
-		}
-		memcpy(k->addr, r->addr, r->family == AF_INET ? 4 : 16);
-		k->flags = RC_RANK_F_PRESENT |
-			   (r->family == AF_INET6 ? RC_RANK_F_IPV6 : 0) |
-			   (r->has_mac ? RC_RANK_F_MAC : 0) |
-			   (r->rank == self ? RC_RANK_F_SELF : 0);
-		k->port = htons(r->port ?: port);
-		if (r->has_mac)
-			memcpy(k->mac, r->mac, 6);
-		seen_self |= r->rank == self;
-	}
-	if (!seen_self) {
-		pr_warn("%s: this node's rank %u is not one of the ranks\n",
-			ifname, self);
-		err = -EINVAL;
+	err = ranks_table(ifname, ranks, n, self, port, e);
+	if (err)
 		goto out;
-	}
-	/* Every entry knows this node: forward and send take the src of
-	 * what they send from the entry they look up. */
-	for (unsigned int k = 0; k < RC_ABI_RANKS_MAX; k++)
-		e[k].self = self;
 	fd = rcode_ranks_fd(ifname);
 	if (fd < 0) {
 		err = fd;
