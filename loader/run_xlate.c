@@ -861,7 +861,7 @@ static struct json_object *areas_json(const struct rc_prog *p,
 }
 
 /* ---- the verb ---------------------------------------------------------- */
-/* Where the copies go when lo cannot be one of our own. */
+/* Why lo cannot be one of our own, when it cannot. */
 static char sends_why[320];
 
 /*
@@ -869,10 +869,11 @@ static char sends_why[320];
  * TC program sends with bpf_clone_redirect() to the interface the message
  * arrived on, under BPF_PROG_TEST_RUN the loopback device of the calling
  * process's network namespace: this process moves into one of its own,
- * where a capture socket sees the copies leave and nothing else runs;
- * when it cannot, they go out of this namespace's lo (addressed to other
- * hosts, they go no further) and are only counted.  Returns the capture
- * socket, -1 without one, or -errno.
+ * where a capture socket sees the copies leave and nothing else runs.
+ * When it cannot (no CAP_SYS_ADMIN), the run is refused rather than let
+ * the copies out of the caller's namespace: -EACCES, and sends_why says
+ * why.  Returns the capture socket, -1 for a handler that does not send,
+ * or -errno.
  */
 static int ranks_setup(struct rcode_handler *h, struct rcode_interp *ip,
 		       const struct kranks *kr)
@@ -892,15 +893,7 @@ static int ranks_setup(struct rcode_handler *h, struct rcode_interp *ip,
 	if (!rcode_handler__needs_tc(h))
 		return -1;
 	cap = rcode_pkt_private_lo(sends_why, sizeof(sends_why));
-	if (cap < 0) {
-		char why[sizeof(sends_why)];
-
-		snprintf(why, sizeof(why), "%s", sends_why);
-		snprintf(sends_why, sizeof(sends_why), "no network namespace of "
-			 "its own (%s): the copies leave through lo of this one, "
-			 "counted, not seen", why);
-	}
-	return cap < 0 ? -1 : cap;
+	return cap < 0 ? -EACCES : cap;
 }
 
 int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
@@ -1020,6 +1013,12 @@ int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
 	}
 	sends_why[0] = '\0';
 	cap_fd = ranks_setup(h, ip, &kr);
+	if (cap_fd == -EACCES) {
+		st = fail(EXIT_SYSTEM, "%s sends: its copies are captured in a "
+			  "network namespace of rloader's own, and there is "
+			  "none: %s", p->name, sends_why);
+		goto out;
+	}
 	if (cap_fd < -1) {
 		st = fail(EXIT_SYSTEM, "cannot write the rank table: %s",
 			  strerror(-cap_fd));
@@ -1065,9 +1064,8 @@ int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
 			       "fd00::1:r", RC_UDP_PORT);
 		}
 		if (kr.tab && rcode_handler__needs_tc(h))
-			printf("  sends    %s\n", kfx.seen ? "the copies leave through "
-			       "lo of a network namespace of rloader's own, and "
-			       "are seen there" : sends_why);
+			printf("  sends    the copies leave through lo of a network "
+			       "namespace of rloader's own, and are seen there\n");
 	}
 	for (uint64_t r = 0; r < repeat; r++) {
 		struct cmp c = { .diffs = json_object_new_array(), .agree = true };
@@ -1182,8 +1180,6 @@ int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
 		json_object_object_add(jout, "sends_seen", !kr.tab ||
 				       !rcode_handler__needs_tc(h) ? NULL :
 				       json_object_new_boolean(kfx.seen));
-		json_object_object_add(jout, "sends_why", sends_why[0] ?
-				       json_object_new_string(sends_why) : NULL);
 		json_object_object_add(jout, "runs", jruns);
 		jruns = NULL;
 		json_object_object_add(jout, "ref", areas_json(p, rstate, rwin));
