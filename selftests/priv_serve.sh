@@ -31,23 +31,11 @@ case $build in /*) ;; *) build=$top/$build ;; esac
 rl=${RLOADER:-$build/rloader}
 rcsend=$build/selftests/tools/rcsend
 
-nfail=0
-pass() { echo "PASS: serve: $*"; }
-fail() { echo "FAIL: serve: $*"; nfail=$((nfail + 1)); }
-skip() { echo "SKIP: serve: $*"; }
-
-if [ "$(id -u)" != 0 ]; then
-	skip "needs root (network namespaces, SO_BINDTODEVICE)"
-	exit 0
-fi
-for t in ip timeout python3; do
-	if ! command -v $t >/dev/null 2>&1; then
-		skip "needs $t"
-		exit 0
-	fi
-done
-py=python3
-[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+. "$(dirname "$0")/lib.sh"
+rc_tests serve
+need_root "network namespaces, SO_BINDTODEVICE"
+need_tools ip timeout python3
+find_python
 for f in "$rl" "$rcsend"; do
 	if [ ! -x "$f" ]; then
 		fail "setup: $f is missing (run make)"
@@ -77,16 +65,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-jget() {
-	$py -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-v = eval(sys.argv[2])
-print(json.dumps(v) if isinstance(v, (dict, list, tuple, bool)) or v is None else v)' "$1" "$2" 2>/dev/null
-}
 kv() { sed -n "s/^$2=//p" "$1" | head -n 1; }
-expect_eq() {
-	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected '$3', got '$2'"; fi
-}
 
 # serve NAME ARGS...: start `rloader -j serve ARGS` in B in the background
 # (at most 30 s), output in $tmp/NAME.json and .err, and wait (at most
@@ -100,14 +79,13 @@ serve() {
 	ip netns exec "$nsb" timeout 30 "$rl" -j serve "$@" \
 		>"$tmp/$name.json" 2>"$tmp/$name.err" &
 	spid=$!
-	for _ in $(seq 50); do
-		grep -q ', ready$' "$tmp/$name.err" && return 0
-		kill -0 $spid 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_until 5 ready_or_gone "$tmp/$name.err" $spid
+	grep -qs ', ready$' "$tmp/$name.err" && return 0
 	fail "$name: never ready: $(cat "$tmp/$name.err")"
 	return 1
 }
+# ready_or_gone ERR PID: the server said it is ready, or is gone.
+ready_or_gone() { grep -qs ', ready$' "$1" || ! kill -0 "$2" 2>/dev/null; }
 # finish NAME: wait for the server started last; its exit status.
 finish() {
 	wait $spid
@@ -257,4 +235,4 @@ if serve taken "$vb" "$top/examples/echo.r" --duration 5; then
 	finish "g: first server"
 fi
 
-[ "$nfail" -eq 0 ]
+rc_exit
