@@ -28,23 +28,11 @@ case $build in /*) ;; *) build=$top/$build ;; esac
 rl=${RLOADER:-$build/rloader}
 rcsend=$build/selftests/tools/rcsend
 
-nfail=0
-pass() { echo "PASS: serve-send: $*"; }
-fail() { echo "FAIL: serve-send: $*"; nfail=$((nfail + 1)); }
-skip() { echo "SKIP: serve-send: $*"; }
-
-if [ "$(id -u)" != 0 ]; then
-	skip "needs root (network namespaces, SO_BINDTODEVICE)"
-	exit 0
-fi
-for t in ip timeout python3; do
-	if ! command -v $t >/dev/null 2>&1; then
-		skip "needs $t"
-		exit 0
-	fi
-done
-py=python3
-[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+. "$(dirname "$0")/lib.sh"
+rc_tests serve-send
+need_root "network namespaces, SO_BINDTODEVICE"
+need_tools ip timeout python3
+find_python
 for f in "$rl" "$rcsend"; do
 	if [ ! -x "$f" ]; then
 		fail "setup: $f is missing (run make)"
@@ -72,16 +60,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-
-jget() {
-	$py -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-v = eval(sys.argv[2])
-print(json.dumps(v) if isinstance(v, (dict, list, tuple, bool)) or v is None else v)' "$1" "$2" 2>/dev/null
-}
-expect_eq() {
-	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected '$3', got '$2'"; fi
-}
 
 # recv NAME SECONDS COUNT ADDR:PORT...: plain UDP sockets in A, one per
 # address, in the background, until COUNT datagrams came (0: until
@@ -114,10 +92,7 @@ while time.monotonic() < end and (not want or got < want):
         got += 1
 ' "$tmp/$name.rx" "$tmp/$name.ready" "$secs" "$want" "$@" &
 	rpid=$!
-	for _ in $(seq 50); do
-		[ -e "$tmp/$name.ready" ] && return 0
-		sleep 0.1
-	done
+	wait_until 5 test -e "$tmp/$name.ready" && return 0
 	fail "$name: receivers never ready"
 	return 1
 }
@@ -130,14 +105,13 @@ serve() {
 	ip netns exec "$nsb" timeout 30 "$rl" -j serve "$@" \
 		>"$tmp/$name.json" 2>"$tmp/$name.err" &
 	spid=$!
-	for _ in $(seq 50); do
-		grep -q ', ready$' "$tmp/$name.err" && return 0
-		kill -0 $spid 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_until 5 ready_or_gone "$tmp/$name.err" $spid
+	grep -qs ', ready$' "$tmp/$name.err" && return 0
 	fail "$name: never ready: $(cat "$tmp/$name.err")"
 	return 1
 }
+# ready_or_gone ERR PID: the server said it is ready, or is gone.
+ready_or_gone() { grep -qs ', ready$' "$1" || ! kill -0 "$2" 2>/dev/null; }
 finish() {
 	wait $spid
 	expect_eq "$1: rloader serve exits 0" $? 0
@@ -282,4 +256,4 @@ expect_eq "d: --rank with a bad address: status 2" $? 2
 B timeout 10 "$rl" serve "$vb" "$tmp/fan.r" --rank 1,$a4 --rank 1,$a4 >/dev/null 2>"$tmp/d.err"
 expect_eq "d: a rank given twice: status 2" $? 2
 
-[ "$nfail" -eq 0 ]
+rc_exit
