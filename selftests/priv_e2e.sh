@@ -51,25 +51,11 @@ rl=${RLOADER:-$build/rloader}
 rcsend=$build/selftests/tools/rcsend
 xdp_pass=$build/bpf/ref/xdp_pass.bpf.o
 
-nfail=0
-pass() { echo "PASS: e2e: $*"; }
-fail() { echo "FAIL: e2e: $*"; nfail=$((nfail + 1)); }
-skip() { echo "SKIP: e2e: $*"; }
-
-if [ "$(id -u)" != 0 ]; then
-	skip "needs root (network namespaces, XDP)"
-	exit 0
-fi
-for t in ip nsenter ethtool timeout python3; do
-	if ! command -v $t >/dev/null 2>&1; then
-		skip "needs $t"
-		exit 0
-	fi
-done
-# The distribution's interpreter: a version manager's shim in PATH can
-# cost a second per call, and JSON is checked a hundred times here.
-py=python3
-[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+. "$(dirname "$0")/lib.sh"
+rc_tests e2e
+need_root "network namespaces, XDP"
+need_tools ip nsenter ethtool timeout python3
+find_python
 for f in "$rl" "$rcsend" "$xdp_pass"; do
 	if [ ! -e "$f" ]; then
 		fail "setup: $f is missing (run make)"
@@ -108,20 +94,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# jget FILE EXPR: a value out of a JSON document, by a Python expression
-# over the document d; a real parser, never grep.
-jget() {
-	$py -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-v = eval(sys.argv[2])
-print(json.dumps(v) if isinstance(v, (dict, list, tuple, bool)) or v is None else v)' "$1" "$2" 2>/dev/null
-}
 # kv FILE KEY: a "key=value" line of rcsend's output.
 kv() { sed -n "s/^$2=//p" "$1" | head -n 1; }
-
-expect_eq() {	# what actual expected
-	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected '$3', got '$2'"; fi
-}
 
 # ---- topology ------------------------------------------------------------
 setup() {
@@ -479,8 +453,7 @@ if [ "$jit" = 0 ]; then
 	expect_eq "g: attach --path interp without the JIT: no pins, no program" \
 		"$([ -e /sys/fs/bpf/rcode/"$vb" ] && echo left || echo gone) $(ip -n "$nsb" link show "$vb" | grep -c ' xdp')" \
 		"gone 0"
-	[ "$nfail" -eq 0 ]
-	exit
+	rc_exit
 fi
 m=interp
 # a. echo on the interpreter: every message gets its reply
@@ -639,4 +612,4 @@ expect_eq "$m: e: detach everything" $? 0
 expect_eq "$m: e: detach removed the pins, interpreter included" \
 	"$([ -e /sys/fs/bpf/rcode/"$vb" ] && echo left || echo gone)" gone
 
-[ "$nfail" -eq 0 ]
+rc_exit
