@@ -49,23 +49,11 @@ member=$build/selftests/tools/coll_member
 topo=$top/selftests/tools/coll_topo.sh
 export RC_BUILD=$build
 
-nfail=0
-pass() { echo "PASS: coll: $*"; }
-fail() { echo "FAIL: coll: $*"; nfail=$((nfail + 1)); }
-skip() { echo "SKIP: coll: $*"; }
-
-if [ "$(id -u)" != 0 ]; then
-	skip "needs root (network namespaces, TC)"
-	exit 0
-fi
-for t in ip tc ethtool nsenter timeout python3; do
-	if ! command -v $t >/dev/null 2>&1; then
-		skip "needs $t"
-		exit 0
-	fi
-done
-py=python3
-[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+. "$(dirname "$0")/lib.sh"
+rc_tests coll
+need_root "network namespaces, TC"
+need_tools ip tc ethtool nsenter timeout python3
+find_python
 for f in "$member" "$build/selftests/tools/coll_loss"; do
 	if [ ! -x "$f" ]; then
 		fail "setup: $f is missing (run make)"
@@ -127,6 +115,13 @@ topology() {
 	return 1
 }
 
+# ready_or_gone N: N members are ready, or none of $pids is alive.
+ready_or_gone() {
+	[ "$(ls "$tmp"/ready.* 2>/dev/null | wc -l)" -ge "$1" ] && return 0
+	for p in $pids; do kill -0 "$p" 2>/dev/null && return 1; done
+	return 0
+}
+
 # members NAME N MODE ARGS...: run N members in their namespaces, each
 # with --ready/--go, at most 120 s; their JSON lines go to $tmp/NAME.out.
 # Returns 3 when every member said the mode is not supported here.
@@ -152,13 +147,7 @@ members() {
 		r=$((r + 1))
 	done
 	# everyone's communicator first, then the start (at most 120 s)
-	for _ in $(seq 2400); do
-		[ "$(ls "$tmp"/ready.* 2>/dev/null | wc -l)" -ge "$n" ] && break
-		alive=0
-		for p in $pids; do kill -0 "$p" 2>/dev/null && alive=1; done
-		[ "$alive" -eq 0 ] && break
-		sleep 0.05
-	done
+	wait_until 120 ready_or_gone "$n"
 	touch "$tmp/go"
 	unsupported=0
 	for p in $pids; do
@@ -355,10 +344,7 @@ if topology 2; then
 			--go-wait 120 >"$tmp/f.$r.out" 2>"$tmp/f.$r.err" &
 		pids="$pids $!"
 	done
-	for _ in $(seq 2400); do
-		[ "$(ls "$tmp"/ready.* 2>/dev/null | wc -l)" -ge 2 ] && break
-		sleep 0.05
-	done
+	wait_until 120 ready_or_gone 2
 	nsenter --net=/run/netns/"$(sh "$topo" ns "$id" 0)" timeout 60 "$member" \
 		--hosts "$hosts" --rank 0 --mode kernel --port 7120 \
 		--ifname "$(sh "$topo" if "$id" 0)" --rounds 1 >"$tmp/f.x.out" 2>"$tmp/f.x.err"
@@ -390,4 +376,4 @@ left=$(ip netns list | grep -c "^rcx-coll-$id-")
 left=$(ls -d /sys/fs/bpf/rcode/rcxc"$id"n* 2>/dev/null | wc -l)
 [ "$left" -eq 0 ] && pass "e: no pins left" || fail "e: $left pin directories left"
 
-[ "$nfail" -eq 0 ]
+rc_exit
