@@ -15,17 +15,11 @@
 # send is bounded.
 set -u
 
+. "$(dirname "$0")/lib.sh"
+rc_tests priv_tc "tc: "
 if [ -z "${RC_TC_INNER:-}" ]; then
-	if [ "$(id -u)" != 0 ]; then
-		echo "SKIP: priv_tc: needs root"
-		exit 0
-	fi
-	for t in unshare nsenter ip tc; do
-		if ! command -v "$t" >/dev/null 2>&1; then
-			echo "SKIP: priv_tc: needs $t"
-			exit 0
-		fi
-	done
+	need_root
+	need_tools unshare nsenter ip tc
 	RC_TC_INNER=1 exec unshare --mount --propagation private sh "$0" "$@"
 fi
 
@@ -41,25 +35,9 @@ pins=/sys/fs/bpf/rcode/$ifb
 tmp=$(mktemp -d /tmp/rcode-tc.XXXXXX)
 bgpids=
 
-pass() { echo "PASS: tc: $1"; }
-fail() { echo "FAIL: tc: $1"; }
-expect_eq() {
-	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected '$3', got '$2'"; fi
-}
 a() { nsenter --net="/run/netns/$nsa" "$@"; }
 b() { nsenter --net="/run/netns/$nsb" "$@"; }
 rlb() { b "$rl" "$@"; }
-
-py=
-for p in /usr/bin/python3 python3; do
-	if command -v $p >/dev/null 2>&1; then py=$p; break; fi
-done
-jget() {
-	$py -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-v = eval(sys.argv[2])
-print(json.dumps(v) if isinstance(v, (dict, list, tuple, bool)) or v is None else v)' "$1" "$2" 2>&1
-}
 
 cleanup() {
 	for p in $bgpids; do kill "$p" 2>/dev/null; done
@@ -71,10 +49,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-if [ -z "$py" ]; then
-	echo "SKIP: priv_tc: needs python3 to read JSON"
-	exit 0
-fi
+find_python || skip_all "needs python3 to read JSON"
 if [ ! -x "$rl" ] || [ ! -x "$rcsend" ]; then
 	fail "build first: $rl or $rcsend is missing"
 	exit 1
@@ -140,11 +115,7 @@ recv_start() {
 	$1 "$rcsend" recv -p "$2" -n "$3" -w 4000 >"$4" 2>&1 &
 	rp=$!
 	bgpids="$bgpids $rp"
-	i=0
-	while ! grep -q '^listening' "$4" 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_until 5 grep -qs '^listening' "$4"
 }
 
 # copies N: send N messages to portal 6 from a, count what reaches rank
@@ -298,3 +269,5 @@ expect_eq "interface gone: status shows its pins" \
 	'[false, [[6, true]]]'
 rlb detach "$ifb" >/dev/null 2>&1
 expect_eq "interface gone: detach removes the pins" "$?$(test -e "$pins" && echo ' pins')" 0
+
+rc_exit
