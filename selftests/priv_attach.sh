@@ -15,17 +15,11 @@
 # Addresses are 198.18.0.0/24 and fd00:5243::/64; every send is bounded.
 set -u
 
+. "$(dirname "$0")/lib.sh"
+rc_tests priv_attach ""
 if [ -z "${RC_ATTACH_INNER:-}" ]; then
-	if [ "$(id -u)" != 0 ]; then
-		echo "SKIP: priv_attach: needs root"
-		exit 0
-	fi
-	for t in unshare nsenter ip xdp-loader bpftool; do
-		if ! command -v "$t" >/dev/null 2>&1; then
-			echo "SKIP: priv_attach: needs $t"
-			exit 0
-		fi
-	done
+	need_root
+	need_tools unshare nsenter ip xdp-loader bpftool
 	RC_ATTACH_INNER=1 exec unshare --mount --propagation private \
 		sh "$0" "$@"
 fi
@@ -43,14 +37,7 @@ v4tx=198.18.0.1 v4rx=198.18.0.2
 v6tx=fd00:5243::1 v6rx=fd00:5243::2
 tmp=$(mktemp -d /tmp/rcode-attach.XXXXXX)
 bgpids=
-failed=0
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1: $2"; failed=1; }
-skip() { echo "SKIP: $1: $2"; }
-expect_eq() {
-	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected '$3', got '$2'"; fi
-}
 rx() { nsenter --net="/run/netns/$nsrx" "$@"; }
 tx() { nsenter --net="/run/netns/$nstx" "$@"; }
 d() { rx "$drv" "$@"; }
@@ -106,11 +93,7 @@ start_recv() {
 	rm -f "$tmp/$1.ready"
 	rx "$drv" recv "$2" "$3" "${4:-30000}" "$tmp/$1.ready" >"$tmp/$1.out" 2>&1 &
 	bgpids="$bgpids $!"
-	i=0
-	while [ ! -e "$tmp/$1.ready" ] && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_until 5 test -e "$tmp/$1.ready"
 }
 
 wait_recv() {
@@ -318,7 +301,7 @@ elif [ "$multiprog" = 0 ]; then
 	fi
 	expect_eq "single: still our program" "$(qfield prog_id)" "$id"
 	detached_clean "single"
-	exit $failed
+	rc_exit
 fi
 
 # The stranger arrives after us.
@@ -374,4 +357,4 @@ case $(d progid "$ifrx" 1) in
 *) fail "coexist: the handler came back with the pins" "$(d progid "$ifrx" 1)" ;;
 esac
 detached_clean "coexist"
-exit $failed
+rc_exit
