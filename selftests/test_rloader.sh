@@ -10,6 +10,8 @@
 # checks, which come before anything touches the kernel.
 set -u
 
+. "$(dirname "$0")/lib.sh"
+rc_tests rloader
 top=${RC_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 build=${RC_BUILD:-build}
 case $build in /*) ;; *) build=$top/$build ;; esac
@@ -18,12 +20,6 @@ tmp=$(mktemp -d /tmp/rcode-rloader.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 cd "$top" || exit 1
 
-nfail=0
-pass() { echo "PASS: rloader: $*"; }
-fail() { echo "FAIL: rloader: $*"; nfail=$((nfail + 1)); }
-expect_eq() {	# what actual expected
-	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected '$3', got '$2'"; fi
-}
 # status WHAT EXPECTED CMD...: the command's exit status
 status() {
 	what=$1 want=$2
@@ -32,23 +28,9 @@ status() {
 	expect_eq "$what: exit status" $? "$want"
 }
 
-# A real JSON parser: the distribution's Python (a version manager's
-# shim can cost a second a call), or jq.
-py=
-for p in /usr/bin/python3 python3; do
-	if command -v $p >/dev/null 2>&1; then py=$p; break; fi
-done
-# jget FILE EXPR: a value of the document d by a Python expression.
-jget() {
-	if [ -z "$py" ]; then echo "(no python3)"; return; fi
-	$py -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-v = eval(sys.argv[2])
-print(json.dumps(v) if isinstance(v, (dict, list, tuple, bool)) or v is None else v)' "$1" "$2" 2>&1
-}
-if [ -z "$py" ]; then
-	echo "SKIP: rloader: JSON checks: no python3 to parse JSON with"
-fi
+# JSON is read with a real parser (lib.sh's jget); without python3 the
+# JSON checks fail, and say so once here.
+find_python || skip "JSON checks" "no python3 to parse JSON with"
 
 # ---- assemble / disassemble round trips ------------------------------------
 for f in examples/*.r; do
@@ -397,4 +379,4 @@ status "serve --hosts missing" 3 "$rl" serve any examples/echo.r \
 	--hosts "$tmp/none.hosts" --self 0
 status "serve --self 1024" 2 "$rl" serve any examples/echo.r --self 1024
 
-[ "$nfail" -eq 0 ]
+rc_exit
