@@ -15,6 +15,8 @@
 # the VM, which has none of them, it skips).
 set -u
 
+. "$(dirname "$0")/lib.sh"
+rc_tests pkgconfig
 top=${RC_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 build=${RC_BUILD:-build}
 cc=${CC:-cc}
@@ -23,21 +25,9 @@ dest=$tmp/dest
 prefix=/usr/local
 trap 'rm -rf "$tmp"' EXIT
 
-pass() { echo "PASS: pkgconfig: $1"; }
-fail() { echo "FAIL: pkgconfig: $1"; }
-expect_eq() {
-	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected '$3', got '$2'"; fi
-}
-
-for t in make "$cc" pkg-config nm objdump; do
-	if ! command -v "$t" >/dev/null 2>&1; then
-		echo "SKIP: pkgconfig: needs $t"
-		exit 0
-	fi
-done
+need_tools make "$cc" pkg-config nm objdump
 if [ ! -f "$top/Makefile" ] || [ ! -f "$top/userlib/librcode.map" ]; then
-	echo "SKIP: pkgconfig: needs the source tree (Makefile, userlib/)"
-	exit 0
+	skip_all "needs the source tree (Makefile, userlib/)"
 fi
 
 # The sanitizer build (make test's second round) is made with SAN=1:
@@ -184,7 +174,7 @@ CC
 	expect_eq "... and runs" "$(LD_LIBRARY_PATH="$lib" "$tmp/app_cc" 2>&1)" \
 		"cxx reply"
 else
-	echo "SKIP: pkgconfig: C++ linkage: needs ${CXX:-g++}"
+	skip "C++ linkage" "needs ${CXX:-g++}"
 fi
 
 # The library carries the BPF objects it loads (the dispatcher, the
@@ -224,5 +214,7 @@ if [ -s "$tmp/aux" ]; then
 	expect_eq "every function the installed headers declare is exported" \
 		"$(comm -23 "$tmp/declared" "$tmp/exported_fns" | tr '\n' ' ')" ""
 else
-	echo "SKIP: pkgconfig: declared functions: needs gcc's -aux-info"
+	skip "declared functions" "needs gcc's -aux-info"
 fi
+
+rc_exit
