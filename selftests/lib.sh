@@ -49,7 +49,7 @@ rc_tests() {
 	if [ $# -ge 2 ]; then rc_prefix=$2; else rc_prefix="$1: "; fi
 	rc_nfail=0
 }
-rc_name=test rc_prefix= rc_nfail=0
+rc_name=test rc_prefix='' rc_nfail=0
 
 pass() {
 	echo "PASS: $rc_prefix$1"

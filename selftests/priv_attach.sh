@@ -15,6 +15,7 @@
 # Addresses are 198.18.0.0/24 and fd00:5243::/64; every send is bounded.
 set -u
 
+# shellcheck source=selftests/lib.sh
 . "$(dirname "$0")/lib.sh"
 rc_tests priv_attach ""
 if [ -z "${RC_ATTACH_INNER:-}" ]; then

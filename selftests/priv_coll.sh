@@ -49,6 +49,7 @@ member=$build/selftests/tools/coll_member
 topo=$top/selftests/tools/coll_topo.sh
 export RC_BUILD=$build
 
+# shellcheck source=selftests/lib.sh
 . "$(dirname "$0")/lib.sh"
 rc_tests coll
 need_root "network namespaces, TC"

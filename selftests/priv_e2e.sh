@@ -51,6 +51,7 @@ rl=${RLOADER:-$build/rloader}
 rcsend=$build/selftests/tools/rcsend
 xdp_pass=$build/bpf/ref/xdp_pass.bpf.o
 
+# shellcheck source=selftests/lib.sh
 . "$(dirname "$0")/lib.sh"
 rc_tests e2e
 need_root "network namespaces, XDP"

@@ -31,6 +31,7 @@ case $build in /*) ;; *) build=$top/$build ;; esac
 rl=${RLOADER:-$build/rloader}
 rcsend=$build/selftests/tools/rcsend
 
+# shellcheck source=selftests/lib.sh
 . "$(dirname "$0")/lib.sh"
 rc_tests serve
 need_root "network namespaces, SO_BINDTODEVICE"

@@ -15,6 +15,7 @@
 # send is bounded.
 set -u
 
+# shellcheck source=selftests/lib.sh
 . "$(dirname "$0")/lib.sh"
 rc_tests priv_tc "tc: "
 if [ -z "${RC_TC_INNER:-}" ]; then
@@ -129,7 +130,7 @@ copies() {
 
 # settle: until a ping gets through from a to b (at most 3 s).
 settle() {
-	for i in 1 2 3; do
+	for _ in 1 2 3; do
 		a "$rcsend" icmp 198.18.91.2 -n 1 -w 1000 >/dev/null 2>&1 && return
 	done
 }

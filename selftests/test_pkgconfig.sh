@@ -15,6 +15,7 @@
 # the VM, which has none of them, it skips).
 set -u
 
+# shellcheck source=selftests/lib.sh
 . "$(dirname "$0")/lib.sh"
 rc_tests pkgconfig
 top=${RC_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}

@@ -10,6 +10,7 @@
 # checks, which come before anything touches the kernel.
 set -u
 
+# shellcheck source=selftests/lib.sh
 . "$(dirname "$0")/lib.sh"
 rc_tests rloader
 top=${RC_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
