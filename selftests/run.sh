@@ -11,7 +11,8 @@
 #   PASS: name            FAIL: name: why            SKIP: name: why
 # and exits 0 when everything it checked passed.  The runner counts those
 # lines; a test that exits non-zero without printing a FAIL line counts as
-# one failure, so a crash is never silent.
+# one failure, so a crash is never silent.  The shell tests print them
+# with the helpers of selftests/lib.sh.
 #
 # Tests are found by name:
 #   BUILD/selftests/test_*   C tests (userspace)
@@ -42,7 +43,7 @@ while [ $# -gt 0 ]; do
 	--userspace) userspace_only=1; shift ;;
 	--no-vm) no_vm=1; shift ;;
 	--list) list_only=1; shift ;;
-	-h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) patterns="$patterns $1"; shift ;;
 	esac

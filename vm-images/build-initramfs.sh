@@ -204,8 +204,9 @@ find "$build" \( -path "$build/san" -o -path "$build/vm" \) -prune -o \
 	add_libs "$f"
 done || exit 1
 
-# The repository files the tests read.  vm_*.sh stays out: no VM in the VM;
-# so does test_pkgconfig.sh, a test of the host's build and install (make, a
+# The repository files the tests read, selftests/lib.sh among them (every
+# shell test sources it).  vm_*.sh stays out: no VM in the VM; so does
+# test_pkgconfig.sh, a test of the host's build and install (make, a
 # compiler), which the guest has neither of nor needs to repeat.
 paths=
 for p in ${RC_VM_REPO_FILES:-selftests examples docs userlib/librcode.map}; do
