@@ -613,4 +613,42 @@ expect_eq "$m: e: detach everything" $? 0
 expect_eq "$m: e: detach removed the pins, interpreter included" \
 	"$([ -e /sys/fs/bpf/rcode/"$vb" ] && echo left || echo gone)" gone
 
+# f. forward and up-call on the interpreter, on live traffic: every
+# message is up-called with its tag and forwarded to rank 0 (A, port
+# 7300, A's MAC: no FIB lookup), which receives it from rank 1 (B).
+maca=$(ip -n "$nsa" -o link show "$va" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+printf '0 %s 7300 %s\n1 %s\n' $a4 "$maca" $b4 >"$tmp/job.hosts"
+cat >"$tmp/fwdup.r" <<'R'
+; fwdup.r - up-call the tag, forward to rank 0
+.handler fwdup
+.portal 5
+	ldh tag
+	upcall
+	push 0
+	forward
+R
+rlb ranks load "$vb" "$tmp/job.hosts" >/dev/null 2>"$tmp/rk.err" ||
+	fail "$m: f: ranks load" "$(cat "$tmp/rk.err")"
+if rlb attach "$vb" "$tmp/fwdup.r" --path interp >/dev/null 2>"$tmp/att.err"; then
+	nf=40
+	A timeout 15 "$rcsend" recv -p 7300 -n $nf -w 3000 >"$tmp/fwd.out" 2>&1 &
+	rpid=$!
+	sleep 0.2
+	send send $b4 -P 5 -n $nf -i 1000 --tag 11 --src 3 --dst 1 >/dev/null 2>&1
+	wait $rpid
+	expect_eq "$m: f: every message forwarded to rank 0's port" \
+		"$(kv "$tmp/fwd.out" received)" $nf
+	# header: magic "RM", version, flags, portal 5, len, src 1, dst 0, tag 11
+	expect_eq "$m: f: ... from rank 1 to rank 0, portal and tag kept" \
+		"$(sed -n 's/^got 524d01000005....\(0000000100000000\)0000000b.*/\1/p' "$tmp/fwd.out" | wc -l | tr -d ' ')" $nf
+	rlb -j stats "$vb" --portal 5 >"$tmp/stats.json" 2>&1
+	expect_eq "$m: f: stats: path, invocations, forwards, up-calls, none lost, no fault" \
+		"$(jget "$tmp/stats.json" '(lambda h: (h["path"], h["invocations"], h["actions"]["forward"], h["upcalls"], h["upcall_lost"], h["faults"]["total"]))(d["handlers"][0])')" \
+		"[\"interp\", $nf, $nf, $nf, 0, 0]"
+else
+	fail "$m: f: attach fwdup.r --path interp" "$(cat "$tmp/att.err")"
+fi
+rlb detach "$vb" >/dev/null 2>&1
+rlb ranks clear "$vb" >/dev/null 2>&1
+
 rc_exit
