@@ -16,6 +16,7 @@
 #   b. 5% loss on every link (netem, or a BPF filter where the kernel has
 #      no netem), N = 8, both modes: exact results all the same, the
 #      retries counted
+#   b6. the same over IPv6
 #   c. 100% loss, N = 4, both modes: every rank's operation ends with
 #      -ETIMEDOUT within the documented bound (the sum of the doubling
 #      timeouts), then -EPIPE; nothing hangs
@@ -275,6 +276,23 @@ for mode in $modes; do
 			fail "b: $mode: no retries counted under 5% loss"
 	fi
 done
+
+# ---- b6. 5% loss over IPv6 ------------------------------------------------------------
+# The same network and loss, the job's IPv6 addresses: retransmissions
+# and duplicates take the same way through coll.r's IPv6 send and the
+# user mode's IPv6 sockets.
+if [ "$topo_n" -eq $nloss ] && topology $nloss --ipv6 --loss 5; then
+	for mode in $modes; do
+		if exact "b6: $mode n=$nloss loss=5% IPv6" $nloss "$mode" \
+			--rounds $((rounds / 2)) --seed 66 --timeout-ms 5 \
+			--timeout-max-ms 200 --tries 12 --linger-ms 1500; then
+			s=$(summary "b6: $mode n=$nloss loss=5% IPv6" $nloss)
+			[ "$(field "$s" retries)" -gt 0 ] &&
+				pass "b6: $mode: losses repaired by $(field "$s" retries) retries" ||
+				fail "b6: $mode: no retries counted under 5% loss"
+		fi
+	done
+fi
 
 # ---- c. 100% loss: -ETIMEDOUT within the bound -------------------------------------
 topology $ntimeout --loss 100
