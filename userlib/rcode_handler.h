@@ -188,7 +188,8 @@ void rcode_handler__close(struct rcode_handler *h);
 /* ---- the in-kernel interpreter (userlib/rcode_interp.c) ------------------ */
 /* Does this kernel JIT-compile BPF?  Without the JIT it refuses bpf_loop
  * callbacks: translated loops stay inline and the interpreter cannot run.
- * Probed with a tiny program, so it works in any network namespace. */
+ * Probed with a tiny program, so it works in any network namespace, once
+ * per process. */
 bool rcode_jit_enabled(void);
 
 struct rcode_interp_opts {

@@ -263,25 +263,38 @@ out:
  * sysctl net.core.bpf_jit_enable says the same, but only in the initial
  * network namespace; in any other, /proc/sys/net/core has no such file.
  */
+/*
+ * The answer is kept for the life of the process: the probe is a program
+ * load and its release, some 300 us, which every handler load asked for
+ * and which tripled the translate stage of an install (bench_install).
+ * The JIT is a boot-time choice in practice (and forced on with
+ * CONFIG_BPF_JIT_ALWAYS_ON); a process that outlives a change of
+ * net.core.bpf_jit_enable keeps the answer of its first probe.  A probe
+ * that cannot tell is not kept.
+ */
 bool rcode_jit_enabled(void)
 {
 	static const struct bpf_insn prog[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
+	static int known;	/* 0: not probed yet, 1: on, 2: off */
 	struct bpf_prog_info info = { 0 };
 	__u32 len = sizeof(info);
-	bool on = true;
-	int fd;
+	int fd, k = __atomic_load_n(&known, __ATOMIC_RELAXED);
 
+	if (k)
+		return k == 1;
 	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "rc_jit_probe", "Dual BSD/GPL",
 			   prog, 2, NULL);
 	if (fd < 0)
 		return true;	/* cannot tell: let the real load decide */
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
-		on = info.jited_prog_len > 0;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		k = info.jited_prog_len > 0 ? 1 : 2;
+		__atomic_store_n(&known, k, __ATOMIC_RELAXED);
+	}
 	close(fd);
-	return on;
+	return k != 2;
 }
 
 struct rcode_interp *rcode_interp__open(const struct rcode_interp_opts *opts,
