@@ -759,14 +759,7 @@ static struct json_object *kfx_json(const struct kfx *k, const struct rc_env *re
 			e->payload = (uint8_t *)c->msg.payload;
 			cps[n] = c;
 		} else {
-			const struct rc_upcall *u = &k->up[nu++];
-
-			e->kind = RC_EFFECT_UPCALL;
-			e->value = u->value;
-			e->hdr.portal = u->portal;
-			e->hdr.src = u->src;
-			e->hdr.tag = u->tag;
-			e->hdr.seq = u->seq;
+			rcode_upcall_effect(&k->up[nu++], e);
 		}
 	}
 	a = effects_json(fx, n);

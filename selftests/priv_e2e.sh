@@ -164,18 +164,7 @@ fi
 # ---- run --ranks on the kernel paths: forward, send and upcall compared ----
 # fan: an up-call, a copy to rank 2 (TC), a forward to rank 3; fwd: an
 # up-call and a forward to the rank in seq (XDP, and the interpreter).
-cat >"$tmp/fan.r" <<'R'
-.handler fan
-.portal 5
-	ldh tag
-	upcall
-	push 0x11
-	stp8 0
-	push 2
-	send
-	push 3
-	forward
-R
+fan=$top/selftests/handlers/fan.r
 cat >"$tmp/fwd.r" <<'R'
 .handler fwd
 .portal 5
@@ -192,7 +181,7 @@ R
 # differences.
 fx='(d["agree"], (x := d["runs"][-1][d["paths"][1]])["rank"], d["runs"][-1]["ref"]["rank"], x["sends"], x["send_errors"], x["upcalls"], x["upcall_lost"], [e["kind"] for e in x["effects"]], [e["rank"] for e in x["effects"] if e["kind"] == "send"], all(e["frame"]["ok"] and e["frame"]["addresses_ok"] for e in x["effects"] if e["kind"] == "send") and x["frame"]["addresses_ok"], [r["differences"] for r in d["runs"]])'
 for v in 4 6; do
-	"$rl" -j run "$tmp/fan.r" --path xlate --ipv $v --ranks 4,self=1 --tag 9 \
+	"$rl" -j run "$fan" --path xlate --ipv $v --ranks 4,self=1 --tag 9 \
 		--payload hex:00ff --repeat 2 >"$tmp/x.json" 2>"$tmp/x.err"
 	expect_eq "run --ranks --path xlate fan.r --ipv $v: status 0" $? 0
 	expect_eq "run --ranks --path xlate fan.r --ipv $v: forward to 3, the copy to 2 seen, the up-call read" \
@@ -225,19 +214,19 @@ for v in 4 6; do
 		"$(jget "$tmp/x.json" 'd["runs"][0]["fault"]["name"]')" rank
 done
 # Without --ranks the kernel path's table is empty: the send faults.
-"$rl" -j run "$tmp/fan.r" --path xlate --payload hex:00ff >"$tmp/x.json" 2>"$tmp/x.err"
+"$rl" -j run "$fan" --path xlate --payload hex:00ff >"$tmp/x.json" 2>"$tmp/x.err"
 expect_eq "run --path xlate fan.r without --ranks: status 4" $? 4
 expect_eq "run --path xlate fan.r without --ranks: fault rank at the send, nothing sent" \
 	"$(jget "$tmp/x.json" '(d["agree"], d["ranks"], d["sends_seen"], d["runs"][0]["xlate"]["fault"]["name"], d["runs"][0]["xlate"]["fault"]["pc"], d["runs"][0]["xlate"]["sends"])')" \
 	'[true, null, null, "rank", 5, 0]'
-"$rl" run "$tmp/fan.r" --path interp --ranks 4 >/dev/null 2>"$tmp/x.err"
+"$rl" run "$fan" --path interp --ranks 4 >/dev/null 2>"$tmp/x.err"
 expect_eq "run --ranks --path interp fan.r: refused, it sends (status 1)" $? 1
 # Without CAP_SYS_ADMIN rloader has no namespace of its own: a handler
 # that sends is refused, with the reason, rather than let its copies out
 # of the caller's namespace.  (In namespace A, in case it were not.)
 if command -v setpriv >/dev/null 2>&1; then
 	nsenter --net=/run/netns/"$nsa" setpriv --bounding-set=-sys_admin \
-		--inh-caps=-sys_admin "$rl" run "$tmp/fan.r" --path xlate \
+		--inh-caps=-sys_admin "$rl" run "$fan" --path xlate \
 		--ranks 4,self=1 --payload hex:00ff >"$tmp/x.out" 2>"$tmp/x.err"
 	expect_eq "run --ranks --path xlate fan.r without CAP_SYS_ADMIN: refused (status 3)" $? 3
 	expect_eq "... with the reason" \

@@ -244,14 +244,7 @@ static int log_effects(struct xlate_ctx *x, const struct rc_case *c,
 				memcpy(e->payload, cp->msg.payload, e->len);
 			}
 		} else {
-			const struct rc_upcall *u = &x->upcalls[nu++];
-
-			e->kind = RC_EFFECT_UPCALL;
-			e->value = u->value;
-			e->hdr.portal = u->portal;
-			e->hdr.src = u->src;
-			e->hdr.tag = u->tag;
-			e->hdr.seq = u->seq;
+			rcode_upcall_effect(&x->upcalls[nu++], e);
 		}
 	}
 	res->neffects = k;

@@ -310,48 +310,37 @@ expect_eq "run --msg: the message as sent" \
 	'[4, "2900000000000000", "reply"]'
 
 # ---- sending and up-calls: where a handler runs, what run shows -------------
-cat >"$tmp/fan.r" <<'R'
-.handler fan
-.portal 5
-	ldh tag
-	upcall
-	push 0x11
-	stp8 0
-	push 2
-	send            ; line 8: needs TC
-	push 3
-	forward
-R
-status "verify a handler with send" 0 "$rl" verify "$tmp/fan.r"
-expect_eq "verify: attach: tc at the first send" 	"$(grep -c "attach: tc (send at $tmp/fan.r:8:2)\$" "$tmp/out")" 1
-expect_eq "verify: the note on stderr, in compiler form" 	"$(grep -c "fan.r:8:2: note: the handler needs TC" "$tmp/err")" 1
+fan=selftests/handlers/fan.r
+status "verify a handler with send" 0 "$rl" verify "$fan"
+expect_eq "verify: attach: tc at the first send" 	"$(grep -c "attach: tc (send at $fan:11:2)\$" "$tmp/out")" 1
+expect_eq "verify: the note on stderr, in compiler form" 	"$(grep -c "fan.r:11:2: note: the handler needs TC" "$tmp/err")" 1
 status "verify examples/echo.r: attach" 0 "$rl" verify examples/echo.r
 expect_eq "verify: attach: xdp without send" "$(grep -c 'attach: xdp$' "$tmp/out")" 1
-status "verify -j fan.r echo.r" 0 "$rl" -j verify "$tmp/fan.r" examples/echo.r
+status "verify -j fan.r echo.r" 0 "$rl" -j verify "$fan" examples/echo.r
 cp "$tmp/out" "$tmp/v.json"
-expect_eq "verify -j: attach, reason, the note's severity" 	"$(jget "$tmp/v.json" '(d[0]["attach"], d[0]["attach_reason"].endswith("fan.r:8:2"), d[0]["diagnostics"][0]["severity"], d[1]["attach"], d[1]["attach_reason"])')" 	'["tc", true, "note", "xdp", null]'
-status "run fan.r without --ranks: fault rank" 4 "$rl" run "$tmp/fan.r" --payload hex:00ff
+expect_eq "verify -j: attach, reason, the note's severity" 	"$(jget "$tmp/v.json" '(d[0]["attach"], d[0]["attach_reason"].endswith("fan.r:11:2"), d[0]["diagnostics"][0]["severity"], d[1]["attach"], d[1]["attach_reason"])')" 	'["tc", true, "note", "xdp", null]'
+status "run fan.r without --ranks: fault rank" 4 "$rl" run "$fan" --payload hex:00ff
 expect_eq "run: fault rank at the send" 	"$(grep -c "fault    rank (forward or send to a rank that is not reachable) at pc 5" "$tmp/out")" 1
-status "run fan.r --ranks 4,self=1" 0 "$rl" run "$tmp/fan.r" --ranks 4,self=1 --tag 9 --payload hex:00ff
+status "run fan.r --ranks 4,self=1" 0 "$rl" run "$fan" --ranks 4,self=1 --tag 9 --payload hex:00ff
 expect_eq "run --ranks: forward's rank, counts" 	"$(grep -c '^run 1: action forward to rank 3, 8 instructions, max stack 1, 1 send, 1 upcall$' "$tmp/out")" 1
 expect_eq "run --ranks: the send and the up-call" 	"$(grep -c -e '^  send 1   to rank 2$' -e '^  upcall 1 value 9 (0x9)  portal 5  src 0  tag 9  seq 0$' "$tmp/out")" 2
-status "run -j fan.r --ranks 4,self=1" 0 "$rl" -j run "$tmp/fan.r" --ranks 4,self=1 --tag 9 --src 2 --payload hex:00ff
+status "run -j fan.r --ranks 4,self=1" 0 "$rl" -j run "$fan" --ranks 4,self=1 --tag 9 --src 2 --payload hex:00ff
 cp "$tmp/out" "$tmp/r.json"
 expect_eq "run -j --ranks: rank, counts, effects in order" 	"$(jget "$tmp/r.json" '((r := d["runs"][0])["action"], r["rank"], r["sends"], r["upcalls"], [e["kind"] for e in r["effects"]], r["effects"][0]["value"], r["effects"][1]["rank"], r["effects"][1]["message"]["src"], r["effects"][1]["message"]["dst"], r["effects"][1]["message"]["payload"], r["message"]["src"], r["message"]["dst"])' 2>&1 | tail -1)" 	'["forward", 3, 1, 1, ["upcall", "send"], 9, 2, 1, 2, "11ff", 1, 3]'
-status "run --ranks self beyond N" 2 "$rl" run "$tmp/fan.r" --ranks 4,self=4
-status "run --ranks 0" 2 "$rl" run "$tmp/fan.r" --ranks 0
+status "run --ranks self beyond N" 2 "$rl" run "$fan" --ranks 4,self=4
+status "run --ranks 0" 2 "$rl" run "$fan" --ranks 0
 # The kernel paths take --ranks (selftests/priv_e2e.sh runs them); what
 # they refuse comes before any kernel is touched: more ranks than the
 # kernel's table holds.
-status "run --ranks 1025 on the reference" 0 "$rl" run "$tmp/fan.r" --ranks 1025 --payload hex:00ff
+status "run --ranks 1025 on the reference" 0 "$rl" run "$fan" --ranks 1025 --payload hex:00ff
 for p in xlate interp; do
-	status "run --ranks 1025 with --path $p" 2 "$rl" run "$tmp/fan.r" --ranks 1025 --path $p
+	status "run --ranks 1025 with --path $p" 2 "$rl" run "$fan" --ranks 1025 --path $p
 	expect_eq "run --ranks 1025 with --path $p: says the table's size" \
 		"$(grep -c "rank table holds at most 1024 ranks" "$tmp/err")" 1
-	status "run -j --ranks 1025 with --path $p" 2 "$rl" -j run "$tmp/fan.r" --ranks 1025 --path $p
+	status "run -j --ranks 1025 with --path $p" 2 "$rl" -j run "$fan" --ranks 1025 --path $p
 	expect_eq "run -j --ranks 1025 with --path $p: a JSON error" \
 		"$(jget "$tmp/out" '"1024" in d["error"]')" true
-	status "run --ranks 4,self=4 with --path $p" 2 "$rl" run "$tmp/fan.r" --ranks 4,self=4 --path $p
+	status "run --ranks 4,self=4 with --path $p" 2 "$rl" run "$fan" --ranks 4,self=4 --path $p
 done
 
 # ---- serve: what is refused before any socket is opened --------------------

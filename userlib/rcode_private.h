@@ -60,6 +60,13 @@ int rcode_interp__read_stats(const struct rcode_interp *ip,
 int rcode_ranks_write(int fd, const struct rcode_rank_addr *ranks,
 		      unsigned int n, __u32 self, __u16 udp_port);
 
+/* ---- up-calls (userlib/rcode_upcalls.c) -----------------------------------
+ * An up-call record read from a ring, as the reference interpreter logs
+ * the up-call (rc_effect, kind RC_EFFECT_UPCALL): what a kernel path's
+ * effects are compared in.  *e is overwritten.
+ */
+void rcode_upcall_effect(const struct rc_upcall *u, struct rc_effect *e);
+
 /* ---- BPF objects ----------------------------------------------------------
  * Set the `const volatile __u16` variable var in an opened, not yet loaded
  * object's .rodata (found through BTF), as the dispatcher's port is set.

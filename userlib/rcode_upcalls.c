@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "rcode_internal.h"
+#include "rcode_private.h"
 
 /* Records of 40 bytes behind an 8-byte header: a full ring's worth. */
 #define QUEUE_MAX	(RC_ABI_UPCALL_RING / 48 + 1)
@@ -154,4 +155,15 @@ void rcode_upcalls__free(struct rcode_upcalls *u)
 	close(u->map_fd);
 	free(u->q);
 	free(u);
+}
+
+void rcode_upcall_effect(const struct rc_upcall *u, struct rc_effect *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = RC_EFFECT_UPCALL;
+	e->value = u->value;
+	e->hdr.portal = u->portal;
+	e->hdr.src = u->src;
+	e->hdr.tag = u->tag;
+	e->hdr.seq = u->seq;
 }
