@@ -942,6 +942,10 @@ int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
 		st = fail(EXIT_REJECTED, "%s: does not verify", p->origin);
 		goto out;
 	}
+	/* Its notes were told when the file was loaded: d keeps only what
+	 * the kernel path adds. */
+	rc_diags_free(&d);
+	rc_diags_init(&d);
 	if (interp) {
 		/* A private interpreter, gone with this process; the tracing
 		 * one, so its instruction counts can be compared. */
