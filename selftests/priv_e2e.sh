@@ -220,12 +220,13 @@ expect_eq "run --path xlate fan.r without --ranks: fault rank at the send, nothi
 	"$(jget "$tmp/x.json" '(d["agree"], d["ranks"], d["sends_seen"], d["runs"][0]["xlate"]["fault"]["name"], d["runs"][0]["xlate"]["fault"]["pc"], d["runs"][0]["xlate"]["sends"])')" \
 	'[true, null, null, "rank", 5, 0]'
 "$rl" run "$fan" --path interp --ranks 4 >/dev/null 2>"$tmp/x.err"
+st=$?
 if [ "$jit" = 0 ]; then
 	# without the JIT the interpreter itself is refused first
-	expect_eq "run --ranks --path interp fan.r without the JIT: status 3" $? 3
+	expect_eq "run --ranks --path interp fan.r without the JIT: status 3" $st 3
 	expect_eq "... because of the JIT" "$(grep -c 'needs the BPF JIT' "$tmp/x.err")" 1
 else
-	expect_eq "run --ranks --path interp fan.r: refused, it sends (status 1)" $? 1
+	expect_eq "run --ranks --path interp fan.r: refused, it sends (status 1)" $st 1
 	expect_eq "... naming the send" "$(grep -c 'needs TC (send at .*the interpreter runs at XDP' "$tmp/x.err")" 1
 fi
 # Without CAP_SYS_ADMIN rloader has no namespace of its own: a handler
