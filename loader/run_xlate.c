@@ -200,17 +200,12 @@ static int read_copies(int fd, const struct kranks *kr, struct kfx *k)
 
 	k->ncp = 0;
 	for (;;) {
-		struct sockaddr_ll sll;
-		socklen_t sl = sizeof(sll);
-		ssize_t n = recvfrom(fd, f, sizeof(f), MSG_DONTWAIT,
-				     (struct sockaddr *)&sll, &sl);
+		ssize_t n = rcode_pkt_capture_next(fd, f, sizeof(f));
 		struct copy *c = &k->cp[k->ncp < RUN_EFFECTS_MAX ? k->ncp :
 					RUN_EFFECTS_MAX - 1];
 
-		if (n < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
-		if (sll.sll_pkttype != PACKET_OUTGOING)
-			continue;	/* the same frame, looped back in */
+		if (n <= 0)
+			return n;
 		if (k->ncp++ >= RUN_EFFECTS_MAX)
 			continue;	/* counted */
 		memset(c, 0, sizeof(*c));

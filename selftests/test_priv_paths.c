@@ -173,17 +173,12 @@ static int read_copies(struct xlate_ctx *x, const uint8_t *in, size_t in_len)
 
 	x->ncopies = 0;
 	for (;;) {
-		struct sockaddr_ll sll;
-		socklen_t sl = sizeof(sll);
-		ssize_t n = recvfrom(capture_fd, f, sizeof(f), MSG_DONTWAIT,
-				     (struct sockaddr *)&sll, &sl);
+		ssize_t n = rcode_pkt_capture_next(capture_fd, f, sizeof(f));
 		struct copy c;
 		int err;
 
-		if (n < 0)
-			return errno == EAGAIN ? 0 : -errno;
-		if (sll.sll_pkttype != PACKET_OUTGOING)
-			continue;	/* the same frame, looped back in */
+		if (n <= 0)
+			return n;
 		err = check_sent(x, in, in_len, f, n, "copy", &c);
 		if (err)
 			return err;

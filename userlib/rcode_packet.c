@@ -175,3 +175,19 @@ int rcode_pkt_private_lo(char *why, size_t size)
 	}
 	return fd;
 }
+
+ssize_t rcode_pkt_capture_next(int fd, uint8_t *buf, size_t size)
+{
+	for (;;) {
+		struct sockaddr_ll sll;
+		socklen_t sl = sizeof(sll);
+		ssize_t n = recvfrom(fd, buf, size, MSG_DONTWAIT,
+				     (struct sockaddr *)&sll, &sl);
+
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+		if (sll.sll_pkttype == PACKET_OUTGOING && n > 0)
+			return n;
+		/* else the same frame, looped back in */
+	}
+}

@@ -109,5 +109,11 @@ int rcode_pkt_parse(const void *buf, size_t len, struct rc_msg *msg,
  * with the step that failed in why.
  */
 int rcode_pkt_private_lo(char *why, size_t size);
+/*
+ * The next frame that left through that lo (the looped-back copies of the
+ * same frames are skipped), into buf: its length, 0 when none is left, or
+ * -errno.  A frame longer than size is cut to size.
+ */
+ssize_t rcode_pkt_capture_next(int fd, uint8_t *buf, size_t size);
 
 #endif /* RCODE_PRIVATE_H */
