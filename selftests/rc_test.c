@@ -94,3 +94,24 @@ int rc_test_if_mac(const char *ifname, uint8_t mac[6])
 	close(fd);
 	return err;
 }
+
+int rc_test_forwarding_on(void)
+{
+	return rc_test_sh("ip link set lo up") ?:
+	       rc_test_write_file("/proc/sys/net/ipv4/conf/all/forwarding", "1") ?:
+	       rc_test_write_file("/proc/sys/net/ipv6/conf/all/forwarding", "1");
+}
+
+int rc_test_routed_veth(const char *ifname, const char *peer, uint8_t mac[6])
+{
+	return rc_test_sh("ip link add %s type veth peer name %s && "
+			  "ip link set %s up && ip link set %s up && "
+			  "ip addr add 198.18.1.1/24 dev %s && "
+			  "ip -6 addr add fd00::1:1/112 dev %s nodad && "
+			  "ip neigh add 198.18.1.3 lladdr 02:00:00:00:01:03 dev %s "
+			  "nud permanent && "
+			  "ip -6 neigh add fd00::1:3 lladdr 02:00:00:00:01:03 dev %s "
+			  "nud permanent", ifname, peer, ifname, peer, ifname,
+			  ifname, ifname, ifname) ?:
+	       rc_test_if_mac(ifname, mac);
+}

@@ -81,6 +81,17 @@ int rc_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * (/sys/class/net shows the namespace sysfs was mounted in). */
 int rc_test_if_mac(const char *ifname, uint8_t mac[6]);
 
+/* In a private network namespace (the forward tests'): lo up and IPv4 and
+ * IPv6 forwarding on, so that a failed FIB lookup means "no route".  0 or
+ * -1/-errno. */
+int rc_test_forwarding_on(void);
+
+/* A veth pair ifname/peer, both up, ifname with 198.18.1.1/24 and
+ * fd00::1:1/112 and permanent neighbours 198.18.1.3 and fd00::1:3 at
+ * 02:00:00:00:01:03, so that a FIB lookup of those finds a route and a
+ * MAC; ifname's own MAC into mac.  0 or -1/-errno. */
+int rc_test_routed_veth(const char *ifname, const char *peer, uint8_t mac[6]);
+
 static inline int rc_test_exit(void)
 {
 	return rc_test_failures ? 1 : 0;

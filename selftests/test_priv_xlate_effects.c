@@ -560,20 +560,11 @@ static int child(void)
 	for (int tc = 0; tc < 2; tc++)
 		edges(&e[tc], arrived, NULL, 0, false);
 	/* Forwarding on, so that a failed lookup means no route. */
-	if (rc_test_sh("ip link set lo up") ||
-	    rc_test_write_file("/proc/sys/net/ipv4/conf/all/forwarding", "1") ||
-	    rc_test_write_file("/proc/sys/net/ipv6/conf/all/forwarding", "1")) {
+	if (rc_test_forwarding_on()) {
 		TEST_FAIL("xlate forward: forwarding on", "cannot");
 		return 1;
 	}
-	if (rc_test_sh("ip link add " IFNAME " type veth peer name " PEERNAME " && "
-		       "ip link set " IFNAME " up && ip link set " PEERNAME " up && "
-		       "ip addr add 198.18.1.1/24 dev " IFNAME " && "
-		       "ip -6 addr add fd00::1:1/112 dev " IFNAME " nodad && "
-		       "ip neigh add 198.18.1.3 lladdr 02:00:00:00:01:03 dev " IFNAME
-		       " nud permanent && "
-		       "ip -6 neigh add fd00::1:3 lladdr 02:00:00:00:01:03 dev " IFNAME
-		       " nud permanent") || rc_test_if_mac(IFNAME, ifmac)) {
+	if (rc_test_routed_veth(IFNAME, PEERNAME, ifmac)) {
 		TEST_FAIL("xlate forward: a veth pair with routes", "ip failed");
 		return 1;
 	}
