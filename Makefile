@@ -16,8 +16,8 @@
 # that is also embedded into the userspace binaries (see bpf/embed.sh), so
 # rloader needs no object files at run time: bpf/rc_*.bpf.c into librcode,
 # the others (baselines, test programs) only into tests, tools and benches; a userlib/*.r (a handler the
-# library installs itself) is embedded into librcode as text
-# (userlib/embed-text.sh).
+# library installs itself) is embedded into librcode as text (embed.sh's
+# text set).
 #
 # librcode is the toolchain and the library together, built twice: as
 # librcode.a, which rloader, the tests and the benchmarks link (they also
@@ -126,10 +126,10 @@ $(BUILD)/bpf/embedded_test.c: $(TEST_BPF_OBJS) bpf/embed.sh
 $(BUILD)/bpf/embedded%.o: $(BUILD)/bpf/embedded%.c $(BUILD)/bpf/embedded.h
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(BUILD)/userlib/rtext.c: $(ULIB_R) userlib/embed-text.sh
-	sh userlib/embed-text.sh $@ $(ULIB_R)
+$(BUILD)/userlib/rtext.c: $(ULIB_R) bpf/embed.sh
+	sh bpf/embed.sh $(BUILD)/userlib text $(ULIB_R)
 
-$(RTEXT_OBJ): $(BUILD)/userlib/rtext.c
+$(RTEXT_OBJ): $(BUILD)/userlib/rtext.c $(BUILD)/bpf/embedded.h
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIBRCODE2BPF): $(LIB_OBJS)

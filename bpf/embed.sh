@@ -1,10 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 #
-# embed.sh OUTDIR lib|test OBJ... - turn BPF object files into C arrays so
-# that the userspace binaries carry their BPF programs with them (as
-# bpftool's skeletons do).  Each object is looked up by its base name,
-# e.g. "rc_dispatch.bpf.o".
+# embed.sh OUTDIR lib|test|text FILE... - turn files into C arrays so that
+# the userspace binaries carry their BPF programs (as bpftool's skeletons
+# do) and librcode its own R-code handlers with them.  Each file is looked
+# up by its base name, e.g. "rc_dispatch.bpf.o", "coll.r".
 #
 #   lib    OUTDIR/embedded.c: the objects librcode itself loads (the
 #          dispatcher, the interpreter), found with rc_embedded_find();
@@ -14,13 +14,22 @@
 #          rc_embedded_test_find(), which also finds the library's; linked
 #          into those programs, never into librcode, so the installed
 #          library does not carry test code.
+#   text   OUTDIR/rtext.c: the R-code handlers librcode installs by itself
+#          (userlib/*.r), NUL-terminated, found with rc_text_find(), which
+#          returns the text (rcode_internal.h declares it).
 set -eu
 out=$1 set=$2
 shift 2
+# per set: the file, its table, its lookup, what the lookup returns and
+# how, what ends each array, and where a name not found goes next
+static= nul= ret='const struct rc_embedded_obj *' val=o next=NULL
 case $set in
 lib) file=embedded table=rc_embedded_objs find=rc_embedded_find ;;
-test) file=embedded_test table=rc_embedded_test_objs find=rc_embedded_test_find ;;
-*) echo "embed.sh: the set is lib or test, not '$set'" >&2; exit 2 ;;
+test) file=embedded_test table=rc_embedded_test_objs find=rc_embedded_test_find
+	next='rc_embedded_find(name)' ;;
+text) file=rtext table=texts find=rc_text_find static='static ' nul='0x00,'
+	ret='const char *' val='(const char *)o->data' ;;
+*) echo "embed.sh: the set is lib, test or text, not '$set'" >&2; exit 2 ;;
 esac
 mkdir -p "$out"
 c=$out/$file.c.tmp
@@ -29,14 +38,15 @@ c=$out/$file.c.tmp
 	echo "#include <stddef.h>"
 	echo "#include <string.h>"
 	echo "#include \"embedded.h\""
+	[ "$set" = text ] && echo "$ret$find(const char *name);"
 	i=0
 	for o in "$@"; do
 		echo "static const unsigned char obj$i[] __attribute__((aligned(8))) = {"
 		od -An -v -tx1 "$o" | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'
-		echo "};"
+		echo "$nul};"
 		i=$((i + 1))
 	done
-	echo "const struct rc_embedded_obj $table[] = {"
+	echo "${static}const struct rc_embedded_obj $table[] = {"
 	i=0
 	for o in "$@"; do
 		echo "	{ \"$(basename "$o")\", obj$i, sizeof(obj$i) },"
@@ -44,16 +54,12 @@ c=$out/$file.c.tmp
 	done
 	echo "	{ NULL, NULL, 0 },"
 	echo "};"
-	echo "const struct rc_embedded_obj *$find(const char *name)"
+	echo "$ret$find(const char *name)"
 	echo "{"
 	echo "	for (const struct rc_embedded_obj *o = $table; o->name; o++)"
 	echo "		if (!strcmp(o->name, name))"
-	echo "			return o;"
-	if [ "$set" = test ]; then
-		echo "	return rc_embedded_find(name);"
-	else
-		echo "	return NULL;"
-	fi
+	echo "			return $val;"
+	echo "	return $next;"
 	echo "}"
 } >"$c"
 mv "$c" "$out/$file.c"

@@ -20,7 +20,7 @@ void rc_log(enum rcode_print_level level, const char *fmt, ...);
 #define pr_debug(fmt, ...) rc_log(RCODE_DEBUG, "librcode: " fmt, ##__VA_ARGS__)
 
 /* An R-code handler the library carries (userlib/NAME.r, embedded by
- * userlib/embed-text.sh): its text by base name ("coll.r"), or NULL. */
+ * bpf/embed.sh, the text set): its text by base name ("coll.r"), or NULL. */
 const char *rc_text_find(const char *name);
 
 #ifndef offsetofend
