@@ -5,6 +5,7 @@
 #   make test            run every test; userspace tests also once under
 #                        AddressSanitizer + UndefinedBehaviorSanitizer
 #   make deps            install missing Debian packages (needs root)
+#   make fresh-check     the install and build on a fresh Debian 12 root
 #   make demo            the main job (see README)
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -34,18 +35,26 @@ CC	?= gcc
 CFLAGS	?= -O2 -g
 WFLAGS	:= -Wall -Wextra -Werror -Wswitch-enum -Wno-missing-field-initializers \
 	-Wno-format-truncation
-ALL_CFLAGS := -std=gnu11 $(WFLAGS) $(CFLAGS) -fPIC -Ircode2bpf -Iuserlib -Iloader \
-	-Iselftests -Ibpf -I$(BUILD)/bpf \
-	$(shell pkg-config --cflags json-c 2>/dev/null) -MMD -MP
+# What pkg-config says is read when a recipe first needs it, not when the
+# Makefile is read: 'make deps all' installs json-c and the others in its
+# first goal, so a value taken at parse time would miss them on a fresh
+# machine.  'lazy NAME,COMMAND' defines NAME to run COMMAND once, on first
+# use, and keep its output.
+lazy = $(eval $(1) = $$(eval $(1) := $$$$(shell $(2)))$$($(1)))
+$(call lazy,PKG_CFLAGS,pkg-config --cflags json-c 2>/dev/null)
+$(call lazy,PKG_LIBS,pkg-config --libs libxdp libbpf json-c 2>/dev/null || \
+	echo -lxdp -lbpf -ljson-c)
+$(call lazy,PKG_SO_LIBS,pkg-config --libs libxdp libbpf 2>/dev/null || \
+	echo -lxdp -lbpf)
+ALL_CFLAGS = -std=gnu11 $(WFLAGS) $(CFLAGS) -fPIC -Ircode2bpf -Iuserlib -Iloader \
+	-Iselftests -Ibpf -I$(BUILD)/bpf $(PKG_CFLAGS) -MMD -MP
 ifneq ($(SAN),)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 LDSAN := -fsanitize=address,undefined
 endif
-LDLIBS	:= $(shell pkg-config --libs libxdp libbpf json-c 2>/dev/null || \
-	echo -lxdp -lbpf -ljson-c) -lelf -lz
-SO_LDLIBS := $(shell pkg-config --libs libxdp libbpf 2>/dev/null || \
-	echo -lxdp -lbpf)
+LDLIBS	= $(PKG_LIBS) -lelf -lz
+SO_LDLIBS = $(PKG_SO_LIBS)
 
 CLANG	?= clang
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -Ibpf \
@@ -98,7 +107,7 @@ PUB_HDRS	:= userlib/librcode.h userlib/rcode_handler.h bpf/rc_abi.h \
 	rcode2bpf/rcode.h rcode2bpf/rc_opcodes.def rcode2bpf/rc_diag.h \
 	rcode2bpf/rc_xlate.h
 
-.PHONY: all test test-userspace deps demo install clean vm-test bench
+.PHONY: all test test-userspace deps demo install clean vm-test bench fresh-check
 # Objects are never intermediate: keep them for incremental builds.
 .SECONDARY:
 all: $(BPF_OBJS) $(LIBS) $(LIBRCODE2BPF) $(LIBRCODE_SO) $(RLOADER) \
@@ -123,7 +132,8 @@ $(BUILD)/bpf/embedded.h: $(BUILD)/bpf/embedded.c ;
 $(BUILD)/bpf/embedded_test.c: $(TEST_BPF_OBJS) bpf/embed.sh
 	sh bpf/embed.sh $(BUILD)/bpf test $(TEST_BPF_OBJS)
 
-$(BUILD)/bpf/embedded%.o: $(BUILD)/bpf/embedded%.c $(BUILD)/bpf/embedded.h
+# (A static pattern: in 'embedded%.o' the stem could not be empty.)
+$(EMBED_OBJ) $(EMBED_TEST_OBJ): %.o: %.c $(BUILD)/bpf/embedded.h
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/userlib/rtext.c: $(ULIB_R) bpf/embed.sh
@@ -173,6 +183,11 @@ vm-test: all
 
 deps:
 	sh scripts/install-deps.sh
+
+# The README's first command's install and build in a freshly bootstrapped
+# Debian 12 root, then the offline checks (scripts/fresh-check.sh).
+fresh-check:
+	sh scripts/fresh-check.sh
 
 demo: all
 	sh scripts/demo.sh $(BUILD)
