@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "options.h"
+#include "rloader.h"
 
 bool parse_u64(const char *s, uint64_t *out)
 {
@@ -37,10 +37,53 @@ static size_t count_opts(const struct opt_def *o)
 	return n;
 }
 
+/* The option table as JSON, for 'rloader -j CMD --help': what a shell's
+ * completion or a wrapper needs, without scraping the text. */
+static void opts_print_help_json(const struct cmd_def *cmd)
+{
+	struct json_object *j = json_object_new_object();
+	struct json_object *a = json_object_new_array();
+	size_t n = count_opts(cmd->opts);
+
+	json_object_object_add(j, "command", json_object_new_string(cmd->name));
+	json_object_object_add(j, "args", json_object_new_string(cmd->args));
+	json_object_object_add(j, "summary", json_object_new_string(cmd->summary));
+	json_object_object_add(j, "description",
+			       json_object_new_string(cmd->description ?: ""));
+	for (size_t i = 0; i < n; i++) {
+		const struct opt_def *o = &cmd->opts[i];
+		struct json_object *e = json_object_new_object();
+		char sn[2] = { o->short_name, 0 };
+
+		json_object_object_add(e, "name", json_object_new_string(o->name));
+		json_object_object_add(e, "short", o->short_name ?
+				       json_object_new_string(sn) : NULL);
+		json_object_object_add(e, "takes", o->type == OPT_BOOL ? NULL :
+				       json_object_new_string(o->metavar));
+		json_object_object_add(e, "repeatable",
+				       json_object_new_boolean(o->type == OPT_MULTI));
+		if (o->type == OPT_ENUM) {
+			struct json_object *c = json_object_new_array();
+
+			for (int k = 0; o->choices[k]; k++)
+				json_object_array_add(c, json_object_new_string(o->choices[k]));
+			json_object_object_add(e, "choices", c);
+		}
+		json_object_object_add(e, "help", json_object_new_string(o->help));
+		json_object_array_add(a, e);
+	}
+	json_object_object_add(j, "options", a);
+	out_json(j);
+}
+
 void opts_print_help(const struct cmd_def *cmd, FILE *f)
 {
 	size_t n = count_opts(cmd->opts);
 
+	if (json_output && f == stdout) {
+		opts_print_help_json(cmd);
+		return;
+	}
 	fprintf(f, "usage: rloader [-j] %s%s%s%s\n\n", cmd->name,
 		n ? " [OPTIONS]" : "", cmd->args[0] ? " " : "", cmd->args);
 	fprintf(f, "%s\n", cmd->summary);
@@ -69,14 +112,6 @@ void opts_print_help(const struct cmd_def *cmd, FILE *f)
 		fputc('\n', f);
 	}
 	fprintf(f, "  %-28s %s\n", "-h, --help", "show this help");
-}
-
-static void usage_error(const struct cmd_def *cmd, const char *fmt,
-			const char *arg)
-{
-	fprintf(stderr, "rloader %s: ", cmd->name);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'rloader %s --help'.\n", cmd->name);
 }
 
 int opts_parse(const struct cmd_def *cmd, void *opts, int argc, char **argv)
@@ -124,14 +159,11 @@ int opts_parse(const struct cmd_def *cmd, void *opts, int argc, char **argv)
 		}
 		if (c == '?' || c == ':') {
 			if (optopt)
-				fprintf(stderr, "rloader %s: option -%c %s\n",
-					cmd->name, optopt, c == ':' ?
-					"needs a value" : "is unknown");
+				usage_fail(cmd->name, "option -%c %s", optopt,
+					   c == ':' ? "needs a value" : "is unknown");
 			else
-				fprintf(stderr, "rloader %s: option '%s' is unknown "
-					"or needs a value\n", cmd->name,
-					argv[optind - 1]);
-			fprintf(stderr, "Try 'rloader %s --help'.\n", cmd->name);
+				usage_fail(cmd->name, "option '%s' is unknown or "
+					   "needs a value", argv[optind - 1]);
 			goto out;
 		}
 		if (c >= 256)
@@ -152,7 +184,8 @@ int opts_parse(const struct cmd_def *cmd, void *opts, int argc, char **argv)
 			break;
 		case OPT_U64:
 			if (!parse_u64(optarg, (uint64_t *)field)) {
-				usage_error(cmd, "'%s' is not a number", optarg);
+				usage_fail(cmd->name, "--%s: '%s' is not a number",
+					   o->name, optarg);
 				goto out;
 			}
 			break;
@@ -160,7 +193,7 @@ int opts_parse(const struct cmd_def *cmd, void *opts, int argc, char **argv)
 			struct opt_list *l = (struct opt_list *)field;
 
 			if (l->n == OPT_LIST_MAX) {
-				usage_error(cmd, "too many --%s options", o->name);
+				usage_fail(cmd->name, "too many --%s options", o->name);
 				goto out;
 			}
 			l->v[l->n++] = optarg;
@@ -173,7 +206,8 @@ int opts_parse(const struct cmd_def *cmd, void *opts, int argc, char **argv)
 				if (!strcmp(o->choices[k], optarg))
 					break;
 			if (!o->choices[k]) {
-				usage_error(cmd, "'%s' is not a valid choice", optarg);
+				usage_fail(cmd->name, "--%s: '%s' is not a valid choice",
+					   o->name, optarg);
 				goto out;
 			}
 			*(int *)field = k;
@@ -183,8 +217,9 @@ int opts_parse(const struct cmd_def *cmd, void *opts, int argc, char **argv)
 	}
 	if (argc - optind < cmd->min_args ||
 	    (cmd->max_args >= 0 && argc - optind > cmd->max_args)) {
-		usage_error(cmd, "%s", argc - optind < cmd->min_args ?
-			    "missing argument" : "too many arguments");
+		usage_fail(cmd->name, "%s (usage: rloader %s %s)",
+			   argc - optind < cmd->min_args ? "missing argument" :
+			   "too many arguments", cmd->name, cmd->args);
 		goto out;
 	}
 	ret = optind;

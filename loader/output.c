@@ -46,6 +46,30 @@ int fail(int status, const char *fmt, ...)
 	return status;
 }
 
+int usage_fail(const char *cmd, const char *fmt, ...)
+{
+	char msg[1024], hint[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(hint, sizeof(hint), "rloader %s%s--help", cmd ? cmd : "",
+		 cmd ? " " : "");
+	if (json_output) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "error", json_object_new_string(msg));
+		json_object_object_add(o, "usage", json_object_new_string(hint));
+		out_json(o);
+	} else if (cmd) {
+		fprintf(stderr, "rloader %s: %s\nTry '%s'.\n", cmd, msg, hint);
+	} else {
+		fprintf(stderr, "rloader: %s\nTry '%s'.\n", msg, hint);
+	}
+	return EXIT_USAGE;
+}
+
 struct json_object *diags_json(const struct rc_diags *d)
 {
 	struct json_object *a = json_object_new_array();

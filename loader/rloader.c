@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/libbpf.h>
 #include "rloader.h"
 
 #define RLOADER_VERSION "0.1.0"
@@ -18,8 +19,53 @@ static const struct cmd_def *const commands[] = {
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* 'rloader -j --help': the command table, for programs. */
+static void print_usage_json(void)
+{
+	struct json_object *j = json_object_new_object();
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "name", json_object_new_string(commands[i]->name));
+		json_object_object_add(c, "args", json_object_new_string(commands[i]->args));
+		json_object_object_add(c, "summary", json_object_new_string(commands[i]->summary));
+		json_object_array_add(a, c);
+	}
+	json_object_object_add(j, "usage", json_object_new_string(
+		"rloader [-j] [-p] COMMAND [OPTIONS] [ARGS]"));
+	json_object_object_add(j, "commands", a);
+	out_json(j);
+}
+
+static void print_version(void)
+{
+	if (json_output) {
+		struct json_object *j = json_object_new_object();
+		char lb[32];
+
+		snprintf(lb, sizeof(lb), "%u.%u", libbpf_major_version(),
+			 libbpf_minor_version());
+		json_object_object_add(j, "name", json_object_new_string("rloader"));
+		json_object_object_add(j, "version", json_object_new_string(RLOADER_VERSION));
+		json_object_object_add(j, "rcode_binary_version",
+				       json_object_new_int(RC_BIN_VERSION));
+		json_object_object_add(j, "libbpf", json_object_new_string(lb));
+		out_json(j);
+		return;
+	}
+	printf("rloader %s (R-code binary version %d, libbpf %u.%u)\n",
+	       RLOADER_VERSION, RC_BIN_VERSION, libbpf_major_version(),
+	       libbpf_minor_version());
+}
+
 static void print_usage(FILE *f)
 {
+	if (json_output && f == stdout) {
+		print_usage_json();
+		return;
+	}
 	fprintf(f,
 		"usage: rloader [-j] [-p] COMMAND [OPTIONS] [ARGS]\n"
 		"\n"
@@ -174,6 +220,8 @@ int main(int argc, char **argv)
 	const struct cmd_def *cmd;
 	void *opts;
 	int i = 1, st, first;
+	bool version = false, help = false;
+	const char *bad = NULL;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -183,28 +231,35 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "-p") || !strcmp(a, "--pretty")) {
 			json_output = json_pretty = true;
 		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
-			printf("rloader %s (R-code binary version %d)\n",
-			       RLOADER_VERSION, RC_BIN_VERSION);
-			return EXIT_OK;
+			version = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			print_usage(stdout);
-			return EXIT_OK;
+			help = true;
 		} else {
-			fprintf(stderr, "rloader: unknown option '%s'\n", a);
-			print_usage(stderr);
-			return EXIT_USAGE;
+			bad = a;
 		}
 	}
+	/* Every global option is read before any is acted on, so that
+	 * '-V -j' answers in JSON as '-j -V' does. */
+	if (bad)
+		return usage_fail(NULL, "unknown option '%s'", bad);
+	if (version) {
+		print_version();
+		return EXIT_OK;
+	}
+	if (help) {
+		print_usage(stdout);
+		return EXIT_OK;
+	}
 	if (i == argc) {
+		if (json_output)
+			return usage_fail(NULL, "no command given");
 		print_usage(stderr);
 		return EXIT_USAGE;
 	}
 	cmd = find_command(argv[i]);
-	if (!cmd) {
-		fprintf(stderr, "rloader: '%s' is not a command (or is ambiguous); "
-			"see 'rloader --help'\n", argv[i]);
-		return EXIT_USAGE;
-	}
+	if (!cmd)
+		return usage_fail(NULL, "'%s' is not a command (or is ambiguous)",
+				  argv[i]);
 	opts = calloc(1, cmd->opts_size);
 	if (!opts)
 		return fail(EXIT_SYSTEM, "out of memory");

@@ -26,6 +26,11 @@ void out_json(struct json_object *o);
  * return status, so callers can write: return fail(EXIT_SYSTEM, ...). */
 __attribute__((format(printf, 2, 3)))
 int fail(int status, const char *fmt, ...);
+/* A bad command line (exit status 2): the message and 'Try ... --help'
+ * on stderr, or {"error": ..., "usage": "rloader CMD --help"} on stdout
+ * in JSON mode.  cmd may be NULL (the global options). */
+__attribute__((format(printf, 2, 3)))
+int usage_fail(const char *cmd, const char *fmt, ...);
 /* Diagnostics as a JSON array of {file, line, col, pc, severity, message,
  * note, text}. */
 struct json_object *diags_json(const struct rc_diags *d);

@@ -105,6 +105,41 @@ status "--clock with --path interp" 2 "$rl" run examples/echo.r --path interp --
 expect_eq "--clock with --path interp: says why" \
 	"$(grep -c 'in-kernel interpreter reads the kernel' "$tmp/err")" 1
 status "bad --payload" 2 "$rl" run examples/echo.r --payload u8:300
+
+# ---- -j: usage errors, help and version are JSON too ------------------------
+# Each must be one JSON document on stdout, nothing on stderr, and keep
+# its exit status.
+jcase() {
+	what=$1 want=$2 expr=$3 expect=$4
+	shift 4
+	status "-j $what" "$want" "$@"
+	expect_eq "-j $what: stderr is empty" "$(wc -c <"$tmp/err" | tr -d ' ')" 0
+	cp "$tmp/out" "$tmp/j.json"
+	expect_eq "-j $what: JSON" "$(jget "$tmp/j.json" "$expr")" "$expect"
+}
+jcase "unknown command" 2 '("not a command" in d["error"], d["usage"])' \
+	'[true, "rloader --help"]' "$rl" -j frob
+jcase "unknown option" 2 '("--bogus" in d["error"], d["usage"])' \
+	'[true, "rloader verify --help"]' "$rl" -j verify --bogus examples/echo.r
+jcase "missing argument" 2 '("missing argument" in d["error"], d["usage"])' \
+	'[true, "rloader attach --help"]' "$rl" -j attach
+jcase "bad choice" 2 '"--path" in d["error"]' true \
+	"$rl" -j run examples/echo.r --path jit
+jcase "bad number" 2 '"--tag" in d["error"]' true \
+	"$rl" -j run examples/echo.r --tag seven
+jcase "unknown global option" 2 '"--bogus" in d["error"]' true \
+	"$rl" -j --bogus verify examples/echo.r
+jcase "no command" 2 '"no command" in d["error"]' true "$rl" -j
+jcase "and -V" 0 '(d["name"], d["rcode_binary_version"] >= 1, len(d["version"]) > 0)' \
+	'["rloader", true, true]' "$rl" -j -V
+jcase "-V given before -j" 0 'd["name"]' 'rloader' "$rl" -V -j
+jcase "and --help" 0 'sorted(c["name"] for c in d["commands"])[:3]' \
+	'["assemble", "attach", "detach"]' "$rl" -j --help
+jcase "and run --help" 0 '(d["command"], [o["choices"] for o in d["options"] if o["name"] == "path"][0])' \
+	'["run", ["ref", "xlate", "interp"]]' "$rl" -j run --help
+"$rl" -V >"$tmp/v.txt" 2>&1
+expect_eq "-V without -j: one plain line" \
+	"$(grep -c '^rloader [0-9][0-9.]* (R-code binary version' "$tmp/v.txt")" 1
 status "missing file" 3 "$rl" verify "$tmp/nonexistent.r"
 status "missing file, JSON" 3 "$rl" -j verify "$tmp/nonexistent.r"
 cp "$tmp/out" "$tmp/e.json"
