@@ -387,6 +387,19 @@ static bool fuse_jmp(struct comp *c, uint32_t pc)
 	if (c->pend_n || c->overflow || c->n == 0 || c->n - 1 < c->blk_uop)
 		return false;
 	u = &c->ic->u[c->n - 1];
+	/* The high half of a MOVI64 is a NOP that never runs (the MOVI64
+	 * goes past it): a jump fused into it would be lost.  Fuse it into
+	 * the MOVI64 itself. */
+	if (c->n >= 2 && c->n - 2 >= c->blk_uop &&
+	    c->ic->u[c->n - 2].op == RC_U_MOVI64 && u->op == RC_U_NOP) {
+		u = &c->ic->u[c->n - 2];
+		if (u->n == 255)
+			return false;
+		u->n++;
+		add_fixup(c, c->n - 2, target_of(c, pc));
+		c->res_uop = -1;
+		return true;
+	}
 	switch (u->op) {
 	case RC_U_MOV: case RC_U_MOVI: case RC_U_SWAP: case RC_U_ROT:
 	case RC_U_ADD_R: case RC_U_ADD_I: case RC_U_SUB_R: case RC_U_SUB_I:
