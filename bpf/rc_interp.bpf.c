@@ -559,10 +559,8 @@ static __always_inline long chunk(struct ictx *c, const bool trace)
 				FAULT(F_MSG_BOUNDS);
 			o = (o + (u->k & 0x7ff)) & 0xfff;
 			q = pay + o;
-			if (trace) {
+			if (trace)
 				f->msg_reads++;
-				trace_max(&f->sm, d + 1);
-			}
 			switch (w) {
 			case 1:
 				if ((void *)(q + 1) > data_end)
@@ -585,6 +583,10 @@ static __always_inline long chunk(struct ictx *c, const bool trace)
 				SET(*(__u64 *)q);
 				break;
 			}
+			/* Only a load that succeeded has pushed: a faulting one
+			 * leaves the high-water mark as the reference does. */
+			if (trace)
+				trace_max(&f->sm, d + 1);
 			break;
 		}
 		case RC_U_STP:

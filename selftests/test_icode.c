@@ -115,8 +115,9 @@ static int uop_run(void *ctx, const struct rc_case *c, struct rc_msg *msg,
 		case RC_U_MOV: V(u->d) = V(u->a); break;
 		case RC_U_MOVI: V(u->d) = K; break;
 		case RC_U_MOVI64:
+			/* Its target is past the high half, or where a 'jmp'
+			 * fused into it goes, as in the BPF interpreter. */
 			V(u->d) = (uint32_t)u->k | (uint64_t)(uint32_t)u[1].k << 32;
-			next = pc + 2;
 			break;
 		case RC_U_SWAP: a = V(u->d); V(u->d) = V(u->a); V(u->a) = a; break;
 		case RC_U_ROT:
