@@ -797,6 +797,9 @@ static int make_plan(const struct rc_prog *p, const struct rc_verinfo *vi,
 		for (uint32_t pc = 0; pc < p->ninsns; pc += rc_insn_slots(&p->insns[pc]))
 			if (vi->reachable[pc] && is_edit(p->insns[pc].op))
 				plan->edits = true;
+		for (uint32_t pc = 0; pc < p->ninsns; pc += rc_insn_slots(&p->insns[pc]))
+			if (vi->reachable[pc] && p->insns[pc].op == RC_OP_resize)
+				plan->resize = true;
 		plan->budget_checks = true;
 		plan->loops = true;
 		plan->needs_snapshot = plan->edits;
@@ -812,6 +815,8 @@ static int make_plan(const struct rc_prog *p, const struct rc_verinfo *vi,
 			continue;
 		if (is_edit(p->insns[pc].op))
 			plan->edits = true;
+		if (p->insns[pc].op == RC_OP_resize)
+			plan->resize = true;
 		n = successors(p, pc, s);
 		for (int i = 0; i < n; i++)
 			if (maxc[s[i]] < maxc[pc] + 1)

@@ -33,6 +33,9 @@ struct rc_xlate_plan {
 				 * a per-CPU copy of the message to restore */
 	bool budget_checks;	/* some path may exceed the budget */
 	bool edits;		/* stores to the message: keep the checksum */
+	bool resize;		/* a reachable resize: the snapshot map's
+				 * scratch half sums what a shrink removes,
+				 * so the map exists even without a snapshot */
 	bool loops;		/* runs as a bpf_loop callback; needs frame_fd */
 	bool ranks;		/* forward or send: needs ranks_fd, scratch_fd */
 	bool upcalls;		/* upcall: needs upcall_fd, scratch_fd */
@@ -46,7 +49,8 @@ struct rc_xlate_maps {
 	int state_fd;			/* array, 1 entry of state_words*8; -1 if none */
 	int window_fd[RC_WINDOWS_MAX];	/* array, 1 entry of words*8 */
 	int stats_fd;			/* per-CPU array of struct rc_handler_stats */
-	int snapshot_fd;		/* per-CPU array, RC_SNAPSHOT_SIZE bytes; -1 if not needed */
+	int snapshot_fd;		/* per-CPU array, RC_SNAPSHOT_MAP_SIZE bytes;
+					 * -1 if neither needs_snapshot nor resize */
 	int frame_fd;			/* per-CPU array, RC_LOOP_FRAME_SIZE bytes; -1 if not needed */
 	int ranks_fd;			/* array of RC_ABI_RANKS_MAX struct rc_rank; -1 if not needed */
 	int upcall_fd;			/* ring buffer, RC_ABI_UPCALL_RING bytes; -1 if not needed */
@@ -55,6 +59,9 @@ struct rc_xlate_maps {
 					 * loop mode) */
 };
 #define RC_SNAPSHOT_SIZE	(RC_HDR_LEN + RC_PAYLOAD_MAX)
+/* The snapshot, then room for the bytes a resize removes: one byte of
+ * parity, 1408, and padding to a multiple of 4 (xl_resize). */
+#define RC_SNAPSHOT_MAP_SIZE	(RC_SNAPSHOT_SIZE + RC_PAYLOAD_MAX + 8)
 #define RC_SCRATCH_SIZE		256
 /* The loop frame: 512 bytes of frame, then a scratch area. */
 #define RC_LOOP_FRAME_SIZE	(512 + RC_SCRATCH_SIZE)

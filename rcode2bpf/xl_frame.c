@@ -587,6 +587,110 @@ static void restore_message(struct xl_ctx *x)
 }
 
 /*
+ * What a shrinking resize removes leaves the checksum without a loop.  A
+ * loop over up to 1408 bytes made the kernel verifier walk every
+ * iteration, pushing a branch state at each, and three resizes in a row
+ * passed its limit of 8192 ("The sequence of 8193 jumps is too complex").
+ * Instead the removed bytes are copied (bpf_xdp_load_bytes or
+ * bpf_skb_load_bytes) into the zeroed scratch half of the snapshot map
+ * value at the parity they had in the message, and bpf_csum_diff() sums
+ * their complements in at most three constant-bounded calls: a 32-bit
+ * ones'-complement sum, taken mod 2^32 - 1 and so mod 0xffff too, which is
+ * all FP_CSUM needs.  Zero padding adds nothing.  Like csum_partial(), it
+ * reads words in the host's byte order, which on a little-endian host is
+ * the order FP_CSUM counts in (a byte at an odd offset counts 2^8 times).
+ *
+ * FP_TMP holds the new length, FP_TMP2 the current one.  Both are read
+ * back from the frame, which in loop mode is a map value the kernel
+ * verifier knows nothing about, so each is bounded again before use.
+ */
+#define RS_SCRATCH	RC_SNAPSHOT_SIZE	/* the scratch half's offset */
+
+/* r4 = cur - new in [1, 1408], r5 = new & 1, r3 = new; else to l_out. */
+static void removed_bounds(struct xl_ctx *x, int l_out)
+{
+	struct xl_buf *b = &x->b;
+
+	EMIT(b, LDX_MEM(BPF_DW, R3, x->fb, FP_TMP));
+	JMP_TO(b, JMP_IMM(BPF_JGT, R3, RC_PAYLOAD_MAX), l_out);
+	EMIT(b, LDX_MEM(BPF_DW, R4, x->fb, FP_TMP2));
+	JMP_TO(b, JMP_IMM(BPF_JGT, R4, RC_PAYLOAD_MAX), l_out);
+	EMIT(b, ALU64_REG(BPF_SUB, R4, R3));
+	/* The kernel verifier keeps no relation between registers: say
+	 * what cur > new means for the difference. */
+	JMP_TO(b, JMP_IMM(BPF_JSLT, R4, 1), l_out);
+	EMIT(b, MOV64_REG(R5, R3));
+	EMIT(b, ALU64_IMM(BPF_AND, R5, 1));
+}
+
+static void removed_bytes_copy(struct xl_ctx *x)
+{
+	struct xl_buf *b = &x->b;
+	int l_out = xl_label(b);
+
+	xl_lookup(x, x->maps->snapshot_fd);
+	removed_bounds(x, l_out);
+	/* Zero the first word (the byte before an odd start) and the last
+	 * (the padding to a multiple of 4): at lead + len - 1, rounded down
+	 * to 4, which is below 1412. */
+	EMIT(b, ST_MEM(BPF_DW, R0, RS_SCRATCH, 0));
+	EMIT(b, MOV64_REG(R1, R4));
+	EMIT(b, ALU64_REG(BPF_ADD, R1, R5));
+	EMIT(b, ALU64_IMM(BPF_SUB, R1, 1));
+	EMIT(b, ALU64_IMM(BPF_AND, R1, ~3));
+	EMIT(b, ALU64_REG(BPF_ADD, R1, R0));
+	EMIT(b, ST_MEM(BPF_W, R1, RS_SCRATCH, 0));
+	/* load_bytes(ctx, hdroff + 24 + new, scratch + lead, len) */
+	EMIT(b, ALU64_REG(BPF_ADD, R0, R5));
+	EMIT(b, ALU64_IMM(BPF_ADD, R0, RS_SCRATCH));
+	EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_HDROFF));
+	EMIT(b, ALU64_REG(BPF_ADD, R2, R3));
+	EMIT(b, ALU64_IMM(BPF_ADD, R2, MSG_PAYLOAD));
+	EMIT(b, MOV64_REG(R3, R0));
+	if (xl_ctx_reg(x, R1) != R1)
+		EMIT(b, MOV64_REG(R1, R9));
+	EMIT(b, CALL(x->tc ? BPF_FUNC_skb_load_bytes : BPF_FUNC_xdp_load_bytes));
+	JMP_TO(b, JMP_IMM(BPF_JNE, R0, 0), x->l_internal);
+	xl_bind(b, l_out);
+}
+
+/* FP_CSUM += the complement sum of chunk c (bytes 512c.. of the padded
+ * copy), if the copy reaches it. */
+static void removed_bytes_sum(struct xl_ctx *x, int c, int l_out)
+{
+	struct xl_buf *b = &x->b;
+	int l_full = xl_label(b), l_call = xl_label(b);
+
+	xl_lookup(x, x->maps->snapshot_fd);
+	removed_bounds(x, l_out);
+	/* r4 = the padded size, lead + len rounded up to 4, minus 512c */
+	EMIT(b, ALU64_REG(BPF_ADD, R4, R5));
+	EMIT(b, ALU64_IMM(BPF_ADD, R4, 3));
+	EMIT(b, ALU64_IMM(BPF_AND, R4, ~3));
+	if (c) {
+		JMP_TO(b, JMP_IMM(BPF_JLE, R4, 512 * c), l_out);
+		EMIT(b, ALU64_IMM(BPF_SUB, R4, 512 * c));
+	}
+	JMP_TO(b, JMP_IMM(BPF_JGT, R4, 512), l_full);
+	EMIT(b, MOV64_REG(R2, R4));
+	JMP_TO(b, JA(), l_call);
+	xl_bind(b, l_full);
+	EMIT(b, MOV64_IMM(R2, 512));
+	xl_bind(b, l_call);
+	EMIT(b, MOV64_REG(R1, R0));
+	EMIT(b, ALU64_IMM(BPF_ADD, R1, RS_SCRATCH + 512 * c));
+	EMIT(b, MOV64_IMM(R3, 0));
+	EMIT(b, MOV64_IMM(R4, 0));
+	EMIT(b, MOV64_IMM(R5, 0));
+	EMIT(b, CALL(BPF_FUNC_csum_diff));
+	/* Sizes are multiples of 4 and at most 512: it cannot fail. */
+	JMP_TO(b, JMP_IMM(BPF_JSLT, R0, 0), x->l_internal);
+	EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_CSUM));
+	EMIT(b, ALU64_REG(BPF_ADD, R2, R0));
+	EMIT(b, STX_MEM(BPF_DW, x->fb, R2, FP_CSUM));
+}
+
+/*
  * resize: n in slot d-1.  The bytes a shrink removes leave the checksum
  * first; the kernel zeroes what a grow adds (bpf_xdp_adjust_tail), and
  * zeros add nothing to a checksum.  The UDP and IP lengths are fixed when
@@ -596,7 +700,7 @@ void xl_resize(struct xl_ctx *x, uint32_t pc, int d)
 {
 	struct xl_buf *b = &x->b;
 	int fault = xl_fault_label(x, RC_FAULT_LENGTH, pc);
-	int l_loop = xl_label(b), l_done = xl_label(b);
+	int l_done = xl_label(b);
 
 	if (d - 1 < 4)
 		EMIT(b, MOV64_REG(R5, R1 + d - 1));
@@ -609,32 +713,12 @@ void xl_resize(struct xl_ctx *x, uint32_t pc, int d)
 	EMIT(b, BSWAP_BE(R4, 16));
 	EMIT(b, STX_MEM(BPF_DW, x->fb, R4, FP_TMP2));		/* current */
 
-	/* for (i = new; i < cur; i++) csum -= byte[i] (x 2^8 if i is odd) */
-	EMIT(b, MOV64_IMM(R1, 0));
-	xl_bind(b, l_loop);
+	/* The bytes a shrink removes, [new, cur), leave the checksum. */
 	JMP_TO(b, JMP_REG(BPF_JGE, R5, R4), l_done);
-	EMIT(b, MOV64_REG(R0, R5));
-	JMP_TO(b, JMP_IMM(BPF_JGT, R0, RC_PAYLOAD_MAX - 1), l_done);
-	EMIT(b, ALU64_REG(BPF_ADD, R0, R8));
-	EMIT(b, MOV64_REG(R3, R0));
-	EMIT(b, ALU64_IMM(BPF_ADD, R3, MSG_PAYLOAD + 1));
-	JMP_TO(b, JMP_REG(BPF_JGT, R3, R6), l_done);
-	EMIT(b, LDX_MEM(BPF_B, R3, R0, MSG_PAYLOAD));
-	EMIT(b, MOV64_REG(R2, R5));		/* odd offsets count x 2^8 */
-	EMIT(b, ALU64_IMM(BPF_AND, R2, 1));
-	EMIT(b, ALU64_IMM(BPF_LSH, R2, 3));
-	EMIT(b, ALU64_REG(BPF_LSH, R3, R2));
-	/* 0xffff - v is -v modulo 0xffff; these stay small, so a plain sum
-	 * in r1 holds them, with no carry (and no branch) in the loop. */
-	EMIT(b, NEG64(R3));
-	EMIT(b, ALU64_IMM(BPF_ADD, R3, CSUM_MOD));
-	EMIT(b, ALU64_REG(BPF_ADD, R1, R3));
-	EMIT(b, ALU64_IMM(BPF_ADD, R5, 1));
-	JMP_TO(b, JA(), l_loop);
+	removed_bytes_copy(x);
+	for (int c = 0; c < 3; c++)
+		removed_bytes_sum(x, c, l_done);
 	xl_bind(b, l_done);
-	EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_CSUM));
-	EMIT(b, ALU64_REG(BPF_ADD, R2, R1));
-	EMIT(b, STX_MEM(BPF_DW, x->fb, R2, FP_CSUM));
 
 	EMIT(b, LDX_MEM(BPF_DW, R2, x->fb, FP_TMP));
 	if (x->tc) {	/* the new length of the whole frame */

@@ -341,7 +341,7 @@ fail:
 static int create_snapshot_map(struct rcode_handler *h, struct rc_diags *d)
 {
 	int fd = create_map(BPF_MAP_TYPE_PERCPU_ARRAY, "rc_snapshot",
-			    RC_SNAPSHOT_SIZE, 0, NULL, 0, 0);
+			    RC_SNAPSHOT_MAP_SIZE, 0, NULL, 0, 0);
 
 	if (fd < 0) {
 		rc_diag_pc(d, RC_SEV_ERROR, h->prog, -1,
@@ -500,7 +500,7 @@ int rcode_handler__load(struct rcode_handler *h, struct rc_diags *d)
 	err = create_maps(h, d) ?: create_net_maps(h, &plan, d);
 	if (err)
 		return err;
-	if (plan.needs_snapshot) {
+	if (plan.needs_snapshot || plan.resize) {
 		err = create_snapshot_map(h, d);
 		if (err)
 			return err;
