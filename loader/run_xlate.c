@@ -318,7 +318,8 @@ static int xlate_once(struct rcode_handler *h, const struct kranks *kr,
 			o->fault = f;
 			o->fault_pc = after.last_fault_pc;
 		}
-	o->have_msg = !rcode_pkt_parse(out, out_len, &o->msg, &o->frame);
+	o->have_msg = !(o->action == RC_ACT_DROP ? rcode_pkt_parse_dropped :
+			rcode_pkt_parse)(out, out_len, &o->msg, &o->frame);
 	if (o->have_msg && o->action == RC_ACT_FORWARD)
 		o->rank = addressed_to(kr, &o->frame, &o->addr_bad);
 	/* What leaves must be a frame the peer accepts; a dropped one goes

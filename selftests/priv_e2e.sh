@@ -142,6 +142,15 @@ for ex in echo counter gsum barrier; do
 	done
 done
 
+# A handler that resizes and drops: nobody fixes the lengths of a dropped
+# frame, and run compares its message all the same (issue 12, bug D).
+for v in 4 6; do
+	"$rl" -j run "$top/selftests/cases/interp/resize_drop.r" --path xlate \
+		--ipv $v --payload hex:0102030405 >"$tmp/x.json" 2>"$tmp/x.err"
+	expect_eq "run --path xlate resize_drop.r --ipv $v: exit 0, agree" \
+		"$?,$(jget "$tmp/x.json" 'd["agree"]')" "0,true"
+done
+
 # ---- run --path interp: the in-kernel interpreter agrees too --------------
 jit=$(cat /proc/sys/net/core/bpf_jit_enable 2>/dev/null || echo 1)
 if [ "$jit" != 0 ]; then

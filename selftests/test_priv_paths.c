@@ -373,7 +373,8 @@ static int exec_xlate_inner(void *ctx_, const struct rc_case *c, struct rc_msg *
 	if (res->fault == RC_FAULT_BUDGET &&
 	    after.budget_aborts != before.budget_aborts + 1)
 		res->fault = RC_FAULT__COUNT;
-	if (rcode_pkt_parse(out, out_len, msg, &info)) {
+	if ((res->action == RC_ACT_DROP ? rcode_pkt_parse_dropped :
+	     rcode_pkt_parse)(out, out_len, msg, &info)) {
 		snprintf(x->why, sizeof(x->why), "the packet that left is not an "
 			 "R-message frame");
 		return -EPROTO;

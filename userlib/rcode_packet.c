@@ -94,8 +94,23 @@ int rcode_pkt_build(const struct rc_msg *msg, int ipver, __u16 port,
 	return (int)total;
 }
 
+static int pkt_parse(const void *buf, size_t len, struct rc_msg *msg,
+		     struct rcode_pkt_info *info, bool dropped);
+
 int rcode_pkt_parse(const void *buf, size_t len, struct rc_msg *msg,
 		    struct rcode_pkt_info *info)
+{
+	return pkt_parse(buf, len, msg, info, false);
+}
+
+int rcode_pkt_parse_dropped(const void *buf, size_t len, struct rc_msg *msg,
+			    struct rcode_pkt_info *info)
+{
+	return pkt_parse(buf, len, msg, info, true);
+}
+
+static int pkt_parse(const void *buf, size_t len, struct rc_msg *msg,
+		     struct rcode_pkt_info *info, bool dropped)
 {
 	const __u8 *p = buf, *ip = p + 14, *udp;
 	size_t iplen, udp_len;
@@ -130,6 +145,11 @@ int rcode_pkt_parse(const void *buf, size_t len, struct rc_msg *msg,
 	info->lengths_ok = 14 + iplen + udp_len <= len &&
 		(info->ipver == 4 ? ntohs(*(const __be16 *)(ip + 2)) == iplen + udp_len :
 				    ntohs(*(const __be16 *)(ip + 4)) == udp_len);
+	/* A dropped frame's lengths are fixed by nobody (a handler that
+	 * resized and dropped leaves them stale): the frame's end is the
+	 * message's, and the R header says how much of it is payload. */
+	if (dropped && len >= 14 + iplen + 8)
+		udp_len = len - 14 - iplen;
 	if (14 + iplen + udp_len > len || udp_len < 8)
 		return -EBADMSG;
 	if (info->ipver == 4 && !*(const __u16 *)(udp + 6))

@@ -96,6 +96,11 @@ int rcode_pkt_build(const struct rc_msg *msg, int ipver, __u16 port,
  * is not an R-message frame. */
 int rcode_pkt_parse(const void *buf, size_t len, struct rc_msg *msg,
 		    struct rcode_pkt_info *info);
+/* The same for a frame a handler dropped: nobody fixes the IP and UDP
+ * lengths of what goes nowhere (a resize then drop leaves them stale), so
+ * the message ends where the frame does. */
+int rcode_pkt_parse_dropped(const void *buf, size_t len, struct rc_msg *msg,
+			    struct rcode_pkt_info *info);
 
 /*
  * Move the calling process (all of it: call this before any thread starts)
