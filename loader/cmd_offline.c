@@ -655,6 +655,14 @@ static int build_message(const struct run_opts *o, const struct rc_prog *prog,
 	if (o->src > UINT32_MAX || o->dst > UINT32_MAX || o->tag > UINT32_MAX ||
 	    o->seq > UINT32_MAX || (o->portal != UINT64_MAX && o->portal > UINT16_MAX))
 		return fail(EXIT_USAGE, "run: src, dst, tag and seq are 32-bit, portal 16-bit");
+	/* The wire's portal field is 16 bits, but portals above 255 reach
+	 * no handler (docs/wire.md): the dispatcher counts and passes such a
+	 * message, so running a handler on one would show what never runs. */
+	if (o->portal != UINT64_MAX && o->portal >= RC_ABI_PORTALS)
+		return usage_fail("run", "--portal %" PRIu64 " reaches no handler: "
+				  "portals are 0..%d (docs/wire.md); the "
+				  "dispatcher passes such a message on, counted "
+				  "as bad_portal", o->portal, RC_ABI_PORTALS - 1);
 	if (o->payload) {
 		char err[160];
 

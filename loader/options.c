@@ -184,8 +184,12 @@ int opts_parse(const struct cmd_def *cmd, void *opts, int argc, char **argv)
 			break;
 		case OPT_U64:
 			if (!parse_u64(optarg, (uint64_t *)field)) {
-				usage_fail(cmd->name, "--%s: '%s' is not a number",
-					   o->name, optarg);
+				usage_fail(cmd->name, optarg[0] == '-' ?
+					   "--%s: '%s' is negative; it takes a "
+					   "number from 0 (decimal, 0x hex or 0b "
+					   "binary)" :
+					   "--%s: '%s' is not a number (decimal, "
+					   "0x hex or 0b binary)", o->name, optarg);
 				goto out;
 			}
 			break;

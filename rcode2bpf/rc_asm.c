@@ -411,8 +411,19 @@ static void split_words(char *s, uint32_t base_col, struct words *w,
 	}
 }
 
+/* The language's ranges, as errors name them (rcode.h's limits). */
+#define RC_STR_(x)	#x
+#define RC_STR(x)	RC_STR_(x)
+#define RC_PORTAL_RANGE	"0..255"
+#define RC_BUDGET_RANGE	"1.." RC_STR(RC_BUDGET_MAX)
+#define RC_STATE_RANGE	"1.." RC_STR(RC_STATE_MAX)
+#define RC_WINDOW_RANGE	"1.." RC_STR(RC_WINDOW_WORDS_MAX)
+_Static_assert(RC_PORTALS == 256, "RC_PORTAL_RANGE names 0..255");
+
+/* A directive's number: at most max to be stored; the error names the
+ * language's range (range, e.g. "1..65536"), which the verifier checks. */
 static bool directive_number(struct asm_ctx *c, struct words *w, int i,
-			     uint64_t max, uint32_t *out)
+			     uint64_t max, const char *range, uint32_t *out)
 {
 	uint64_t v;
 	bool neg;
@@ -420,8 +431,8 @@ static bool directive_number(struct asm_ctx *c, struct words *w, int i,
 	if (!value_of(c, w->w[i], w->col[i], &v, &neg))
 		return false;
 	if (neg || v > max) {
-		asm_error(c, w->col[i], "%s %s is out of range (0..%" PRIu64 ")",
-			  w->w[0], w->w[i], max);
+		asm_error(c, w->col[i], "%s %s is out of range (%s)", w->w[0],
+			  w->w[i], range);
 		return false;
 	}
 	*out = (uint32_t)v;
@@ -472,13 +483,13 @@ static void directive(struct asm_ctx *c, struct words *w)
 	} else if (!strcmp(d, ".portal")) {
 		if (c->have_portal)
 			asm_error(c, w->col[0], ".portal given twice");
-		else if (directive_number(c, w, 1, UINT32_MAX, &v))
+		else if (directive_number(c, w, 1, UINT32_MAX, RC_PORTAL_RANGE, &v))
 			p->portal = v;
 		c->have_portal = true;
 	} else if (!strcmp(d, ".budget")) {
 		if (c->have_budget)
 			asm_error(c, w->col[0], ".budget given twice");
-		else if (directive_number(c, w, 1, UINT32_MAX, &v))
+		else if (directive_number(c, w, 1, UINT32_MAX, RC_BUDGET_RANGE, &v))
 			p->budget = v;
 		c->have_budget = true;
 	} else if (!strcmp(d, ".state")) {
@@ -486,7 +497,8 @@ static void directive(struct asm_ctx *c, struct words *w)
 		if (!check_name(c, w->w[1], w->col[1], "state name") ||
 		    name_taken(c, w->w[1], w->col[1]))
 			return;
-		if (w->n == 3 && !directive_number(c, w, 2, RC_STATE_MAX, &v))
+		if (w->n == 3 && !directive_number(c, w, 2, RC_STATE_MAX,
+						   RC_STATE_RANGE, &v))
 			return;
 		if (!v) {
 			asm_error(c, w->col[2], "a state group needs at least one word");
@@ -508,7 +520,7 @@ static void directive(struct asm_ctx *c, struct words *w)
 	} else if (!strcmp(d, ".window")) {
 		if (!check_name(c, w->w[1], w->col[1], "window name") ||
 		    name_taken(c, w->w[1], w->col[1]) ||
-		    !directive_number(c, w, 2, UINT32_MAX, &v))
+		    !directive_number(c, w, 2, UINT32_MAX, RC_WINDOW_RANGE, &v))
 			return;
 		if (!v || v > RC_WINDOW_WORDS_MAX) {
 			asm_error(c, w->col[2], "a window has 1 to %d words",

@@ -456,9 +456,17 @@ static void check_operand(struct verifier *v, uint32_t pc,
 	case RC_OPND_LABEL:	/* the target: check_insns() */
 		break;
 	case RC_OPND_DEPTH:
-		if (imm < 0 || imm >= RC_STACK_MAX)
+		/* pick N reads N+1 values and pushes one more, so on a
+		 * stack of RC_STACK_MAX the deepest that can run is
+		 * RC_STACK_MAX - 2; a wider range could never verify. */
+		if (imm < 0)
 			error_pc(v, pc, "'%s' depth %d is out of range 0..%d",
-				 info->name, imm, RC_STACK_MAX - 1);
+				 info->name, imm, RC_STACK_MAX - 2);
+		else if (imm > RC_STACK_MAX - 2)
+			error_pc(v, pc, "'%s' depth %d is out of range 0..%d "
+				 "(it needs %d values and pushes one more; the "
+				 "stack holds %d)", info->name, imm,
+				 RC_STACK_MAX - 2, imm + 1, RC_STACK_MAX);
 		break;
 	case RC_OPND_LOCAL:
 		if (imm < 0 || imm >= RC_LOCALS)

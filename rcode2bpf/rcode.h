@@ -40,7 +40,7 @@ enum rc_operand {
 	RC_OPND_NONE,	/* imm and a are 0 */
 	RC_OPND_IMM,	/* imm: signed 32-bit constant */
 	RC_OPND_IMM64,	/* imm: low half; next slot's imm: high half */
-	RC_OPND_DEPTH,	/* imm: 0..RC_STACK_MAX-1, 0 is the top */
+	RC_OPND_DEPTH,	/* imm: 0..RC_STACK_MAX-2, 0 is the top */
 	RC_OPND_LOCAL,	/* imm: 0..RC_LOCALS-1 */
 	RC_OPND_LABEL,	/* imm: relative jump offset */
 	RC_OPND_FIELD,	/* imm: enum rc_field */

@@ -105,6 +105,13 @@ status "--clock with --path interp" 2 "$rl" run examples/echo.r --path interp --
 expect_eq "--clock with --path interp: says why" \
 	"$(grep -c 'in-kernel interpreter reads the kernel' "$tmp/err")" 1
 status "bad --payload" 2 "$rl" run examples/echo.r --payload u8:300
+status "run --portal 256" 2 "$rl" run examples/echo.r --portal 256
+expect_eq "run --portal 256: reaches no handler, says why" \
+	"$(grep -c 'portal 256 reaches no handler: portals are 0..255' "$tmp/err")" 1
+status "run --portal 255" 0 "$rl" run examples/echo.r --portal 255
+status "run --tag -1" 2 "$rl" run examples/echo.r --tag -1
+expect_eq "run --tag -1: says it is negative" \
+	"$(grep -c "tag: '-1' is negative" "$tmp/err")" 1
 
 # ---- -j: usage errors, help and version are JSON too ------------------------
 # Each must be one JSON document on stdout, nothing on stderr, and keep

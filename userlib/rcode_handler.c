@@ -430,7 +430,12 @@ static uint64_t now_ns(void)
 }
 
 /* The kernel said no: that is our bug, not the handler's.  Keep the
- * verifier's whole story for the bug report. */
+ * verifier's story for the bug report, but not all of it: the log of a
+ * program the verifier gave up on runs to megabytes of the path it
+ * walked, and what explains the rejection is at its end.  One file per
+ * handler name, replaced by the next rejection of the same name, so
+ * rejections do not pile up in /tmp. */
+#define RC_VERIFIER_LOG_KEEP	(256u << 10)
 static void save_verifier_log(struct rcode_handler *h, struct rc_diags *d,
 			      int err, const struct bpf_prog_load_opts *lo)
 {
@@ -447,7 +452,7 @@ static void save_verifier_log(struct rcode_handler *h, struct rc_diags *d,
 		snprintf(h->log_path, sizeof(h->log_path), "%s", h->opts.verifier_log);
 	else
 		snprintf(h->log_path, sizeof(h->log_path),
-			 "/tmp/rcode-verifier-%s-%d.log", h->prog->name, (int)getpid());
+			 "/tmp/rcode-verifier-%s.log", h->prog->name);
 	if (log) {
 		int fd;
 
@@ -460,11 +465,17 @@ static void save_verifier_log(struct rcode_handler *h, struct rc_diags *d,
 	}
 	f = fopen(h->log_path, "w");
 	if (f) {
-		char *listing = NULL;
+		char *listing = NULL, *tail = log;
+		size_t n = log ? strlen(log) : 0;
 
+		if (n > RC_VERIFIER_LOG_KEEP) {
+			tail = log + n - RC_VERIFIER_LOG_KEEP;
+			tail += strcspn(tail, "\n");
+		}
 		fprintf(f, "rcode2bpf: the kernel rejected the translation of %s "
-			"(%s)\n\n--- verifier log ---\n%s\n", h->prog->origin,
-			strerror(-err), log ? log : "(no memory for the log)");
+			"(%s)\n\n--- verifier log%s ---\n%s\n", h->prog->origin,
+			strerror(-err), tail != log ? " (its end; the start is "
+			"omitted)" : "", log ? tail : "(no memory for the log)");
 		if (!rc_xlate_listing(h->prog, &h->out, &listing)) {
 			fprintf(f, "\n--- translated program ---\n%s", listing);
 			free(listing);
