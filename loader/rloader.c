@@ -3,9 +3,15 @@
  * rloader.c - the command-line front end: global options, the command
  * table with unique-prefix matching (as bpftool does), and 'help'.
  */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "rloader.h"
 
 #define RLOADER_VERSION "0.1.0"
@@ -21,7 +27,7 @@ static const struct cmd_def *const commands[] = {
 static void print_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: rloader [-j] [-p] COMMAND [OPTIONS] [ARGS]\n"
+		"usage: rloader [-j] [-p] [-n NETNS] COMMAND [OPTIONS] [ARGS]\n"
 		"\n"
 		"rloader assembles, verifies and runs R-code message handlers, and\n"
 		"installs them at XDP on network interfaces.\n"
@@ -32,6 +38,11 @@ static void print_usage(FILE *f)
 		"\nGlobal options:\n"
 		"  -j, --json     print JSON on stdout (errors too: {\"error\": ...})\n"
 		"  -p, --pretty   indented JSON (implies --json)\n"
+		"  -n, --netns NAME\n"
+		"                 run in network namespace NAME (/run/netns/NAME,\n"
+		"                 as 'ip -n NAME'), keeping this mount namespace and\n"
+		"                 its bpffs; use it instead of 'ip netns exec', whose\n"
+		"                 private /sys would lose the pins\n"
 		"  -V, --version  print the version\n"
 		"  -h, --help     this help; 'rloader COMMAND --help' for a command\n"
 		"\nExit status:\n"
@@ -169,6 +180,36 @@ const struct cmd_def cmd_help = {
 	.run = do_help,
 };
 
+/*
+ * -n NAME: enter the network namespace NAME as `ip -n` does, and nothing
+ * else: the mount namespace stays the caller's, so /sys/fs/bpf is still
+ * the bpffs that outlives this process and holds the pins.
+ */
+static int enter_netns(const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (!*name || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return fail(EXIT_USAGE, "--netns: '%s' is not a namespace name "
+			    "(one of 'ip netns list')", name);
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(errno == ENOENT ? EXIT_USAGE : EXIT_SYSTEM,
+			    "--netns: %s: %s", path, strerror(errno));
+	if (setns(fd, CLONE_NEWNET)) {
+		int err = errno;
+
+		close(fd);
+		return fail(EXIT_SYSTEM, "--netns: entering %s: %s%s", path,
+			    strerror(err), err == EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+	}
+	close(fd);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	const struct cmd_def *cmd;
@@ -182,6 +223,15 @@ int main(int argc, char **argv)
 			json_output = true;
 		} else if (!strcmp(a, "-p") || !strcmp(a, "--pretty")) {
 			json_output = json_pretty = true;
+		} else if (!strcmp(a, "-n") || !strcmp(a, "--netns") ||
+			   !strncmp(a, "--netns=", 8)) {
+			const char *name = !strncmp(a, "--netns=", 8) ? a + 8 : NULL;
+
+			if (!name && (name = i + 1 < argc ? argv[++i] : NULL) == NULL)
+				return fail(EXIT_USAGE, "%s needs a namespace name", a);
+			st = enter_netns(name);
+			if (st)
+				return st;
 		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
 			printf("rloader %s (R-code binary version %d)\n",
 			       RLOADER_VERSION, RC_BIN_VERSION);
