@@ -1117,8 +1117,14 @@ static int do_status(void *o_, int argc, char **argv)
 			printf("%-16s <rcode is on no interface of this network "
 			       "namespace>\n", "");
 	}
-	if (arr)
+	if (arr) {
 		out_json(arr);
+	} else {
+		char ns[PATH_MAX];
+
+		if (!rcode_netns_pin_dir(ns, sizeof(ns)))
+			printf("(pins of this network namespace: %s/)\n", ns);
+	}
 	return EXIT_OK;
 }
 
@@ -1135,8 +1141,10 @@ const struct cmd_def cmd_status = {
 	"on the tracing interpreter), program id (an interpreted handler's is\n"
 	"the interpreter's), invocations, actions taken (drop, pass, reply) and\n"
 	"faults.  Without IFNAME, every interface of this network namespace\n"
-	"that rcode is on.\n"
-	"JSON: an array with one object per interface.\n"
+	"that rcode is on.  The last line names this namespace's pin directory,\n"
+	"/sys/fs/bpf/rcode/net-COOKIE/ (interfaces of one name in two network\n"
+	"namespaces never share pins).\n"
+	"JSON: an array with one object per interface, with its \"pin_dir\".\n"
 	"\nExamples:\n"
 	"  rloader status\n"
 	"  rloader -p status eth0\n",
