@@ -181,6 +181,19 @@ done
 ip netns exec "$x2" "$rl" -j attach eth0 "$top/examples/echo.r" >"$tmp/b.json" 2>&1
 expect_eq "b: ... in JSON: an error object" \
 	"$(jget "$tmp/b.json" '"ip netns exec" in d["error"]')" true
+# Each of these used to mount a bpffs of its own, and so took a lock of
+# its own: concurrent ones were not serialized (issue 11).  All refused.
+i=0 pids= n3=0
+while [ $i -lt 10 ]; do
+	ip netns exec "$x2" timeout 60 "$rl" attach eth0 "$top/examples/echo.r" \
+		>/dev/null 2>&1 &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+for p in $pids; do wait "$p"; [ $? -eq 3 ] && n3=$((n3 + 1)); done
+pids=
+expect_eq "b: 10 concurrent ip netns exec attaches: all refused, nothing attached" \
+	"$n3 $(xdp_on "$x2")" "10 0"
 "$rl" -n "rcn-$id-nosuch" status >/dev/null 2>"$tmp/b.err"
 expect_eq "b: -n with no such namespace: status 2" $? 2
 timeout 60 "$rl" -n "$x2" attach eth0 "$tmp/echo2.r" >"$tmp/b.out" 2>&1
