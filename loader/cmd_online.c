@@ -797,6 +797,7 @@ const struct cmd_def cmd_attach = {
 /* ==== detach ============================================================= */
 struct detach_opts {
 	uint64_t portal;
+	bool stale;
 };
 
 static const struct detach_opts detach_defaults = { .portal = UINT64_MAX };
@@ -804,8 +805,56 @@ static const struct detach_opts detach_defaults = { .portal = UINT64_MAX };
 static const struct opt_def detach_optdefs[] = {
 	DEFINE_OPT(detach_opts, portal, "portal", 0, OPT_U64, "N",
 		   "remove only the handler on portal N (the dispatcher stays)"),
+	DEFINE_OPT(detach_opts, stale, "stale", 0, OPT_BOOL, "",
+		   "instead of IFNAME: remove the pins of network namespaces that are gone"),
 	END_OPTS
 };
+
+/* detach --stale: the directories of namespaces that no process, bind
+ * mount or open file holds any more.  Their interfaces went with them;
+ * the pins only keep maps and programs in memory. */
+static int detach_stale(void)
+{
+	struct json_object *arr = json_output ? json_object_new_array() : NULL;
+	struct netns_dir *v;
+	int n, removed = 0, st = EXIT_OK;
+
+	n = netns_dirs_scan(&v);
+	if (n < 0) {
+		json_object_put(arr);
+		return fail(EXIT_SYSTEM, "detach --stale: %s: %s", RC_PIN_ROOT,
+			    strerror(-n));
+	}
+	for (int i = 0; i < n; i++) {
+		int err;
+
+		if (v[i].alive)
+			continue;
+		err = netns_dir_remove(v[i].name);
+		if (err) {
+			st = fail(EXIT_SYSTEM, "detach --stale: %s/%s: %s",
+				  RC_PIN_ROOT, v[i].name, strerror(-err));
+			continue;
+		}
+		removed++;
+		if (arr)
+			json_object_array_add(arr, json_object_new_string(v[i].name));
+		else
+			printf("%s/%s: its network namespace is gone; removed "
+			       "(%d interface%s)\n", RC_PIN_ROOT, v[i].name,
+			       v[i].interfaces, v[i].interfaces == 1 ? "" : "s");
+	}
+	free(v);
+	if (arr) {
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "removed", arr);
+		out_json(j);
+	} else if (!removed && st == EXIT_OK) {
+		printf("no pins of a network namespace that is gone\n");
+	}
+	return st;
+}
 
 static int do_detach(void *o_, int argc, char **argv)
 {
@@ -818,12 +867,20 @@ static int do_detach(void *o_, int argc, char **argv)
 	char idir[PATH_MAX], pindir[PATH_MAX];
 	int n, err, st = EXIT_OK;
 
-	(void)argc;
+	if (o->stale != !argc) {
+		st = fail(EXIT_USAGE, "detach: %s", o->stale ?
+			  "--stale takes no IFNAME" : "IFNAME is missing");
+		goto out;
+	}
 	if (o->portal != UINT64_MAX && !parse_portal(o->portal, "detach", &portal, &st))
 		goto out;
 	st = online_init("detach");
 	if (st)
 		goto out;
+	if (o->stale) {
+		st = detach_stale();
+		goto out;
+	}
 	if (o->portal != UINT64_MAX) {
 		struct portal_info pi;
 
@@ -922,8 +979,8 @@ out:
 
 const struct cmd_def cmd_detach = {
 	.name = "detach",
-	.args = "IFNAME",
-	.min_args = 1, .max_args = 1,
+	.args = "IFNAME | --stale",
+	.min_args = 0, .max_args = 1,
 	.summary = "Remove one handler (--portal) or everything rcode has on an interface.",
 	.description =
 	"With --portal N, the portal is emptied first (its messages are passed\n"
@@ -935,9 +992,16 @@ const struct cmd_def cmd_detach = {
 	"interpreter path detached with --portal also leaves the interpreter,\n"
 	"whose pins go when no handler is left on it.  Exit status 3 if there\n"
 	"was nothing to remove.\n"
+	"\n"
+	"--stale removes the pin directories of network namespaces that are\n"
+	"gone (/sys/fs/bpf/rcode/net-COOKIE/ whose namespace no process, bind\n"
+	"mount or open file holds): their interfaces went with them, and their\n"
+	"pins only keep maps and programs in memory.  'rloader status' counts\n"
+	"them.\n"
 	"\nExamples:\n"
 	"  rloader detach eth0 --portal 2\n"
-	"  rloader detach eth0\n",
+	"  rloader detach eth0\n"
+	"  rloader detach --stale\n",
 	.opts = detach_optdefs,
 	.opts_size = sizeof(struct detach_opts),
 	.defaults = &detach_defaults,
@@ -1122,8 +1186,19 @@ static int do_status(void *o_, int argc, char **argv)
 	} else {
 		char ns[PATH_MAX];
 
+		struct netns_dir *v = NULL;
+		int others = argc ? 0 : netns_dirs_scan(&v), gone = 0;
+
+		for (int i = 0; i < others; i++)
+			gone += !v[i].alive;
+		free(v);
 		if (!rcode_netns_pin_dir(ns, sizeof(ns)))
-			printf("(pins of this network namespace: %s/)\n", ns);
+			printf("(pins of this network namespace: %s/", ns);
+		if (others > 0)
+			printf("; pins of %d other namespace%s, %d of %s gone%s", others,
+			       others == 1 ? "" : "s", gone, others == 1 ? "it" : "them",
+			       gone ? ": 'rloader detach --stale' removes those" : "");
+		printf(")\n");
 	}
 	return EXIT_OK;
 }

@@ -20,6 +20,9 @@
 #      installed and answer; detach leaves no program, map, link or pin of
 #      theirs.  Then attaches, replaces and detaches at once, twice: each
 #      round ends attached and working, or with nothing at all.
+#   d. a namespace deleted with a handler attached: its pins stay (and keep
+#      the handler in memory), status calls them gone, 'detach --stale'
+#      removes them and nothing else.
 #
 # Runs in a private mount namespace with a bpffs of its own (so every pin
 # it sees is its own); rloader enters the network namespaces with -n or
@@ -53,7 +56,7 @@ for f in "$rl" "$rcsend" "$xdp_pass"; do
 done
 
 id=$$
-x1=rcn-$id-x1 x2=rcn-$id-x2 p1=rcn-$id-p1 p2=rcn-$id-p2
+x1=rcn-$id-x1 x2=rcn-$id-x2 p1=rcn-$id-p1 p2=rcn-$id-p2 x3=rcn-$id-x3
 tmp=$(mktemp -d /tmp/rcode-netns.XXXXXX)
 tag_echo=6563686f tag_echo2=65636832
 pids=
@@ -76,7 +79,7 @@ cleanup() {
 		[ -e /run/netns/"$n" ] &&
 			timeout 30 "$rl" -n "$n" detach eth0 >/dev/null 2>&1
 	done
-	for n in "$x1" "$x2" "$p1" "$p2"; do ip netns del "$n" 2>/dev/null; done
+	for n in "$x1" "$x2" "$p1" "$p2" "$x3"; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -303,5 +306,37 @@ for round in 1 2; do
 	expect_eq "c: mix $round: after detach nothing of ours is left" \
 		"$(ours "rc_$h rc_cn$id")|$(pins)" "0|$pins0"
 done
+
+# ---- d. the pins of a namespace that died ------------------------------------------
+ip netns add "$x3" && ip -n "$x3" link add eth0 type veth peer name eth1 &&
+	ip -n "$x3" link set eth0 up && ip -n "$x3" link set eth1 up ||
+	fail "d: setup $x3"
+sed "s/^\.handler echo/.handler dd$id/" "$top/examples/echo.r" >"$tmp/dd$id.r"
+timeout 60 "$rl" -n "$x3" attach eth0 "$tmp/dd$id.r" >/dev/null 2>&1
+expect_eq "d: attach in $x3" $? 0
+d3=$(timeout 60 "$rl" -n "$x3" -j status eth0 | jget /dev/stdin 'd[0]["pin_dir"]')
+rl1 attach eth0 "$top/examples/echo.r" >/dev/null 2>&1
+expect_eq "d: attach in $x1" $? 0
+rl1 status >"$tmp/d.out" 2>&1
+expect_eq "d: status in $x1 counts $x3's pins, alive" \
+	"$(grep -c 'pins of 1 other namespace, 0 of it gone)' "$tmp/d.out")" 1
+ip netns del "$x3"
+rl1 status >"$tmp/d.out" 2>&1
+expect_eq "d: $x3 deleted: its pins stay, status calls them gone" \
+	"$([ -d "$d3" ] && echo pins) $(grep -c "1 of it gone: 'rloader detach --stale' removes those" "$tmp/d.out")" "pins 1"
+expect_eq "d: ... and they keep $x3's handler alive" "$(ours "rc_dd$id")" 1
+rl1 -j detach --stale >"$tmp/d.json" 2>&1
+expect_eq "d: detach --stale removes just those" \
+	"$(jget "$tmp/d.json" 'd["removed"]') $([ -d "$d3" ] && echo left)" "[\"$(basename "${d3%/eth0}")\"] "
+expect_eq "d: ... not $x1's" "$(status1 "$handlers")" '[[2, "echo", true, true]]'
+ddgone() { [ "$(ours "rc_dd$id")" = 0 ]; }
+wait_until 10 ddgone
+expect_eq "d: ... and $x3's handler is freed" "$(ours "rc_dd$id")" 0
+send1 echo 198.18.12.2 -P 2 -n 10 -w 500 >"$tmp/e1.out" 2>&1
+expect_eq "d: $x1 still answers" "$(kv "$tmp/e1.out" replies)" 10
+rl1 detach --stale >"$tmp/d.out" 2>&1
+expect_eq "d: detach --stale again: nothing to remove" \
+	"$? $(grep -c 'no pins of a network namespace that is gone' "$tmp/d.out")" "0 1"
+rl1 detach eth0 >/dev/null 2>&1
 
 rc_exit
