@@ -508,10 +508,6 @@ int rc_dispatch_detach_locked(const char *ifname, int ifindex, bool all)
 	/* Unpinning `portals' empties it: the kernel releases a prog
 	 * array's programs when its last pin or fd goes. */
 	rm = rc_rm_tree(dir);
-	/* The namespace's directory too, once its last interface is gone
-	 * (ENOTEMPTY otherwise: fine). */
-	*strrchr(dir, '/') = '\0';
-	rmdir(dir);
 	if (rm == -ENOENT)
 		return cur.attached || swept ? 0 : -ENOENT;
 	return rm;

@@ -271,16 +271,25 @@ int rc_mkdir(const char *path, bool *made)
  * flock() the locked directory must still be what RC_PIN_ROOT names: two
  * first attaches may each have mounted a bpffs on /sys/fs/bpf, the later
  * on top of the earlier, and a lock on the hidden one would serialize
- * nothing.  Then lock again, on the one that is seen.
+ * nothing.  Then lock again, on the one that is seen.  The lock also
+ * makes this namespace's directory, RC_PIN_ROOT/net-<cookie>, and
+ * rc_unlock() removes it if it is empty: whoever holds the lock finds it.
  */
+static int rc_mkdir_quiet(const char *path)
+{
+	return mkdir(path, 0700) && errno != EEXIST ? -errno : 0;
+}
+
 int rc_lock(void)
 {
 	struct stat held, seen;
+	char ns[PATH_MAX];
 	int fd, err;
 
 	for (int tries = 0; tries < 8; tries++) {
-		if (rc_is_bpffs(RC_BPFFS))
-			mkdir(RC_PIN_ROOT, 0700);	/* EEXIST is fine */
+		if (rc_is_bpffs(RC_BPFFS) && !rc_mkdir_quiet(RC_PIN_ROOT) &&
+		    !rcode_netns_pin_dir(ns, sizeof(ns)))
+			rc_mkdir_quiet(ns);
 		fd = open(RC_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
 			return -errno;	/* -ENOENT: no bpffs, nothing pinned */
@@ -302,8 +311,16 @@ int rc_lock(void)
 
 void rc_unlock(int fd)
 {
-	if (fd >= 0)
-		close(fd);	/* drops the flock */
+	char ns[PATH_MAX];
+
+	if (fd < 0)
+		return;
+	/* The namespace's directory goes with its last interface's pins
+	 * (ENOTEMPTY otherwise); only under the lock, which makes it, so
+	 * that it never vanishes under an attach. */
+	if (!rcode_netns_pin_dir(ns, sizeof(ns)))
+		rmdir(ns);
+	close(fd);	/* drops the flock */
 }
 
 static int rc_rm_entry(const char *path, const struct stat *sb, int type,
