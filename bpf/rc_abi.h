@@ -135,27 +135,27 @@ struct rc_upcall {
 };
 
 /* ---- pinning layout under bpffs ------------------------------------------
- *   /sys/fs/bpf/rcode/<ifname>/portals          prog array, portal -> handler
- *   /sys/fs/bpf/rcode/<ifname>/dispatch_stats   struct rc_dispatch_stats
- *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/prog   the handler program
- *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/state  data area (BTF: named slots)
- *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/stats  struct rc_handler_stats
- *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/win-<name>  mmapable window
- *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/rcode  the handler's .rbin, frozen
+ *   /sys/fs/bpf/rcode/net-<cookie>/<ifname>/portals          prog array, portal -> handler
+ *   /sys/fs/bpf/rcode/net-<cookie>/<ifname>/dispatch_stats   struct rc_dispatch_stats
+ *   /sys/fs/bpf/rcode/net-<cookie>/<ifname>/portal-<N>/prog   the handler program
+ *   /sys/fs/bpf/rcode/net-<cookie>/<ifname>/portal-<N>/state  data area (BTF: named slots)
+ *   /sys/fs/bpf/rcode/net-<cookie>/<ifname>/portal-<N>/stats  struct rc_handler_stats
+ *   /sys/fs/bpf/rcode/net-<cookie>/<ifname>/portal-<N>/win-<name>  mmapable window
+ *   /sys/fs/bpf/rcode/net-<cookie>/<ifname>/portal-<N>/rcode  the handler's .rbin, frozen
  *                                                 (for status, stats, replace)
- *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/upcalls  ring buffer of struct
+ *   /sys/fs/bpf/rcode/net-<cookie>/<ifname>/portal-<N>/upcalls  ring buffer of struct
  *                                                 rc_upcall, if it upcalls
- *   /sys/fs/bpf/rcode/<ifname>/ranks             the rank table
+ *   /sys/fs/bpf/rcode/net-<cookie>/<ifname>/ranks             the rank table
  * Handlers that need TC (send) are not behind the dispatcher: their
  * program is attached at TC ingress by itself, checks its own portal, and
- *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/link   its tcx link (Linux >= 6.6)
+ *   /sys/fs/bpf/rcode/net-<cookie>/<ifname>/portal-<N>/link   its tcx link (Linux >= 6.6)
  * or, on older kernels, a cls_bpf filter on the clsact qdisc with handle
  * RC_ABI_TC_HANDLE_BASE + N, priority RC_ABI_TC_PRIO.
  * Handlers on the interpreter path (docs/interp.md) have no prog pin but
- *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/code   its uops (struct rc_icode)
- *   /sys/fs/bpf/rcode/<ifname>/portal-<N>/trace  struct rc_trace, if traced
+ *   /sys/fs/bpf/rcode/net-<cookie>/<ifname>/portal-<N>/code   its uops (struct rc_icode)
+ *   /sys/fs/bpf/rcode/net-<cookie>/<ifname>/portal-<N>/trace  struct rc_trace, if traced
  * and the interpreter itself, shared by them:
- *   /sys/fs/bpf/rcode/<ifname>/interp/{prog,prog_trace,code,state,stats,
+ *   /sys/fs/bpf/rcode/net-<cookie>/<ifname>/interp/{prog,prog_trace,code,state,stats,
  *                                      windows,trace,misc,upcalls,ranks}
  * (interp/ranks is the interface's rank table when one was pinned before
  * the interpreter was loaded, else the interpreter's own.)

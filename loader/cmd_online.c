@@ -6,7 +6,7 @@
  *
  * Nothing is remembered between invocations except what the kernel holds:
  * the dispatcher (found through libxdp), the portals map and the pins
- * under RC_PIN_ROOT/<ifname>/ (rc_abi.h), and the "rcode" pin that keeps
+ * under RC_PIN_ROOT/net-<cookie>/<ifname>/ (rc_abi.h), and the "rcode" pin that keeps
  * each handler's R-code (rloader.h).  So any invocation, or any
  * application using librcode, sees what the others did.
  */
@@ -140,6 +140,11 @@ int online_init(const char *verb)
 	rcode_set_print(lib_print);
 	libbpf_set_print(bpf_print);
 	libxdp_set_print(xdp_print);
+	/* Under `ip netns exec` the pins are out of sight: attaching would
+	 * leave a dead handler, and status and stats would call everything
+	 * gone.  Refused, with what to run instead. */
+	if (rcode_bpffs_check() == -EXDEV)
+		return fail(EXIT_SYSTEM, "%s: %s", verb, lib_msg);
 	if (access(RC_PIN_ROOT, R_OK | X_OK) && errno != ENOENT)
 		return fail(EXIT_SYSTEM, "%s: %s: %s (the online verbs need root, "
 			    "or CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN)", verb,
@@ -450,7 +455,7 @@ static int attach_open_interp(const char *ifname, __u16 port,
 	io.udp_port = port;
 	io.pin_dir = r->interp_dir;
 	/* A new interpreter forwards with the interface's rank table
-	 * (RC_PIN_ROOT/<ifname>/ranks, made empty if there is none yet, so
+	 * (RC_PIN_ROOT/net-<cookie>/<ifname>/ranks, made empty if there is none yet, so
 	 * that 'rloader ranks load' fills the one it uses). */
 	if (r->interp_loaded) {
 		ranks_fd = attach_ranks_fd(ifname, made_ranks);
@@ -765,13 +770,13 @@ const struct cmd_def cmd_attach = {
 	"declares the same data area and windows (names, sizes, order) keeps\n"
 	"their contents, and applications that mapped a window keep reading it.\n"
 	"\n"
-	"The handler's objects are pinned under /sys/fs/bpf/rcode/IFNAME/portal-N/\n"
+	"The handler's objects are pinned under /sys/fs/bpf/rcode/net-COOKIE/IFNAME/portal-N/\n"
 	"(prog, state, stats, win-NAME, and rcode: the R-code, for 'stats').\n"
 	"The output gives the program id and how long each step took.\n"
 	"\n"
 	"--path interp runs the handler on the interface's in-kernel R-code\n"
 	"interpreter instead of translating it: one XDP program, loaded and\n"
-	"pinned under /sys/fs/bpf/rcode/IFNAME/interp/ by the first such attach,\n"
+	"pinned under /sys/fs/bpf/rcode/net-COOKIE/IFNAME/interp/ by the first such attach,\n"
 	"runs every interpreted handler of the interface; installing one loads\n"
 	"no program (portal-N/ holds code instead of prog).  --trace selects the\n"
 	"tracing interpreter, which records what the handler executes (portal-N/\n"
@@ -792,6 +797,7 @@ const struct cmd_def cmd_attach = {
 /* ==== detach ============================================================= */
 struct detach_opts {
 	uint64_t portal;
+	bool stale;
 };
 
 static const struct detach_opts detach_defaults = { .portal = UINT64_MAX };
@@ -799,8 +805,56 @@ static const struct detach_opts detach_defaults = { .portal = UINT64_MAX };
 static const struct opt_def detach_optdefs[] = {
 	DEFINE_OPT(detach_opts, portal, "portal", 0, OPT_U64, "N",
 		   "remove only the handler on portal N (the dispatcher stays)"),
+	DEFINE_OPT(detach_opts, stale, "stale", 0, OPT_BOOL, "",
+		   "instead of IFNAME: remove the pins of network namespaces that are gone"),
 	END_OPTS
 };
+
+/* detach --stale: the directories of namespaces that no process, bind
+ * mount or open file holds any more.  Their interfaces went with them;
+ * the pins only keep maps and programs in memory. */
+static int detach_stale(void)
+{
+	struct json_object *arr = json_output ? json_object_new_array() : NULL;
+	struct netns_dir *v;
+	int n, removed = 0, st = EXIT_OK;
+
+	n = netns_dirs_scan(&v);
+	if (n < 0) {
+		json_object_put(arr);
+		return fail(EXIT_SYSTEM, "detach --stale: %s: %s", RC_PIN_ROOT,
+			    strerror(-n));
+	}
+	for (int i = 0; i < n; i++) {
+		int err;
+
+		if (v[i].alive)
+			continue;
+		err = netns_dir_remove(v[i].name);
+		if (err) {
+			st = fail(EXIT_SYSTEM, "detach --stale: %s/%s: %s",
+				  RC_PIN_ROOT, v[i].name, strerror(-err));
+			continue;
+		}
+		removed++;
+		if (arr)
+			json_object_array_add(arr, json_object_new_string(v[i].name));
+		else
+			printf("%s/%s: its network namespace is gone; removed "
+			       "(%d interface%s)\n", RC_PIN_ROOT, v[i].name,
+			       v[i].interfaces, v[i].interfaces == 1 ? "" : "s");
+	}
+	free(v);
+	if (arr) {
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "removed", arr);
+		out_json(j);
+	} else if (!removed && st == EXIT_OK) {
+		printf("no pins of a network namespace that is gone\n");
+	}
+	return st;
+}
 
 static int do_detach(void *o_, int argc, char **argv)
 {
@@ -810,15 +864,23 @@ static int do_detach(void *o_, int argc, char **argv)
 	struct json_object *jp = json_object_new_array();
 	unsigned int portals[RC_ABI_PORTALS], portal = 0;
 	bool dropped_interp = false;
-	char idir[PATH_MAX];
+	char idir[PATH_MAX], pindir[PATH_MAX];
 	int n, err, st = EXIT_OK;
 
-	(void)argc;
+	if (o->stale != !argc) {
+		st = fail(EXIT_USAGE, "detach: %s", o->stale ?
+			  "--stale takes no IFNAME" : "IFNAME is missing");
+		goto out;
+	}
 	if (o->portal != UINT64_MAX && !parse_portal(o->portal, "detach", &portal, &st))
 		goto out;
 	st = online_init("detach");
 	if (st)
 		goto out;
+	if (o->stale) {
+		st = detach_stale();
+		goto out;
+	}
 	if (o->portal != UINT64_MAX) {
 		struct portal_info pi;
 
@@ -884,6 +946,8 @@ static int do_detach(void *o_, int argc, char **argv)
 	if (interface_exists(ifname))
 		rcode_dispatch_query(ifname, &di);
 	n = portals_list(ifname, portals);
+	if (rcode_dispatch_pin_dir(ifname, pindir, sizeof(pindir)))
+		snprintf(pindir, sizeof(pindir), "%s", RC_PIN_ROOT);
 	err = rcode_dispatch_detach(ifname);
 	if (err) {
 		st = fail(EXIT_SYSTEM, "detach: %s: %s", ifname, err == -ENOENT ?
@@ -904,10 +968,9 @@ static int do_detach(void *o_, int argc, char **argv)
 				       di.attached ? json_object_new_int64(di.prog_id) : NULL);
 		out_json(j);
 	} else {
-		printf("%s: detached %s%s%d handler%s; pins under %s/%s removed\n",
+		printf("%s: detached %s%s%d handler%s; pins under %s removed\n",
 		       ifname, di.attached ? "the dispatcher" : "",
-		       di.attached ? " and " : "", n, n == 1 ? "" : "s",
-		       RC_PIN_ROOT, ifname);
+		       di.attached ? " and " : "", n, n == 1 ? "" : "s", pindir);
 	}
 out:
 	json_object_put(jp);
@@ -916,22 +979,29 @@ out:
 
 const struct cmd_def cmd_detach = {
 	.name = "detach",
-	.args = "IFNAME",
-	.min_args = 1, .max_args = 1,
+	.args = "IFNAME | --stale",
+	.min_args = 0, .max_args = 1,
 	.summary = "Remove one handler (--portal) or everything rcode has on an interface.",
 	.description =
 	"With --portal N, the portal is emptied first (its messages are passed\n"
 	"on from then on) and the handler's pins are removed; the dispatcher and\n"
 	"the other handlers stay.  Without it, the dispatcher is detached (other\n"
-	"XDP programs on the interface stay) and /sys/fs/bpf/rcode/IFNAME/ is\n"
+	"XDP programs on the interface stay) and /sys/fs/bpf/rcode/net-COOKIE/IFNAME/ is\n"
 	"removed with every handler in it and the in-kernel interpreter; this\n"
 	"also cleans up after an interface that is gone.  A handler on the\n"
 	"interpreter path detached with --portal also leaves the interpreter,\n"
 	"whose pins go when no handler is left on it.  Exit status 3 if there\n"
 	"was nothing to remove.\n"
+	"\n"
+	"--stale removes the pin directories of network namespaces that are\n"
+	"gone (/sys/fs/bpf/rcode/net-COOKIE/ whose namespace no process, bind\n"
+	"mount or open file holds): their interfaces went with them, and their\n"
+	"pins only keep maps and programs in memory.  'rloader status' counts\n"
+	"them.\n"
 	"\nExamples:\n"
 	"  rloader detach eth0 --portal 2\n"
-	"  rloader detach eth0\n",
+	"  rloader detach eth0\n"
+	"  rloader detach --stale\n",
 	.opts = detach_optdefs,
 	.opts_size = sizeof(struct detach_opts),
 	.defaults = &detach_defaults,
@@ -950,6 +1020,7 @@ static struct json_object *status_iface_json(const char *ifname,
 					     bool exists)
 {
 	struct json_object *j = json_object_new_object();
+	char dir[PATH_MAX];
 
 	json_object_object_add(j, "interface", json_object_new_string(ifname));
 	json_object_object_add(j, "exists", json_object_new_boolean(exists));
@@ -962,6 +1033,8 @@ static struct json_object *status_iface_json(const char *ifname,
 			       json_object_new_int64(di->prog_id) : NULL);
 	json_object_object_add(j, "multiprog", json_object_new_boolean(di->multiprog));
 	json_object_object_add(j, "pinned", json_object_new_boolean(di->pinned));
+	json_object_object_add(j, "pin_dir", rcode_dispatch_pin_dir(ifname, dir,
+			       sizeof(dir)) ? NULL : json_object_new_string(dir));
 	return j;
 }
 
@@ -999,9 +1072,11 @@ static int status_one(const char *ifname, struct json_object *arr)
 		char id[16];
 
 		snprintf(id, sizeof(id), "%u", di.prog_id);
-		printf("%-16s %-7s %5u  %-10s %s\n", ifname, mode_name(di.mode),
+		printf("%-16s %-7s %5u  %-10s %s%s\n", ifname, mode_name(di.mode),
 		       di.udp_port, id, di.multiprog ? "via libxdp's dispatcher" :
-		       "alone on the interface");
+		       "alone on the interface", di.pinned ? "" :
+		       " <pins gone: no handler runs, no counters; 'rloader "
+		       "detach' removes it>");
 	}
 	for (int i = 0; i < n; i++) {
 		struct portal_info pi;
@@ -1106,8 +1181,25 @@ static int do_status(void *o_, int argc, char **argv)
 			printf("%-16s <rcode is on no interface of this network "
 			       "namespace>\n", "");
 	}
-	if (arr)
+	if (arr) {
 		out_json(arr);
+	} else {
+		char ns[PATH_MAX];
+
+		struct netns_dir *v = NULL;
+		int others = argc ? 0 : netns_dirs_scan(&v), gone = 0;
+
+		for (int i = 0; i < others; i++)
+			gone += !v[i].alive;
+		free(v);
+		if (!rcode_netns_pin_dir(ns, sizeof(ns)))
+			printf("(pins of this network namespace: %s/", ns);
+		if (others > 0)
+			printf("; pins of %d other namespace%s, %d of %s gone%s", others,
+			       others == 1 ? "" : "s", gone, others == 1 ? "it" : "them",
+			       gone ? ": 'rloader detach --stale' removes those" : "");
+		printf(")\n");
+	}
 	return EXIT_OK;
 }
 
@@ -1124,8 +1216,10 @@ const struct cmd_def cmd_status = {
 	"on the tracing interpreter), program id (an interpreted handler's is\n"
 	"the interpreter's), invocations, actions taken (drop, pass, reply) and\n"
 	"faults.  Without IFNAME, every interface of this network namespace\n"
-	"that rcode is on.\n"
-	"JSON: an array with one object per interface.\n"
+	"that rcode is on.  The last line names this namespace's pin directory,\n"
+	"/sys/fs/bpf/rcode/net-COOKIE/ (interfaces of one name in two network\n"
+	"namespaces never share pins).\n"
+	"JSON: an array with one object per interface, with its \"pin_dir\".\n"
 	"\nExamples:\n"
 	"  rloader status\n"
 	"  rloader -p status eth0\n",
@@ -1348,6 +1442,13 @@ static int do_stats(void *o_, int argc, char **argv)
 	if (err == -ENOENT && portals_list(ifname, portals)) {
 		memset(&ds, 0, sizeof(ds));
 		no_dispatcher = true;
+	} else if (err == -ENOENT && di.attached) {
+		/* What status shows as "pins gone": the program runs, its
+		 * counters cannot be found, and nothing it could run is left. */
+		return fail(EXIT_SYSTEM, "stats: %s: the dispatcher is attached "
+			    "(prog id %u) but its pins are gone, so are its counters "
+			    "and handlers; 'rloader detach %s' removes it", ifname,
+			    di.prog_id, ifname);
 	} else if (err) {
 		return fail(EXIT_SYSTEM, "stats: %s: %s", ifname, err == -ENOENT ?
 			    "no rcode dispatcher (nothing attached)" : why(err));

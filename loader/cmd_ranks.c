@@ -252,7 +252,7 @@ const struct cmd_def cmd_ranks = {
 	.description =
 	"The rank table says where each member (rank) of a job is: forward and\n"
 	"send look the destination rank up there.  There is one per interface,\n"
-	"pinned as /sys/fs/bpf/rcode/IFNAME/ranks and shared by its handlers;\n"
+	"pinned as /sys/fs/bpf/rcode/net-COOKIE/IFNAME/ranks and shared by its handlers;\n"
 	"'load' writes it in place, so handlers attached already see the new\n"
 	"table at once.\n"
 	"\n"

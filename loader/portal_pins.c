@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * portal_pins.c - what rloader finds again under RC_PIN_ROOT/<ifname>/
+ * portal_pins.c - what rloader finds again under RC_PIN_ROOT/net-<cookie>/<ifname>/
  * portal-<N>/ after the invocation that attached a handler has exited,
  * through librcode (rcode_portal_query() and friends), plus what only
  * rloader reads: the interpreter path's trace and uops.  Every pinned map

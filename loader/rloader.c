@@ -3,9 +3,15 @@
  * rloader.c - the command-line front end: global options, the command
  * table with unique-prefix matching (as bpftool does), and 'help'.
  */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include "rloader.h"
 
@@ -34,7 +40,7 @@ static void print_usage_json(void)
 		json_object_array_add(a, c);
 	}
 	json_object_object_add(j, "usage", json_object_new_string(
-		"rloader [-j] [-p] COMMAND [OPTIONS] [ARGS]"));
+		"rloader [-j] [-p] [-n NETNS] COMMAND [OPTIONS] [ARGS]"));
 	json_object_object_add(j, "commands", a);
 	out_json(j);
 }
@@ -67,7 +73,7 @@ static void print_usage(FILE *f)
 		return;
 	}
 	fprintf(f,
-		"usage: rloader [-j] [-p] COMMAND [OPTIONS] [ARGS]\n"
+		"usage: rloader [-j] [-p] [-n NETNS] COMMAND [OPTIONS] [ARGS]\n"
 		"\n"
 		"rloader assembles, verifies and runs R-code message handlers, and\n"
 		"installs them at XDP on network interfaces.\n"
@@ -78,6 +84,11 @@ static void print_usage(FILE *f)
 		"\nGlobal options:\n"
 		"  -j, --json     print JSON on stdout (errors too: {\"error\": ...})\n"
 		"  -p, --pretty   indented JSON (implies --json)\n"
+		"  -n, --netns NAME\n"
+		"                 run in network namespace NAME (/run/netns/NAME,\n"
+		"                 as 'ip -n NAME'), keeping this mount namespace and\n"
+		"                 its bpffs; use it instead of 'ip netns exec', whose\n"
+		"                 private /sys would lose the pins\n"
 		"  -V, --version  print the version\n"
 		"  -h, --help     this help; 'rloader COMMAND --help' for a command\n"
 		"\nExit status:\n"
@@ -215,13 +226,43 @@ const struct cmd_def cmd_help = {
 	.run = do_help,
 };
 
+/*
+ * -n NAME: enter the network namespace NAME as `ip -n` does, and nothing
+ * else: the mount namespace stays the caller's, so /sys/fs/bpf is still
+ * the bpffs that outlives this process and holds the pins.
+ */
+static int enter_netns(const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (!*name || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return fail(EXIT_USAGE, "--netns: '%s' is not a namespace name "
+			    "(one of 'ip netns list')", name);
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(errno == ENOENT ? EXIT_USAGE : EXIT_SYSTEM,
+			    "--netns: %s: %s", path, strerror(errno));
+	if (setns(fd, CLONE_NEWNET)) {
+		int err = errno;
+
+		close(fd);
+		return fail(EXIT_SYSTEM, "--netns: entering %s: %s%s", path,
+			    strerror(err), err == EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+	}
+	close(fd);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	const struct cmd_def *cmd;
 	void *opts;
 	int i = 1, st, first;
 	bool version = false, help = false;
-	const char *bad = NULL;
+	const char *bad = NULL, *netns = NULL;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -230,6 +271,13 @@ int main(int argc, char **argv)
 			json_output = true;
 		} else if (!strcmp(a, "-p") || !strcmp(a, "--pretty")) {
 			json_output = json_pretty = true;
+		} else if (!strcmp(a, "-n") || !strcmp(a, "--netns") ||
+			   !strncmp(a, "--netns=", 8)) {
+			const char *name = !strncmp(a, "--netns=", 8) ? a + 8 : NULL;
+
+			if (!name && (name = i + 1 < argc ? argv[++i] : NULL) == NULL)
+				return usage_fail(NULL, "%s needs a namespace name", a);
+			netns = name;
 		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
 			version = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -249,6 +297,11 @@ int main(int argc, char **argv)
 	if (help) {
 		print_usage(stdout);
 		return EXIT_OK;
+	}
+	if (netns) {
+		st = enter_netns(netns);
+		if (st)
+			return st;
 	}
 	if (i == argc) {
 		if (json_output)

@@ -113,7 +113,7 @@ int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
 
 /* ---- bpffs: what an attached handler left behind (portal_pins.c) ---------
  *
- * librcode pins a handler's objects under RC_PIN_ROOT/<ifname>/portal-<N>/
+ * librcode pins a handler's objects under RC_PIN_ROOT/net-<cookie>/<ifname>/portal-<N>/
  * (rc_abi.h), its R-code too (portal-<N>/rcode: the .rbin, frozen), so
  * that later invocations (status, stats) have the handler's name, layout
  * and instructions to explain a fault pc.
@@ -121,7 +121,7 @@ int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
 #define RCODE_PIN_NAME	"rcode"
 /* The interpreter path (rc_abi.h): portal-<N>/code holds the handler's
  * uops, portal-<N>/trace its trace when traced; the interface's
- * interpreter is pinned under RC_PIN_ROOT/<ifname>/interp/. */
+ * interpreter is pinned under RC_PIN_ROOT/net-<cookie>/<ifname>/interp/. */
 #define PIN_CODE	"code"
 #define PIN_TRACE	"trace"
 #define INTERP_DIR_NAME	"interp"
@@ -159,7 +159,7 @@ const char *portal_hook_name(const struct portal_info *pi);
 /* "tcx", "cls_bpf", or NULL (RCODE_TC_AUTO). */
 const char *tc_attach_name(enum rcode_tc_attach a);
 
-/* RC_PIN_ROOT/<ifname>/interp */
+/* RC_PIN_ROOT/net-<cookie>/<ifname>/interp */
 int interp_dir(const char *ifname, char *buf, size_t size);
 /* The interface's pinned interpreter; -ENOENT if none is pinned (this
  * never loads one). */
@@ -169,6 +169,19 @@ int interp_open_pinned(const char *ifname, struct rcode_interp **ip);
 int pinned_trace_read(const char *dir, struct rc_trace *t);
 int pinned_trace_reset(const char *dir);
 int pinned_icode_read(const char *dir, struct rc_icode *ic);
+
+/* ---- other network namespaces' pins (netns_dirs.c) ----------------------- */
+struct netns_dir {
+	char name[48];		/* net-<cookie> or netino-<inode> */
+	int interfaces;		/* directories in it */
+	bool alive;		/* a namespace this process can reach has it */
+};
+
+/* The directories under RC_PIN_ROOT of network namespaces other than this
+ * one, in *out (free() it); how many, or -errno. */
+int netns_dirs_scan(struct netns_dir **out);
+/* Remove RC_PIN_ROOT/name and everything in it. */
+int netns_dir_remove(const char *name);
 
 /* ---- traces (cmd_trace.c) ------------------------------------------------ */
 /* What a trace says in a few lines (indented by two), or as JSON;

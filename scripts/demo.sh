@@ -36,7 +36,11 @@ cleanup() {
 		B "$rl" detach "$vb" >/dev/null 2>&1
 		ip netns del "$nsa" 2>/dev/null
 		ip netns del "$nsb" 2>/dev/null
-		[ -d /sys/fs/bpf/rcode/"$vb" ] && "$rl" detach "$vb" >/dev/null 2>&1
+		# Pins of B if the detach failed: B is gone, so are the programs
+		# behind them once unpinned (and its net-<cookie>/ if empty).
+		for d in /sys/fs/bpf/rcode/net*/"$vb"; do
+			[ -d "$d" ] && rm -rf "$d" && rmdir "${d%/*}" 2>/dev/null
+		done
 	fi
 	rm -rf "$tmp"
 }

@@ -157,3 +157,14 @@ wait_until() {
 	done
 	return 0
 }
+
+# rc_pins IFNAME: the directory that holds IFNAME's pins,
+# /sys/fs/bpf/rcode/net-<cookie>/IFNAME, in whichever network namespace
+# (test interfaces carry the test's pid: one match); the pattern itself,
+# which never exists, when there is none.
+rc_pins() {
+	for _rc_d in /sys/fs/bpf/rcode/net*/"$1"; do
+		echo "$_rc_d"
+		return 0
+	done
+}

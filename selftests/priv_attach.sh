@@ -82,7 +82,7 @@ ip -n "$nsrx" link set lo up || {
 # counter NAME: one dispatcher counter on the receiving side
 counter() { d stats "$ifrx" 2>/dev/null | sed -n "s/^$1=//p"; }
 qfield() { d query "$ifrx" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-pins_gone() { [ ! -e "/sys/fs/bpf/rcode/$ifrx" ]; }
+pins_gone() { [ ! -e "$(rc_pins "$ifrx")" ]; }
 xdp_status() { rx xdp-loader status "$ifrx" 2>&1; }
 
 # start_recv NAME PORT EXPECT [MS]: a receiver in the receiving namespace;
@@ -168,7 +168,7 @@ detached_clean() {
 	detach_ok "$1: detach"
 	expect_eq "$1: not attached" "$(qfield attached)" 0
 	if pins_gone; then pass "$1: no pins left"; else
-		fail "$1: no pins left" "$(find "/sys/fs/bpf/rcode/$ifrx")"
+		fail "$1: no pins left" "$(find /sys/fs/bpf/rcode)"
 	fi
 	case $(xdp_status) in
 	*"No XDP program loaded"*) pass "$1: xdp-loader sees no program" ;;
@@ -231,8 +231,8 @@ expect_eq "native: clear it again" "$(d clear "$ifrx" 1 2>/dev/null)" "clear=-2"
 # those too.
 hid=$(d handler "$ifrx" 1 drop | sed -n 's/^prog_id=//p')
 d handler "$ifrx" 200 pass >/dev/null
-mkdir "/sys/fs/bpf/rcode/$ifrx/portal-1" &&
-	bpftool prog pin id "$hid" "/sys/fs/bpf/rcode/$ifrx/portal-1/prog" ||
+mkdir "$(rc_pins "$ifrx")/portal-1" &&
+	bpftool prog pin id "$hid" "$(rc_pins "$ifrx")/portal-1/prog" ||
 	fail "native: pin a handler under portal-1/" "mkdir or bpftool failed"
 detached_clean "native"
 
@@ -248,8 +248,8 @@ else fail "lo: the failure is logged" "$(cat "$tmp/err")"
 fi
 expect_eq "lo: nothing attached" \
 	"$(d query lo | sed 's/ prog_id.*//')" "attached=0 multiprog=0 mode=none port=0"
-if [ ! -e /sys/fs/bpf/rcode/lo ]; then pass "lo: no pins left"; else
-	fail "lo: no pins left" "$(find /sys/fs/bpf/rcode/lo)"
+if [ ! -e "$(rc_pins lo)" ]; then pass "lo: no pins left"; else
+	fail "lo: no pins left" "$(find /sys/fs/bpf/rcode)"
 fi
 
 # ---- skb mode, another port ------------------------------------------------
@@ -272,7 +272,7 @@ wait_recv
 expect_eq "skb: port 7117 is just another port now" "$(cat "$tmp/r3.out")" "total=2 bad=0 p1=2"
 # Someone removes our pins: the program is still found (by name), and
 # still detached.
-rm -r "/sys/fs/bpf/rcode/$ifrx"
+rm -r "$(rc_pins "$ifrx")"
 expect_eq "skb: pins removed, still attached" \
 	"$(qfield attached) $(qfield pinned) $(qfield port)" "1 0 7200"
 expect_eq "skb: attach refuses to build on lost pins" \

@@ -205,7 +205,7 @@ exact() {
 	echo "# $name: $s ($(( $(date +%s) - t0 )) s)"
 	if [ "$mode" = kernel ]; then
 		# rcode_comm__free() detached coll.r and removed every pin
-		left=$(ls -d /sys/fs/bpf/rcode/rcxc"$id"n* 2>/dev/null | wc -l)
+		left=$(ls -d /sys/fs/bpf/rcode/net*/rcxc"$id"n* 2>/dev/null | wc -l)
 		[ "$left" -eq 0 ] && pass "$name: every rank removed its handler and pins" ||
 			fail "$name: $left interfaces still have pins"
 	fi
@@ -229,7 +229,7 @@ if [ "$(cat /proc/sys/net/core/bpf_jit_enable 2>/dev/null)" = 0 ] && topology $n
 	else
 		fail "z: without the JIT: $(head -c 300 "$tmp/z: kernel without the JIT.0.err" | tr '\n' ' ')"
 	fi
-	left=$(ls -d /sys/fs/bpf/rcode/rcxc"$id"n* 2>/dev/null | wc -l)
+	left=$(ls -d /sys/fs/bpf/rcode/net*/rcxc"$id"n* 2>/dev/null | wc -l)
 	[ "$left" -eq 0 ] && pass "z: nothing left behind" || fail "z: $left pin directories left"
 	modes=user
 fi
@@ -380,7 +380,7 @@ if topology 2; then
 	[ "$(field "$s" ok)" = True ] &&
 		pass "f: the job it would have disturbed ran exact" ||
 		fail "f: the job: $s"
-	left=$(ls -d /sys/fs/bpf/rcode/rcxc"$id"n* 2>/dev/null | wc -l)
+	left=$(ls -d /sys/fs/bpf/rcode/net*/rcxc"$id"n* 2>/dev/null | wc -l)
 	[ "$left" -eq 0 ] && pass "f: nothing left behind" ||
 		fail "f: $left interfaces still have pins"
 fi
@@ -392,7 +392,7 @@ sh "$topo" down "$id" 16
 left=$(ip netns list | grep -c "^rcx-coll-$id-")
 [ "$left" -eq 0 ] && pass "e: every namespace removed" ||
 	fail "e: $left namespaces left"
-left=$(ls -d /sys/fs/bpf/rcode/rcxc"$id"n* 2>/dev/null | wc -l)
+left=$(ls -d /sys/fs/bpf/rcode/net*/rcxc"$id"n* 2>/dev/null | wc -l)
 [ "$left" -eq 0 ] && pass "e: no pins left" || fail "e: $left pin directories left"
 
 rc_exit

@@ -89,7 +89,11 @@ cleanup() {
 	fi
 	ip netns del "$nsa" 2>/dev/null
 	ip netns del "$nsb" 2>/dev/null
-	[ -d /sys/fs/bpf/rcode/"$vb" ] && "$rl" detach "$vb" >/dev/null 2>&1
+	# Pins of B if the detach failed: B is gone, so are the programs
+	# behind them once unpinned (and its net-<cookie>/ if empty).
+	for d in /sys/fs/bpf/rcode/net*/"$vb"; do
+		[ -d "$d" ] && rm -rf "$d" && rmdir "${d%/*}" 2>/dev/null
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -117,6 +121,14 @@ else
 	fail "setup: $(tail -n 3 "$tmp/setup.log" | tr '\n' ' ')"
 	exit 1
 fi
+
+# Where B's pins of vb go (RC_PIN_ROOT/net-<cookie>/vb), as status says.
+rlb -j status "$vb" >"$tmp/st.json" 2>&1
+pins=$(jget "$tmp/st.json" 'd[0]["pin_dir"]')
+case $pins in
+/sys/fs/bpf/rcode/net-*/"$vb") pass "status: the pin dir is namespace B's" ;;
+*) fail "status: the pin dir is namespace B's" "$pins"; exit 1 ;;
+esac
 
 # The replacement echo: same handler, another tag on its answers.
 sed -e 's/^\.handler echo/.handler echo2/' -e 's/0x6563686f/0x65636832/' \
@@ -305,13 +317,13 @@ for mode in native skb; do
 		"$(jget "$tmp/win.json" 'd["values"][0]')" "$(kv "$tmp/send.out" sent)"
 	expect_eq "$m: b: window hits+1 == last tag" "$(jget "$tmp/win.json" 'd["values"][1]')" 7
 	# The maps carry BTF: bpftool shows the handler's own names.
-	bpftool map dump pinned /sys/fs/bpf/rcode/"$vb"/portal-1/state >"$tmp/bt.json" 2>&1
+	bpftool map dump pinned "$pins"/portal-1/state >"$tmp/bt.json" 2>&1
 	expect_eq "$m: b: bpftool shows the data area by name (total)" \
 		"$(jget "$tmp/bt.json" 'd[0]["value"]["total"]')" "$(kv "$tmp/send.out" sent)"
-	bpftool map dump pinned /sys/fs/bpf/rcode/"$vb"/portal-1/win-hits >"$tmp/bt.json" 2>&1
+	bpftool map dump pinned "$pins"/portal-1/win-hits >"$tmp/bt.json" 2>&1
 	expect_eq "$m: b: bpftool shows the window by name (hits)" \
 		"$(jget "$tmp/bt.json" 'd[0]["value"]["hits"][1]')" 7
-	bpftool map dump pinned /sys/fs/bpf/rcode/"$vb"/portal-1/stats >"$tmp/bt.json" 2>&1
+	bpftool map dump pinned "$pins"/portal-1/stats >"$tmp/bt.json" 2>&1
 	expect_eq "$m: b: bpftool shows the statistics by field (drop)" \
 		"$(jget "$tmp/bt.json" 'sum(c["value"]["drop"] for c in d[0]["values"])')" \
 		"$(kv "$tmp/send.out" sent)"
@@ -424,7 +436,7 @@ for mode in native skb; do
 	expect_eq "$m: replace by another layout: data is new" \
 		"$(jget "$tmp/att.json" 'd["data"]')" new
 	expect_eq "$m: replace by another layout: the old window's pin is gone" \
-		"$(ls /sys/fs/bpf/rcode/"$vb"/portal-1 | tr '\n' ' ')" \
+		"$(ls "$pins"/portal-1 | tr '\n' ' ')" \
 		"prog rcode state stats win-result "
 	rlb window dump "$vb" hits >/dev/null 2>&1
 	expect_eq "$m: replace by another layout: window hits: status 3" $? 3
@@ -441,7 +453,7 @@ for mode in native skb; do
 	rlb detach "$vb" >/dev/null 2>&1
 	expect_eq "$m: detach everything" $? 0
 	expect_eq "$m: detach removed the pins" \
-		"$([ -e /sys/fs/bpf/rcode/"$vb" ] && echo left || echo gone)" gone
+		"$([ -e "$pins" ] && echo left || echo gone)" gone
 	expect_eq "$m: detach removed the XDP program" \
 		"$(ip -n "$nsb" link show "$vb" | grep -c ' xdp')" 0
 	rlb detach "$vb" >/dev/null 2>&1
@@ -449,7 +461,7 @@ for mode in native skb; do
 done
 
 # ---- g. the in-kernel interpreter ---------------------------------------------
-ipins=/sys/fs/bpf/rcode/"$vb"/interp
+ipins=$pins/interp
 if [ "$jit" = 0 ]; then
 	# Its handlers run as bpf_loop callbacks, which the kernel runs only
 	# JIT-compiled: attach must say so, and leave nothing behind.
@@ -458,7 +470,7 @@ if [ "$jit" = 0 ]; then
 	expect_eq "g: attach --path interp without the JIT: says why" \
 		"$(grep -c 'needs the BPF JIT' "$tmp/att.err")" 1
 	expect_eq "g: attach --path interp without the JIT: no pins, no program" \
-		"$([ -e /sys/fs/bpf/rcode/"$vb" ] && echo left || echo gone) $(ip -n "$nsb" link show "$vb" | grep -c ' xdp')" \
+		"$([ -e "$pins" ] && echo left || echo gone) $(ip -n "$nsb" link show "$vb" | grep -c ' xdp')" \
 		"gone 0"
 	rc_exit
 fi
@@ -470,7 +482,7 @@ if rlb -j attach "$vb" "$top/examples/echo.r" --path interp \
 		"$(jget "$tmp/att.json" '(d["path"], d["trace"], d["portal"], d["interp"]["loaded_now"], d["xlated_insns"], d["uops"] > 0)')" \
 		'["interp", false, 2, true, null, true]'
 	expect_eq "$m: attach echo.r: pins (code, not prog) and the interpreter's" \
-		"$(ls /sys/fs/bpf/rcode/"$vb"/portal-2 | tr '\n' ' ')| $(ls "$ipins" | tr '\n' ' ')" \
+		"$(ls "$pins"/portal-2 | tr '\n' ' ')| $(ls "$ipins" | tr '\n' ' ')" \
 		"code rcode state stats | code misc prog prog_trace ranks state stats trace upcalls windows "
 else
 	fail "$m: attach echo.r --path interp: $(cat "$tmp/att.err")"
@@ -512,7 +524,7 @@ expect_eq "$m: b: the reader saw it climb (several samples)" \
 rlb -j stats "$vb" --portal 1 >"$tmp/stats.json" 2>&1
 expect_eq "$m: b: stats: counter dropped every message" \
 	"$(jget "$tmp/stats.json" 'd["handlers"][0]["actions"]["drop"]')" $n
-bpftool map dump pinned /sys/fs/bpf/rcode/"$vb"/portal-1/state >"$tmp/bt.json" 2>&1
+bpftool map dump pinned "$pins"/portal-1/state >"$tmp/bt.json" 2>&1
 expect_eq "$m: b: bpftool shows the data area by name (total)" \
 	"$(jget "$tmp/bt.json" 'd[0]["value"]["total"]')" $n
 # Replaced on the same path by the same layout: the maps carry over.
@@ -545,7 +557,7 @@ expect_eq "$m: c: echo + echo2 answered all ($old + $new)" $(( ${old:-0} + ${new
 expect_eq "$m: c: both handlers answered some" \
 	"$([ "${old:-0}" -gt 0 ] && [ "${new:-0}" -gt 0 ] && echo yes)" yes
 expect_eq "$m: c: portal 2's pins are the translated handler's" \
-	"$(ls /sys/fs/bpf/rcode/"$vb"/portal-2 | tr '\n' ' ')" "prog rcode stats "
+	"$(ls "$pins"/portal-2 | tr '\n' ' ')" "prog rcode stats "
 # The counter to the translated path: same layout, but new maps.
 rlb -j attach "$vb" "$top/examples/counter.r" --replace >"$tmp/att.json" 2>&1
 expect_eq "$m: c: counter moved to xlate starts from zero (data new)" \
@@ -617,7 +629,7 @@ rlb attach "$vb" "$top/examples/echo.r" --path interp --trace >/dev/null 2>&1
 rlb detach "$vb" >/dev/null 2>&1
 expect_eq "$m: e: detach everything" $? 0
 expect_eq "$m: e: detach removed the pins, interpreter included" \
-	"$([ -e /sys/fs/bpf/rcode/"$vb" ] && echo left || echo gone)" gone
+	"$([ -e "$pins" ] && echo left || echo gone)" gone
 
 # f. forward and up-call on the interpreter, on live traffic: every
 # message is up-called with its tag and forwarded to rank 0 (A, port

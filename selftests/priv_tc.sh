@@ -32,7 +32,6 @@ case $rl in /*) ;; *) rl=$top/$rl ;; esac
 rcsend=$build/selftests/tools/rcsend
 nsa=rcx-lib-$$-a nsb=rcx-lib-$$-b
 ifa=rcxt$$a ifb=rcxt$$b
-pins=/sys/fs/bpf/rcode/$ifb
 tmp=$(mktemp -d /tmp/rcode-tc.XXXXXX)
 bgpids=
 
@@ -68,6 +67,14 @@ ip -n "$nsa" link set lo up && ip -n "$nsb" link set lo up || {
 	exit 1
 }
 maca=$(ip -n "$nsa" -o link show "$ifa" | sed -n 's/.*link\/ether \([0-9a-f:]*\) .*/\1/p')
+# Where namespace B's pins of ifb go (RC_PIN_ROOT/net-<cookie>/ifb), as
+# status says.
+rlb -j status "$ifb" >"$tmp/st.json" 2>&1
+pins=$(jget "$tmp/st.json" 'd[0]["pin_dir"]')
+case $pins in
+/sys/fs/bpf/rcode/net-*/"$ifb") pass "status: the pin dir is namespace B's" ;;
+*) fail "status: the pin dir is namespace B's" "$pins"; exit 1 ;;
+esac
 
 # Rank 0 is 198.18.91.3 on the other side, port 7300, its MAC given;
 # rank 1 is this node (found by its address).

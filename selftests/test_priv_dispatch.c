@@ -482,7 +482,19 @@ static void test_api(void)
 		  "api: portal id without a dispatcher");
 	ASSERT_EQ(rcode_dispatch_pin_dir("eth0", buf, sizeof(buf)), 0,
 		  "api: pin dir");
-	ASSERT_STREQ(buf, RC_PIN_ROOT "/eth0", "api: pin dir path");
+	{
+		char ns[PATH_MAX], want[PATH_MAX + 8];
+
+		ASSERT_EQ(rcode_netns_pin_dir(ns, sizeof(ns)), 0,
+			  "api: this namespace's pin dir");
+		ASSERT_TRUE(!strncmp(ns, RC_PIN_ROOT "/net-",
+				     strlen(RC_PIN_ROOT "/net-")) ||
+			    !strncmp(ns, RC_PIN_ROOT "/netino-",
+				     strlen(RC_PIN_ROOT "/netino-")),
+			    "api: ... is RC_PIN_ROOT/net-<cookie>");
+		snprintf(want, sizeof(want), "%s/eth0", ns);
+		ASSERT_STREQ(buf, want, "api: pin dir path, under the namespace's");
+	}
 	ASSERT_EQ(rcode_dispatch_pin_dir("eth0", buf, 8), -ENAMETOOLONG,
 		  "api: pin dir, small buffer");
 

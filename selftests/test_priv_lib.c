@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
@@ -35,7 +36,23 @@
 
 #define IF0	"rcxl0"		/* where handlers are attached */
 #define IF1	"rcxl1"
-#define PIN(x)	RC_PIN_ROOT "/" IF0 x
+#define PIN(x)	pin_path(IF0, x)
+
+/* RC_PIN_ROOT/net-<cookie>/<ifname><x>: this namespace's pins (a few
+ * buffers in turn, so that two may be used in one expression). */
+static const char *pin_path(const char *ifname, const char *x)
+{
+	static char bufs[4][PATH_MAX];
+	static unsigned int next;
+	char *b = bufs[next++ % 4];
+	size_t n;
+
+	if (rcode_dispatch_pin_dir(ifname, b, PATH_MAX - 64))
+		return "(no pin dir)";
+	n = strlen(b);
+	snprintf(b + n, PATH_MAX - n, "%s", x);
+	return b;
+}
 
 static const char up_text[] =
 	".handler up\n.portal 3\n"
@@ -483,7 +500,7 @@ static void tc_attach(bool have_tcx)
 	ASSERT_EQ(how, RCODE_TC_AUTO, "tc: ... the cls_bpf filter is gone");
 	rcode_tc_query(IF0, 7, &how, NULL);
 	ASSERT_EQ(how, RCODE_TC_AUTO, "tc: ... portal 7's too");
-	ASSERT_TRUE(!exists(RC_PIN_ROOT "/" IF0), "tc: ... and every pin");
+	ASSERT_TRUE(!exists(PIN("")), "tc: ... and every pin");
 out:
 	if (ranks_fd >= 0)
 		close(ranks_fd);
@@ -539,7 +556,7 @@ static void failed_attach(void)
 	ASSERT_EQ(rcode_dispatch_detach(IF0), 0, "undo: detach");
 	ASSERT_EQ(rcode_handler__attach(h, "rcx-lib-no", NULL), -ENODEV,
 		  "undo: no such interface: -ENODEV");
-	ASSERT_TRUE(!exists(RC_PIN_ROOT "/rcx-lib-no"), "undo: ... no pins for it");
+	ASSERT_TRUE(!exists(pin_path("rcx-lib-no", "")), "undo: ... no pins for it");
 	rcode_handler__close(h);
 }
 

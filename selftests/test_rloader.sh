@@ -193,6 +193,10 @@ status "trace: unknown option" 2 "$rl" trace lo 2 --bogus
 status "stats: PORTAL not a number" 2 "$rl" stats lo two
 status "stats: PORTAL and --portal disagree" 2 "$rl" stats lo 2 --portal 3
 status "detach: --portal out of range" 2 "$rl" detach lo --portal 300
+status "detach: no IFNAME and no --stale" 2 "$rl" detach
+status "detach: --stale with an IFNAME" 2 "$rl" detach lo --stale
+status "-n: a name with a slash" 2 "$rl" -n ../x status
+status "-n: no name" 2 "$rl" -n
 status "window: three words not 'dump'" 2 "$rl" window show lo hits
 status "window: --until without --interval" 2 "$rl" window dump lo hits --until 0=1
 status "stats: no interface" 2 "$rl" stats

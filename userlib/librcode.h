@@ -16,7 +16,7 @@
  * callback set with rcode_set_print().  Messages from libbpf and libxdp go
  * to their own callbacks (libbpf_set_print(), libxdp_set_print()).
  *
- * Interface names are used in bpffs paths (RC_PIN_ROOT/<ifname>/, see
+ * Interface names are used in bpffs paths (RC_PIN_ROOT/net-<cookie>/<ifname>/, see
  * rc_abi.h), so one network namespace per bpffs: the same name in two
  * namespaces shares a pin directory.
  */
@@ -77,7 +77,7 @@ rcode_print_fn_t rcode_set_print(rcode_print_fn_t fn);
  * One XDP program per interface parses R-messages and tail-calls the
  * handler of the message's portal; it is attached through libxdp, so it
  * shares the interface with other XDP programs.  Its maps are pinned under
- * RC_PIN_ROOT/<ifname>/ and outlive the process that attached it.
+ * RC_PIN_ROOT/net-<cookie>/<ifname>/ and outlive the process that attached it.
  */
 enum rcode_mode {
 	RCODE_MODE_UNSPEC = 0,	/* attach: native; query: not attached */
@@ -112,7 +112,7 @@ int rcode_dispatch_attach(const char *ifname,
 
 /*
  * Detach the dispatcher from ifname (other XDP programs stay), then remove
- * RC_PIN_ROOT/<ifname>/ with everything in it, handlers' pins included.
+ * RC_PIN_ROOT/net-<cookie>/<ifname>/ with everything in it, handlers' pins included.
  * Also cleans up pins left behind when the dispatcher is gone already, or
  * the interface is.  -ENOENT when there was neither a dispatcher nor pins.
  */
@@ -124,7 +124,7 @@ struct rcode_dispatch_info {
 	enum rcode_mode mode;	/* RCODE_MODE_UNSPEC when not attached */
 	__u16 udp_port;		/* as the attached program was loaded */
 	__u32 prog_id;		/* of our program; 0 when not attached */
-	bool pinned;		/* RC_PIN_ROOT/<ifname>/portals exists */
+	bool pinned;		/* RC_PIN_ROOT/net-<cookie>/<ifname>/portals exists */
 };
 
 /*
@@ -139,10 +139,30 @@ int rcode_dispatch_query(const char *ifname, struct rcode_dispatch_info *info);
 int rcode_dispatch_stats(const char *ifname, struct rc_dispatch_stats *sum);
 
 /*
- * Write "RC_PIN_ROOT/<ifname>" to buf: where a loader pins a handler's
- * objects (portal-<N>/..., rc_abi.h).  -EINVAL bad name, -ENAMETOOLONG.
+ * Write "RC_PIN_ROOT/net-<cookie>/<ifname>" to buf: where a loader pins a
+ * handler's objects (portal-<N>/..., rc_abi.h).  <cookie> is the calling
+ * thread's network namespace's (SO_NETNS_COOKIE; "netino-<inode>" of
+ * /proc/self/ns/net on kernels without it), so interfaces of the same
+ * name in two namespaces never share pins.  -EINVAL bad name,
+ * -ENAMETOOLONG.
  */
 int rcode_dispatch_pin_dir(const char *ifname, char *buf, size_t size);
+
+/*
+ * Is /sys/fs/bpf the bpffs that outlives this process?  0 if a bpffs is
+ * mounted there; -ENOENT if none is (attaching mounts one); -EXDEV, with
+ * a warning that says why and what to run instead, if this process runs
+ * in a mount namespace of its own (as `ip netns exec` makes) that hides
+ * the bpffs PID 1 or an ancestor process sees: attaching there is refused
+ * before anything is attached, since its pins would vanish with the
+ * namespace and leave the handlers dead.
+ */
+int rcode_bpffs_check(void);
+
+/* Write "RC_PIN_ROOT/net-<cookie>" to buf: the directory that holds the
+ * pins of every interface of the calling thread's network namespace.
+ * -EINVAL, -ENAMETOOLONG, or -errno if the namespace cannot be told. */
+int rcode_netns_pin_dir(char *buf, size_t size);
 
 /* ==== portals: which handler runs for which portal ========================
  *
@@ -234,7 +254,7 @@ int rcode_ranks_load(const char *ifname, const struct rcode_rank_addr *ranks,
 		     unsigned int n, const struct rcode_ranks_opts *opts);
 
 /*
- * ifname's rank table (RC_PIN_ROOT/<ifname>/ranks, an array of
+ * ifname's rank table (RC_PIN_ROOT/net-<cookie>/<ifname>/ranks, an array of
  * RC_ABI_RANKS_MAX struct rc_rank): opened, or created empty and pinned
  * when there is none (with the directory, and bpffs if needed).  Returns
  * a new fd the caller closes; handlers that forward or send are created
@@ -262,7 +282,7 @@ int rcode_ranks_clear(const char *ifname);
  * (it sends copies: docs/rcode.md), at TC ingress by itself: a tcx link
  * where the kernel has tcx (Linux 6.6), else a cls_bpf filter on the
  * clsact qdisc (rc_abi.h).  Either way its objects are pinned under
- * RC_PIN_ROOT/<ifname>/portal-<N>/, so any process finds it again: these
+ * RC_PIN_ROOT/net-<cookie>/<ifname>/portal-<N>/, so any process finds it again: these
  * calls read the pins and the kernel, nothing kept in a process.
  * rcode_handler__attach() (rcode_handler.h) puts a loaded handler there.
  */
@@ -381,7 +401,7 @@ struct rcode_upcalls;
  * rcode_handler__upcall_fd()); the fd is duplicated, the caller keeps
  * its own.  NULL with errno set (EINVAL: not a ring buffer). */
 struct rcode_upcalls *rcode_upcalls__new(int ringbuf_fd);
-/* The same for the ring pinned at RC_PIN_ROOT/<ifname>/portal-<N>/upcalls
+/* The same for the ring pinned at RC_PIN_ROOT/net-<cookie>/<ifname>/portal-<N>/upcalls
  * (ENOENT: the portal's handler has none). */
 struct rcode_upcalls *rcode_upcalls__open(const char *ifname,
 					  unsigned int portal);

@@ -5,7 +5,7 @@
  * Where it runs follows from the handler: at TC ingress by itself when it
  * needs TC (rcode_tc.c), else behind the XDP dispatcher, as a translated
  * program in the portals map or as the interface's interpreter running
- * its uops.  Its objects are pinned under RC_PIN_ROOT/<ifname>/portal-<N>/
+ * its uops.  Its objects are pinned under RC_PIN_ROOT/net-<cookie>/<ifname>/portal-<N>/
  * before it is made to run, so that every message that reaches it finds
  * its pins (statistics) in place, and any process can find, read, replace
  * or remove it later: nothing is kept in the process that attached it.

@@ -38,7 +38,7 @@ static inline void cpu_relax(void)
 struct comm_kernel {
 	struct rcode_handler *h;
 	bool attached;			/* on ifname's portal, pinned */
-	bool made_pins;			/* RC_PIN_ROOT/<ifname>/ is ours */
+	bool made_pins;			/* RC_PIN_ROOT/net-<cookie>/<ifname>/ is ours */
 	uint64_t *win;			/* the mmapped window `coll` */
 	size_t win_bytes;
 	struct rcode_upcalls *up;	/* the up-call ring */
@@ -202,7 +202,7 @@ int comm_kernel_setup(struct rcode_comm *c)
 	if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, c->fd, &ev))
 		return -errno;
 	/* At TC ingress (a tcx link where the kernel has tcx, else a
-	 * cls_bpf filter), pinned under RC_PIN_ROOT/<ifname>/portal-<N>/
+	 * cls_bpf filter), pinned under RC_PIN_ROOT/net-<cookie>/<ifname>/portal-<N>/
 	 * like any handler, so that rloader shows it. */
 	err = rcode_handler__attach(k->h, c->ifname, NULL);
 	if (err) {

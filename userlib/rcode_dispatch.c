@@ -6,7 +6,7 @@
  *
  * Nothing is kept in the process: every call finds the dispatcher again
  * from the kernel (libxdp's view of the interface) and the pins under
- * RC_PIN_ROOT/<ifname>/, so rloader invocations and applications see the
+ * RC_PIN_ROOT/net-<cookie>/<ifname>/, so rloader invocations and applications see the
  * same state.  Our program on the interface is the one that uses the
  * pinned `portals` map; its port is read back from its .rodata map.
  * Paths, bpffs and the lock that attach and detach take are in
@@ -391,6 +391,7 @@ int rc_dispatch_attach_locked(const char *ifname, int ifindex,
 			      enum rcode_mode mode, __u16 port)
 {
 	struct rcode_dispatch_info cur;
+	char dir[PATH_MAX];
 	int err;
 
 	err = rc_query(ifname, ifindex, &cur);
@@ -398,9 +399,11 @@ int rc_dispatch_attach_locked(const char *ifname, int ifindex,
 		return err;
 	if (cur.attached) {
 		if (!cur.pinned) {
+			if (rc_pin_path(dir, sizeof(dir), ifname, NULL))
+				snprintf(dir, sizeof(dir), "%s", RC_PIN_ROOT);
 			pr_warn("%s: the dispatcher is attached but its pins "
 				"under %s are gone; detach it and attach "
-				"again\n", ifname, RC_PIN_ROOT);
+				"again\n", ifname, dir);
 			return -EEXIST;
 		}
 		if (cur.mode == mode && cur.udp_port == port)

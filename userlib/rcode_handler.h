@@ -158,7 +158,7 @@ struct rcode_attach_opts {
  * TC is attached at TC ingress (rcode_tc_attach()); every other one
  * behind the dispatcher, which is attached first if it is not (in
  * opts->mode, for the handler's port).  On the interpreter path the
- * interface's interpreter is pinned under RC_PIN_ROOT/<ifname>/interp/
+ * interface's interpreter is pinned under RC_PIN_ROOT/net-<cookie>/<ifname>/interp/
  * if it is not yet.  A failed attach leaves the interface as it was.
  * The handler object may be closed afterwards: the pins hold everything.
  * Errors: -EINVAL (not loaded, bad options), -ENODEV, -EEXIST (the portal
@@ -199,7 +199,7 @@ struct rcode_interp_opts {
 	 * the one it was loaded with); rcode_interp__pin() pins it. */
 	const char *pin_dir;
 	/* The interface's rank table (an array of RC_ABI_RANKS_MAX struct
-	 * rc_rank, pinned as RC_PIN_ROOT/<ifname>/ranks) for forward to use;
+	 * rc_rank, pinned as RC_PIN_ROOT/net-<cookie>/<ifname>/ranks) for forward to use;
 	 * 0: the interpreter makes its own, empty (every forward faults
 	 * `rank` until it is filled: rcode_interp__map_fd(RCODE_IMAP_RANKS)).
 	 * Ignored when a pinned interpreter is opened: it has its table. */

@@ -59,7 +59,7 @@ static inline bool rc_opts_tail_zero(const void *opts, size_t known,
 	(RC_OPTS_HAS(opts, FIELD) ? (opts)->FIELD : (fallback))
 
 /* ---- pins (rcode_pins.c) -------------------------------------------------
- * Names inside RC_PIN_ROOT/<ifname>/ and its portal-<N>/ (rc_abi.h). */
+ * Names inside RC_PIN_ROOT/net-<cookie>/<ifname>/ and its portal-<N>/ (rc_abi.h). */
 #define RC_PIN_RANKS	"ranks"
 #define RC_PIN_INTERP	"interp"	/* the interpreter's directory */
 #define RC_PIN_PROG	"prog"
@@ -73,26 +73,34 @@ static inline bool rc_opts_tail_zero(const void *opts, size_t known,
 
 /* -EINVAL for a name that is no interface name or would leave RC_PIN_ROOT. */
 int rc_check_ifname(const char *ifname);
-/* RC_PIN_ROOT/<ifname>[/<name>]; -ENAMETOOLONG. */
+/* "net-<cookie>" (SO_NETNS_COOKIE) or, without it, "netino-<nsfs inode>":
+ * this process's network namespace, the directory under RC_PIN_ROOT that
+ * holds its interfaces' pins. */
+int rc_netns_key(char *buf, size_t size);
+/* RC_PIN_ROOT/net-<cookie>/<ifname>[/<name>]; -ENAMETOOLONG. */
 int rc_pin_path(char *buf, size_t size, const char *ifname, const char *name);
-/* RC_PIN_ROOT/<ifname>/portal-<portal>[/<name>]; checks ifname and portal. */
+/* RC_PIN_ROOT/net-<cookie>/<ifname>/portal-<portal>[/<name>]; checks
+ * ifname and portal. */
 int rc_portal_path(char *buf, size_t size, const char *ifname,
 		   unsigned int portal, const char *name);
-/* Mount bpffs on /sys/fs/bpf if nothing is, as libxdp and bpftool do. */
+/* Mount bpffs on /sys/fs/bpf if nothing is, as libxdp and bpftool do;
+ * -EXDEV (and why) when PID 1 sees a bpffs there that this mount namespace
+ * hides (`ip netns exec`): one mounted here would die with it. */
 int rc_bpffs_ensure(void);
 /* mkdir 0700; EEXIST is fine; *made (may be NULL) says whether it was made. */
 int rc_mkdir(const char *path, bool *made);
-/* bpffs and RC_PIN_ROOT, created if missing. */
+/* bpffs, RC_PIN_ROOT and this namespace's net-<cookie>, made if missing. */
 int rc_pin_root(void);
-/* The same, RC_PIN_ROOT/<ifname> (*made, may be NULL: whether it was made
+/* The same, RC_PIN_ROOT/net-<cookie>/<ifname> (*made, may be NULL: whether it was made
  * now) and, for portal >= 0, its portal-<N>. */
 int rc_pin_dirs(const char *ifname, int portal, bool *made);
-/* The flock on RC_PIN_ROOT that attach and detach hold; an fd or -errno. */
+/* The flock on RC_PIN_ROOT that attach and detach hold (made if bpffs
+ * is there; re-taken if RC_PIN_ROOT changed meanwhile); an fd or -errno. */
 int rc_lock(void);
 void rc_unlock(int fd);
 /* Remove dir and everything below it; -ENOENT if absent. */
 int rc_rm_tree(const char *dir);
-/* RC_PIN_ROOT/<ifname>/<name>, if it is a map of this type, a __u32 key
+/* RC_PIN_ROOT/net-<cookie>/<ifname>/<name>, if it is a map of this type, a __u32 key
  * and this value size; -ENOENT if absent, -EINVAL (and a warning) if of
  * another shape. */
 int rc_open_map(const char *ifname, const char *name, __u32 type,
@@ -114,7 +122,7 @@ int rc_stats_sum(int fd, struct rc_handler_stats *sum);
 /* ---- the dispatcher (rcode_dispatch.c), for callers holding rc_lock() --- */
 int rc_dispatch_attach_locked(const char *ifname, int ifindex,
 			      enum rcode_mode mode, __u16 port);
-/* all: also every handler (TC ones too) and RC_PIN_ROOT/<ifname>/; else
+/* all: also every handler (TC ones too) and RC_PIN_ROOT/net-<cookie>/<ifname>/; else
  * only the dispatcher and the pins that attaching it made. */
 int rc_dispatch_detach_locked(const char *ifname, int ifindex, bool all);
 const char *rc_mode_name(enum rcode_mode m);	/* "native", "skb" */

@@ -19,6 +19,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -46,16 +47,74 @@ int rc_check_ifname(const char *ifname)
 	return 0;
 }
 
-/* RC_PIN_ROOT/<ifname>[/<name>] */
+/*
+ * Network namespaces.  Interface names are only unique inside one network
+ * namespace (every container has an eth0), so the pins of an interface
+ * live under a directory of its namespace: RC_PIN_ROOT/net-<cookie>/.
+ * The cookie (SO_NETNS_COOKIE, Linux >= 5.14) is a 64-bit number the
+ * kernel never hands out twice, so a directory left by a namespace that
+ * died can never be taken for a new namespace's.  Where it is missing,
+ * the nsfs inode of /proc/self/ns/net keys RC_PIN_ROOT/netino-<ino>/
+ * instead: unique among live namespaces, but an inode may be reused.
+ * The key is taken at every call, never cached: a process may setns().
+ */
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE		71
+#endif
+
+int rc_netns_key(char *buf, size_t size)
+{
+	__u64 cookie = 0;
+	socklen_t len = sizeof(cookie);
+	struct stat st;
+	int fd, n = -1;
+
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		if (!getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) &&
+		    len == sizeof(cookie) && cookie)
+			n = snprintf(buf, size, "net-%llu",
+				     (unsigned long long)cookie);
+		close(fd);
+	}
+	if (n < 0) {
+		if (stat("/proc/self/ns/net", &st))
+			return -errno;
+		n = snprintf(buf, size, "netino-%llu",
+			     (unsigned long long)st.st_ino);
+	}
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int rcode_netns_pin_dir(char *buf, size_t size)
+{
+	char key[40];
+	int n, err;
+
+	if (!buf)
+		return -EINVAL;
+	err = rc_netns_key(key, sizeof(key));
+	if (err)
+		return err;
+	n = snprintf(buf, size, "%s/%s", RC_PIN_ROOT, key);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* RC_PIN_ROOT/net-<cookie>/<ifname>[/<name>] */
 int rc_pin_path(char *buf, size_t size, const char *ifname,
 		       const char *name)
 {
-	int n;
+	char key[40];
+	int n, err;
 
+	err = rc_netns_key(key, sizeof(key));
+	if (err)
+		return err;
 	if (name)
-		n = snprintf(buf, size, "%s/%s/%s", RC_PIN_ROOT, ifname, name);
+		n = snprintf(buf, size, "%s/%s/%s/%s", RC_PIN_ROOT, key, ifname,
+			     name);
 	else
-		n = snprintf(buf, size, "%s/%s", RC_PIN_ROOT, ifname);
+		n = snprintf(buf, size, "%s/%s/%s", RC_PIN_ROOT, key, ifname);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
@@ -67,18 +126,19 @@ int rcode_dispatch_pin_dir(const char *ifname, char *buf, size_t size)
 int rc_portal_path(char *buf, size_t size, const char *ifname,
 		   unsigned int portal, const char *name)
 {
-	int n, err;
+	char sub[RC_NAME_MAX + 32];
+	int err;
 
 	err = rc_check_ifname(ifname);
 	if (err || portal >= RC_ABI_PORTALS)
 		return err ?: -EINVAL;
 	if (name)
-		n = snprintf(buf, size, "%s/%s/portal-%u/%s", RC_PIN_ROOT,
-			     ifname, portal, name);
+		err = snprintf(sub, sizeof(sub), "portal-%u/%s", portal, name);
 	else
-		n = snprintf(buf, size, "%s/%s/portal-%u", RC_PIN_ROOT, ifname,
-			     portal);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+		err = snprintf(sub, sizeof(sub), "portal-%u", portal);
+	if (err < 0 || (size_t)err >= sizeof(sub))
+		return -ENAMETOOLONG;
+	return rc_pin_path(buf, size, ifname, sub);
 }
 
 static bool rc_is_bpffs(const char *path)
@@ -88,12 +148,93 @@ static bool rc_is_bpffs(const char *path)
 	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
 }
 
+/* The parent of pid, from /proc/<pid>/stat; 0 if unknown. */
+static pid_t rc_ppid(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int ppid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	/* "pid (comm) state ppid ...": comm may hold spaces and ')' */
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		sscanf(p + 1, " %*c %d", &ppid);
+	fclose(f);
+	return ppid;
+}
+
+/*
+ * Does a process of another mount namespace see a bpffs on /sys/fs/bpf
+ * where ours has none?  PID 1 first, then our ancestors (`ip netns exec`
+ * execs the command in the namespace it made, so the caller's shell is
+ * the parent; PID 1 may be out of reach in a container).  Returns the
+ * pid that does, or 0.
+ */
+static pid_t rc_bpffs_hidden(void)
+{
+	struct stat self, other;
+	char path[64];
+	pid_t pid = 1, next = getppid();
+
+	if (stat("/proc/self/ns/mnt", &self))
+		return 0;
+	for (int depth = 0; depth < 64 && pid > 0; depth++) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+		if (!stat(path, &other) && (other.st_dev != self.st_dev ||
+					    other.st_ino != self.st_ino)) {
+			snprintf(path, sizeof(path), "/proc/%d/root" RC_BPFFS,
+				 (int)pid);
+			if (rc_is_bpffs(path))
+				return pid;
+		}
+		if (pid == 1 && depth)
+			break;
+		pid = next;
+		next = pid > 1 ? rc_ppid(pid) : 0;
+	}
+	return 0;
+}
+
+int rcode_bpffs_check(void)
+{
+	pid_t pid;
+
+	if (rc_is_bpffs(RC_BPFFS))
+		return 0;
+	/*
+	 * `ip netns exec` (and other tools) run us in a mount namespace of
+	 * our own with a fresh /sys: the system's bpffs is out of sight.
+	 * A bpffs mounted here would be ours alone and die with the
+	 * namespace, taking the pins and so the prog array's handlers
+	 * with it, while the dispatcher kept running, empty; and what is
+	 * pinned in the system's would look gone.  So when PID 1 or an
+	 * ancestor sees a bpffs that we do not, say so and what works.
+	 */
+	pid = rc_bpffs_hidden();
+	if (!pid)
+		return -ENOENT;
+	pr_warn("%s here is not the bpffs that process %d sees: this process "
+		"runs in a mount namespace of its own (as under `ip netns exec`, "
+		"which remounts /sys), where pins would vanish with it and those "
+		"of the system are out of sight; enter only the network namespace "
+		"instead: `rloader -n NAME ...` or `nsenter --net=/run/netns/NAME "
+		"rloader ...`\n", RC_BPFFS, (int)pid);
+	return -EXDEV;
+}
+
 int rc_bpffs_ensure(void)
 {
 	int err;
 
-	if (rc_is_bpffs(RC_BPFFS))
-		return 0;
+	/* Refused where one of ours would be private (above); where nobody
+	 * has one (a bare VM, a test's own mount namespace), mount one as
+	 * libxdp and bpftool do. */
+	err = rcode_bpffs_check();
+	if (err != -ENOENT)
+		return err;
 	if (mount("bpf", RC_BPFFS, "bpf", 0, "mode=0700")) {
 		err = -errno;
 		pr_warn("no bpffs on %s, and mounting one failed: %s\n",
@@ -121,30 +262,65 @@ int rc_mkdir(const char *path, bool *made)
  * Attach and detach look before they act (is it attached? with which
  * pins?); two processes doing that at once must not interleave, or both
  * would attach.  The lock is an flock on RC_PIN_ROOT, which is never
- * removed, so a waiter never ends up holding a lock on a deleted
- * directory.
+ * removed, and it is one lock for every namespace's directory: attach and
+ * detach are rare and short.
+ *
+ * An flock only serializes processes that lock the same inode.  So the
+ * lock is taken on RC_PIN_ROOT whenever bpffs is there (detach made it,
+ * too, rather than go on unlocked and race a first attach), and after
+ * flock() the locked directory must still be what RC_PIN_ROOT names: two
+ * first attaches may each have mounted a bpffs on /sys/fs/bpf, the later
+ * on top of the earlier, and a lock on the hidden one would serialize
+ * nothing.  Then lock again, on the one that is seen.  The lock also
+ * makes this namespace's directory, RC_PIN_ROOT/net-<cookie>, and
+ * rc_unlock() removes it if it is empty: whoever holds the lock finds it.
  */
+static int rc_mkdir_quiet(const char *path)
+{
+	return mkdir(path, 0700) && errno != EEXIST ? -errno : 0;
+}
+
 int rc_lock(void)
 {
+	struct stat held, seen;
+	char ns[PATH_MAX];
 	int fd, err;
 
-	fd = open(RC_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (flock(fd, LOCK_EX)) {
-		if (errno == EINTR)
-			continue;
-		err = -errno;
+	for (int tries = 0; tries < 8; tries++) {
+		if (rc_is_bpffs(RC_BPFFS) && !rc_mkdir_quiet(RC_PIN_ROOT) &&
+		    !rcode_netns_pin_dir(ns, sizeof(ns)))
+			rc_mkdir_quiet(ns);
+		fd = open(RC_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;	/* -ENOENT: no bpffs, nothing pinned */
+		while (flock(fd, LOCK_EX)) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			close(fd);
+			return err;
+		}
+		if (!fstat(fd, &held) && !stat(RC_PIN_ROOT, &seen) &&
+		    held.st_dev == seen.st_dev && held.st_ino == seen.st_ino)
+			return fd;
 		close(fd);
-		return err;
 	}
-	return fd;
+	pr_warn("%s keeps changing under us; cannot lock it\n", RC_PIN_ROOT);
+	return -EAGAIN;
 }
 
 void rc_unlock(int fd)
 {
-	if (fd >= 0)
-		close(fd);	/* drops the flock */
+	char ns[PATH_MAX];
+
+	if (fd < 0)
+		return;
+	/* The namespace's directory goes with its last interface's pins
+	 * (ENOTEMPTY otherwise); only under the lock, which makes it, so
+	 * that it never vanishes under an attach. */
+	if (!rcode_netns_pin_dir(ns, sizeof(ns)))
+		rmdir(ns);
+	close(fd);	/* drops the flock */
 }
 
 static int rc_rm_entry(const char *path, const struct stat *sb, int type,
@@ -220,7 +396,10 @@ err:
 
 int rc_pin_root(void)
 {
-	return rc_bpffs_ensure() ?: rc_mkdir(RC_PIN_ROOT, NULL);
+	char dir[PATH_MAX];
+
+	return rc_bpffs_ensure() ?: rc_mkdir(RC_PIN_ROOT, NULL) ?:
+	       rcode_netns_pin_dir(dir, sizeof(dir)) ?: rc_mkdir(dir, NULL);
 }
 
 int rc_pin_dirs(const char *ifname, int portal, bool *made)

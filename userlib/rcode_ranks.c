@@ -4,7 +4,7 @@
  * interface's rank table that forward and send look ranks up in.
  *
  * The table is one BPF array per interface, RC_ABI_RANKS_MAX struct
- * rc_rank (rc_abi.h), pinned as RC_PIN_ROOT/<ifname>/ranks.  Handlers get
+ * rc_rank (rc_abi.h), pinned as RC_PIN_ROOT/net-<cookie>/<ifname>/ranks.  Handlers get
  * its fd when they are created and keep using that map, so loading a new
  * table writes the pinned one in place: replacing the pin would leave the
  * loaded handlers with the old map.

@@ -14,7 +14,7 @@
 # ID is a small number (the caller's pid, say) that keeps parallel runs
 # apart; N is 1..16.  Rank r lives in namespace rcx-coll-ID-r on
 # interface rcxcIDnR (unique on the host, as the bpffs pins of the kernel
-# mode need: /sys/fs/bpf/rcode/IFNAME), with 198.18.2.(r+1)/24,
+# mode need: /sys/fs/bpf/rcode/net-COOKIE/IFNAME), with 198.18.2.(r+1)/24,
 # fd00:c011::(r+1)/64 and MAC 02:00:00:c0:01:(r+1); its bridge port
 # rcxbIDnR (MAC 02:00:00:c0:02:(r+1))
 # is on bridge br0 in namespace rcx-coll-ID-br.  Every node has a
@@ -67,8 +67,10 @@ down() {
 		ip netns del "$(ns_of "$id" "$r")" 2>/dev/null
 		# the kernel mode's pins, if a member was killed before it
 		# removed them
-		[ -d /sys/fs/bpf/rcode/"$(if_of "$id" "$r")" ] &&
-			rm -rf /sys/fs/bpf/rcode/"$(if_of "$id" "$r")"
+		# (under the dead namespace's net-<cookie>/, removed if empty)
+		for d in /sys/fs/bpf/rcode/net*/"$(if_of "$id" "$r")"; do
+			[ -d "$d" ] && rm -rf "$d" && rmdir "${d%/*}" 2>/dev/null
+		done
 		r=$((r + 1))
 	done
 	ip netns del "$(brns_of "$id")" 2>/dev/null
