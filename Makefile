@@ -6,6 +6,7 @@
 #                        AddressSanitizer + UndefinedBehaviorSanitizer
 #   make deps            install missing Debian packages (needs root)
 #   make fresh-check     the install and build on a fresh Debian 12 root
+#   make fuzz            the libFuzzer harnesses, FUZZ_SECONDS each
 #   make demo            the main job (see README)
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -170,7 +171,7 @@ $(BUILD)/selftests/tools/%: $(BUILD)/selftests/tools/%.o $(EMBED_TEST_OBJ) $(LIB
 	$(CC) $(LDSAN) -o $@ $< $(EMBED_TEST_OBJ) $(LIBS) $(LDLIBS) -lm -lpthread
 
 # The sanitizer build lives beside the normal one so both stay current.
-test: all
+test: all fuzz-build
 	$(MAKE) --no-print-directory BUILD=$(BUILD)/san SAN=1 all
 	sh selftests/run.sh --build $(BUILD) --san-build $(BUILD)/san
 
@@ -223,6 +224,38 @@ $(BUILD)/bench/bench_%: $(BUILD)/bench/bench_%.o $(BENCH_LIB_OBJS) $(EMBED_TEST_
 
 bench: $(BPF_OBJS) $(BENCH_BINS)
 	sh bench/run.sh $(BUILD)
+
+# libFuzzer harnesses (fuzz/fuzz_*.c), with AddressSanitizer and
+# UndefinedBehaviorSanitizer, over the library built again with clang
+# for coverage.  'make fuzz FUZZ_SECONDS=N' runs each for N seconds from
+# its seed corpus (fuzz/corpus/NAME/); the suite runs each for 30 s
+# (selftests/test_fuzz.sh).  fuzz/README.md says what each checks.
+FUZZ_SRCS	:= $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_BINS	:= $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_LIB_OBJS	:= $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRCS) $(ULIB_SRCS)) \
+	$(BUILD)/fuzz/obj/embedded.o $(BUILD)/fuzz/obj/rtext.o
+FUZZ_CFLAGS	= -std=gnu11 -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-Ircode2bpf -Iuserlib -Ibpf -I$(BUILD)/bpf $(PKG_CFLAGS)
+FUZZ_SECONDS	?= 60
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS)
+
+$(BUILD)/fuzz/obj/%.o: %.c $(BUILD)/bpf/embedded.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(BUILD)/fuzz/obj/embedded.o: $(BUILD)/bpf/embedded.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+$(BUILD)/fuzz/obj/rtext.o: $(BUILD)/userlib/rtext.c $(BUILD)/bpf/embedded.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(FUZZ_LIB_OBJS)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJS) \
+		-o $@ $(LDLIBS)
+
+fuzz: fuzz-build
+	RC_FUZZ_SECONDS=$(FUZZ_SECONDS) sh selftests/test_fuzz.sh --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

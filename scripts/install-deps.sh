@@ -11,6 +11,7 @@ build-essential
 pkg-config
 clang
 llvm
+libclang-rt-14-dev
 libbpf-dev
 libxdp-dev
 xdp-tools
