@@ -333,10 +333,20 @@ for mode in native skb; do
 	expect_eq "$m: b: stats: counter dropped every message" \
 		"$(jget "$tmp/stats.json" 'd["handlers"][0]["actions"]["drop"]')" $n
 
-	# c. replace while a client sends: nothing lost
-	send echo $b4 -P 2 -n 1500 -i 2000 -w 1000 >"$tmp/repl.out" 2>&1 &
+	# c. replace while a client sends: nothing lost.  The replace waits
+	# until the old handler has answered some (a bounded wait on its
+	# count, not a sleep), and the client goes on long enough for the
+	# new one to answer some too, even on a loaded machine.
+	rlb -j stats "$vb" --portal 2 >"$tmp/st0.json" 2>&1
+	inv0=$(jget "$tmp/st0.json" 'd["handlers"][0]["invocations"]')
+	send echo $b4 -P 2 -n 3000 -i 2000 -w 1000 >"$tmp/repl.out" 2>&1 &
 	spid=$!
-	sleep 0.3
+	answered_some() {
+		rlb -j stats "$vb" --portal 2 >"$tmp/st1.json" 2>&1 &&
+		[ "$(jget "$tmp/st1.json" 'd["handlers"][0]["invocations"]')" -ge $((${inv0:-0} + 50)) ]
+	}
+	wait_until 20 answered_some ||
+		fail "$m: c: the old handler answered nothing in 20 s"
 	rlb -j attach "$vb" "$tmp/echo2.r" --portal 2 --replace >"$tmp/att.json" 2>&1
 	expect_eq "$m: c: attach --replace reports the replaced program" \
 		"$(jget "$tmp/att.json" 'd["replaced"]')" true
@@ -344,9 +354,9 @@ for mode in native skb; do
 	old=$(kv "$tmp/repl.out" tag.$tag_echo)
 	new=$(kv "$tmp/repl.out" tag.$tag_echo2)
 	expect_eq "$m: c: every message answered across the replace" \
-		"$(kv "$tmp/repl.out" replies)" 1500
+		"$(kv "$tmp/repl.out" replies)" 3000
 	expect_eq "$m: c: old + new handler answered all ($old + $new)" \
-		$(( ${old:-0} + ${new:-0} )) 1500
+		$(( ${old:-0} + ${new:-0} )) 3000
 	expect_eq "$m: c: both handlers answered some" \
 		"$([ "${old:-0}" -gt 0 ] && [ "${new:-0}" -gt 0 ] && echo yes)" yes
 
