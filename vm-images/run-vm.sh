@@ -262,6 +262,7 @@ done
 # in the kernel's boot (seen once under TCG): boot it once more, within
 # the time left.
 btmo=${RC_VM_BOOT_TIMEOUT:-120}
+t0=0 tries=1
 while :; do
 	running=
 	for m in $modes; do
@@ -270,8 +271,10 @@ while :; do
 		log=$out/console-jit-$m.log
 		eval "t0=\$t0_$m tries=\$tries_$m"
 		el=$(( $(date +%s) - t0 ))
-		[ "$tries" -eq 1 ] && [ "$el" -ge "$btmo" ] &&
-			[ "$tmo" -gt $((btmo + 60)) ] || continue
+		if [ "$tries" -ne 1 ] || [ "$el" -lt "$btmo" ] ||
+		    [ "$tmo" -le $((btmo + 60)) ]; then
+			continue
+		fi
 		grep -q '^RCODE-VM: kernel' "$log" 2>/dev/null && continue
 		stop "$m"
 		while [ ! -f "$out/jit-$m.rc" ]; do sleep 1; done
