@@ -81,7 +81,7 @@ run_test() {
 	# RC_VM_TIMEOUT) and reports which boot ran out; the runner's limit
 	# only backs it up.
 	tmo=$timeout_s
-	case $label in vm_*) tmo=$(( ${RC_VM_TIMEOUT:-1500} + 300 )) ;; esac
+	case $label in vm_*) tmo=$(( ${RC_VM_TIMEOUT:-2400} + 300 )) ;; esac
 	[ "$tmo" -lt "$timeout_s" ] && tmo=$timeout_s
 	RC_ROOT=$top RC_BUILD=$dir RLOADER=$top/$dir/rloader \
 		timeout -k 10 "$tmo" "$@" >"$log" 2>&1 </dev/null

@@ -14,7 +14,7 @@
 #   --build DIR          build directory to test (default build)
 #   --jit MODE           which boots to make (default both)
 #   --timeout SECS       wall-time limit of the boots, which run side by
-#                        side (default 1500, or $RC_VM_TIMEOUT)
+#                        side (default 2400, or $RC_VM_TIMEOUT)
 #   --skip-unavailable   print SKIP instead of FAIL when no VM can be run
 #                        (no virtme-ng, no kernel); for
 #                        selftests/vm_selftests.sh
@@ -57,7 +57,7 @@ jit=both
 skip_ok=
 shell=
 patterns=
-tmo=${RC_VM_TIMEOUT:-1500}
+tmo=${RC_VM_TIMEOUT:-2400}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
@@ -219,7 +219,8 @@ fi
 # boot MODE SECS: start MODE's VM in the background, for at most SECS.  The
 # pid of its timeout goes to jit-MODE.pid (a TERM to it ends vng and qemu:
 # timeout puts itself and them in a process group of their own and signals
-# the group) and, when the VM is gone, vng's exit status to jit-MODE.rc.
+# the group) and, when the VM is gone, vng's exit status and the time to
+# jit-MODE.rc.
 boot() {
 	mode=$1
 	set --
@@ -238,7 +239,7 @@ boot() {
 			2>"$out/boot-jit-$mode.log" &
 		echo "$!" >"$out/jit-$mode.pid"
 		wait "$!"
-		echo "$?" >"$out/jit-$mode.rc"
+		echo "$? $(date +%s)" >"$out/jit-$mode.rc"
 	) &
 }
 
@@ -294,10 +295,9 @@ nfail=0
 for m in $modes; do
 	log=$out/console-jit-$m.log
 	blog=$out/boot-jit-$m.log
-	vrc=$(cat "$out/jit-$m.rc" 2>/dev/null) || vrc=1
+	read -r vrc t1 2>/dev/null <"$out/jit-$m.rc" || vrc=1 t1=$(date +%s)
 	eval "t0=\$t0_$m"
-	# The console's last write is when that guest's script ended.
-	secs=$(( $(stat -c %Y "$log" 2>/dev/null || date +%s) - t0 ))
+	secs=$((t1 - t0))
 	rm -f "$out/jit-$m.pid" "$out/jit-$m.rc"
 	tr -d '\r' <"$log" 2>/dev/null | sed -n \
 		-e "s/^RCODE-VM: \(PASS\|FAIL\|SKIP\): /\1: vm jit=$m: /p" \
