@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: BSD-2-Clause
 #
 # install-deps.sh - install the Debian 12 packages rcode needs, only those
-# that are missing.  Run as root (the README's first command does).
+# that are missing, and virtme-ng from Debian trixie (only that package,
+# vm-images/install-virtme-ng.sh).  Run as root (the README's first
+# command does).
 #   --check   list what is missing and exit 1 if anything is, install nothing
 set -eu
 
@@ -34,12 +36,18 @@ for p in $packages; do
 		missing="$missing $p"
 done
 
+# virtme-ng, which runs the VM selftests, comes from Debian trixie: its
+# own script installs that one package (and nothing else from trixie).
+vng=$top/vm-images/install-virtme-ng.sh
+vng_missing=
+[ -f "$vng" ] && ! sh "$vng" --check >/dev/null 2>&1 && vng_missing=1
+
 if [ "${1:-}" = --check ]; then
-	[ -z "$missing" ] && { echo "all packages present"; exit 0; }
-	echo "missing:$missing"
+	[ -z "$missing$vng_missing" ] && { echo "all packages present"; exit 0; }
+	echo "missing:$missing${vng_missing:+ virtme-ng}"
 	exit 1
 fi
-if [ -z "$missing" ]; then
+if [ -z "$missing$vng_missing" ]; then
 	echo "install-deps: all packages present"
 	exit 0
 fi
@@ -47,8 +55,14 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: need root to install:$missing" >&2
 	exit 1
 fi
-echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-# shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing
+if [ -n "$missing" ]; then
+	echo "install-deps: installing$missing"
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing
+fi
+if [ -n "$vng_missing" ]; then
+	echo "install-deps: installing virtme-ng from Debian trixie"
+	sh "$vng"
+fi

@@ -7,8 +7,8 @@
 #	rc_tests NAME [PREFIX]
 #
 # Relative to the script itself, not to RC_ROOT: the script and its lib.sh
-# come from the same tree, in the VM too (build-initramfs.sh copies
-# selftests/ whole).  POSIX sh: the host's sh is dash, and so is the VM's.
+# come from the same tree, in the VM too (the guest runs on the host's
+# root file system).  POSIX sh: the host's sh is dash, and so is the VM's.
 #
 # A test prints one line per check, which selftests/run.sh counts:
 #

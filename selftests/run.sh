@@ -5,7 +5,8 @@
 #   "N passed, N failed" (", N skipped" when some were skipped).
 #
 # usage: selftests/run.sh [--build DIR] [--san-build DIR] [--userspace]
-#                         [--no-vm] [--list] [PATTERN...]
+#                         [--no-vm] [--exclude PATTERN] [--list]
+#                         [PATTERN...]
 #
 # A test is a program that prints one line per check:
 #   PASS: name            FAIL: name: why            SKIP: name: why
@@ -22,7 +23,8 @@
 #   selftests/vm_*.sh        tests that boot a virtual machine (not with
 #                            --no-vm, which the VM's own run uses)
 # With --san-build, the userspace tests run a second time against the
-# AddressSanitizer/UndefinedBehaviorSanitizer build.
+# AddressSanitizer/UndefinedBehaviorSanitizer build.  --exclude PATTERN
+# (may be repeated) leaves out the tests whose names contain it.
 #
 # Under CI=true a skipped check counts as failed: a privileged or VM test
 # that cannot run must not look green.
@@ -34,6 +36,7 @@ build=build
 san=
 userspace_only=
 no_vm=
+excludes=
 list_only=
 patterns=
 while [ $# -gt 0 ]; do
@@ -42,8 +45,9 @@ while [ $# -gt 0 ]; do
 	--san-build) san=$2; shift 2 ;;
 	--userspace) userspace_only=1; shift ;;
 	--no-vm) no_vm=1; shift ;;
+	--exclude) excludes="$excludes $2"; shift 2 ;;
 	--list) list_only=1; shift ;;
-	-h|--help) sed -n '3,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) patterns="$patterns $1"; shift ;;
 	esac
@@ -55,6 +59,9 @@ trap 'rm -rf "$logdir"' EXIT INT TERM
 timeout_s=${RC_TEST_TIMEOUT:-600}
 
 wanted() {
+	for p in $excludes; do
+		case $1 in *"$p"*) return 1 ;; esac
+	done
 	[ -z "$patterns" ] && return 0
 	for p in $patterns; do
 		case $1 in *"$p"*) return 0 ;; esac
@@ -74,7 +81,7 @@ run_test() {
 	# RC_VM_TIMEOUT) and reports which boot ran out; the runner's limit
 	# only backs it up.
 	tmo=$timeout_s
-	case $label in vm_*) tmo=$(( ${RC_VM_TIMEOUT:-1500} + 300 )) ;; esac
+	case $label in vm_*) tmo=$(( ${RC_VM_TIMEOUT:-2400} + 300 )) ;; esac
 	[ "$tmo" -lt "$timeout_s" ] && tmo=$timeout_s
 	RC_ROOT=$top RC_BUILD=$dir RLOADER=$top/$dir/rloader \
 		timeout -k 10 "$tmo" "$@" >"$log" 2>&1 </dev/null

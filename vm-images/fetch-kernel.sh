@@ -103,12 +103,8 @@ mv "$tmp/x/boot/config-$release" "$tmp/x/config"
 echo "$release" >"$tmp/x/release"
 rm -rf "$tmp/x/boot" "$tmp/x/usr"
 # The package ships no modules.dep (its postinst runs depmod): make one.
-if command -v depmod >/dev/null 2>&1; then
-	depmod -b "$tmp/x" "$release"
-else
-	vm_need busybox busybox-static || exit 1
-	busybox depmod -b "$tmp/x" "$release"
-fi
+vm_need depmod kmod || exit 1
+depmod -b "$tmp/x" "$release"
 [ -s "$tmp/x/lib/modules/$release/modules.dep" ] ||
 	vm_die "depmod made no modules.dep for $release"
 touch "$tmp/x/.complete"

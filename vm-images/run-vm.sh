@@ -3,7 +3,9 @@
 #
 # run-vm.sh - run the selftests inside a virtual machine on a second kernel
 # (Debian's 6.1 by default), once with the BPF JIT and once with the eBPF
-# interpreter (net.core.bpf_jit_enable=0).
+# interpreter (net.core.bpf_jit_enable=0), under virtme-ng: the guest runs
+# on the host's root file system (9p, read-only, with overlays), and the
+# tests are the host's build.
 #
 # usage: vm-images/run-vm.sh [--build DIR] [--jit on|off|both]
 #                            [--timeout SECS] [--skip-unavailable]
@@ -12,37 +14,41 @@
 #   --build DIR          build directory to test (default build)
 #   --jit MODE           which boots to make (default both)
 #   --timeout SECS       wall-time limit of the boots, which run side by
-#                        side (default 1500, or $RC_VM_TIMEOUT)
+#                        side (default 2400, or $RC_VM_TIMEOUT)
 #   --skip-unavailable   print SKIP instead of FAIL when no VM can be run
-#                        (no qemu, no kernel); for selftests/vm_selftests.sh
+#                        (no virtme-ng, no kernel); for
+#                        selftests/vm_selftests.sh
 #   --shell              boot once (JIT on unless --jit off) into a shell
 #                        on this terminal instead of running the tests;
-#                        leave it with exit (or Ctrl-A X)
+#                        leave it with exit
 #   PATTERN...           run only the guest tests whose names contain one
 #
 # Output is in the selftests' line protocol: one PASS:/FAIL:/SKIP: line per
 # guest check ("vm jit=on: ...") and one per boot, judged from the guest's
-# "RCODE-VM-RESULT:" line on the serial console (qemu's exit status says
-# nothing about the tests).  The console is echoed with a "jit=on| " prefix
-# and kept in DIR/vm/console-jit-MODE.log.  Exit status 0 when every boot
-# passed, 1 otherwise.
+# "RCODE-VM-RESULT:" line (vng's exit status says nothing about the
+# tests).  The guest's output is echoed with a "jit=on| " prefix and kept
+# in DIR/vm/console-jit-MODE.log, the kernel's console in
+# DIR/vm/boot-jit-MODE.log.  Exit status 0 when every boot passed, 1
+# otherwise.
 #
 # Environment:
 #   VM_KERNEL=bzImage    boot this kernel instead of Debian's
 #   VM_MODULES=DIR       its modules (INSTALL_MOD_PATH or lib/modules/R)
 #   VM_CONFIG=FILE       its .config, for bpftool feature probe
+#   RC_VM_ACCEL=kvm|tcg  the accelerator, without the KVM probe boot
+#                        (vm-images/accel.sh)
 #   RC_VM_CACHE          kernel cache (default /var/cache/rcode-vm)
 #   RC_VM_MEM, RC_VM_SMP guest memory and CPUs (default 1G, 2)
 #   RC_VM_TEST_TIMEOUT   the guest runner's per-test timeout (default 600)
-#   RC_VM_BOOT_TIMEOUT   a guest not in /init by then is booted once more
-#                        (default 120)
+#   RC_VM_BOOT_TIMEOUT   a guest that has not started its tests by then is
+#                        booted once more (default 120)
 #   RC_VM_APPEND         more kernel command-line parameters
 #   CI=true              a skipped check fails, in the guest too
 set -u
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n '3,42p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '3,46p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -51,7 +57,7 @@ jit=both
 skip_ok=
 shell=
 patterns=
-tmo=${RC_VM_TIMEOUT:-1500}
+tmo=${RC_VM_TIMEOUT:-2400}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
@@ -81,94 +87,159 @@ unavailable() {
 	exit 1
 }
 
-vm_need qemu-system-x86_64 qemu-system-x86 ||
-	unavailable "qemu-system-x86_64 is not installed"
-for t in busybox:busybox-static ip:iproute2 bpftool:bpftool \
-    xdp-loader:xdp-tools; do
+# virtme-ng comes from Debian trixie (install-virtme-ng.sh); scripts/
+# install-deps.sh installs it, and so does this script when it runs as
+# root, as vm_need does for the rest.
+if ! command -v vng >/dev/null 2>&1; then
+	if [ -n "${RC_VM_NO_INSTALL:-}" ] || [ "$(id -u)" -ne 0 ]; then
+		unavailable "vng is not installed (run vm-images/install-virtme-ng.sh as root)"
+	fi
+	sh "$vm_dir/install-virtme-ng.sh" >&2 ||
+		unavailable "vng is not installed and virtme-ng could not be installed"
+fi
+# busybox: virtme-ng's initramfs, which loads a Debian kernel's 9p and
+# virtio modules; udevadm: its guest finds the script's I/O ports with it.
+for t in qemu-system-x86_64:qemu-system-x86 busybox:busybox-static \
+    udevadm:udev ip:iproute2 bpftool:bpftool xdp-loader:xdp-tools \
+    gcc:gcc; do
 	vm_need "${t%%:*}" "${t#*:}" || unavailable "${t%%:*} is not installed"
 done
 [ -x "$build/rloader" ] ||
 	{ echo "FAIL: vm: $build/rloader is missing; run 'make BUILD=$build'"; exit 1; }
+build=$(cd "$build" && pwd)
+out=$build/vm
+mkdir -p "$out" || exit 1
 
-# The kernel: a developer's own, or Debian's from the cache.
+# The kernel: a developer's own, or Debian's from the cache.  virtme-ng
+# takes the modules of a kernel image from lib/modules/RELEASE next to it
+# (it walks up from the image to the first directory that has
+# lib/modules) and links the guest's /lib/modules/RELEASE to that
+# directory: fetch-kernel.sh unpacks Debian's that way, and a kernel of
+# one's own is staged so, in DIR/vm/kernel/.  The guest sees the host's
+# files, but virtme-ng hides some directories under tmpfs (/var/cache,
+# where the kernel cache is): the kernel's directory and its modules are
+# mounted again at their own paths (--rodir).
+config=
+rodirs=
 if [ -n "${VM_KERNEL:-}" ]; then
-	kernel=$VM_KERNEL
-	[ -r "$kernel" ] || { echo "FAIL: vm: VM_KERNEL=$kernel is not readable"; exit 1; }
+	[ -r "$VM_KERNEL" ] || { echo "FAIL: vm: VM_KERNEL=$VM_KERNEL is not readable"; exit 1; }
 	# The boot protocol header points at the version string (offset
 	# 0x20e holds its address minus 0x200).
-	off=$(od -An -tu2 -j 526 -N 2 "$kernel" | tr -d ' ')
-	release=$(dd if="$kernel" bs=1 skip=$((off + 512)) count=128 \
+	off=$(od -An -tu2 -j 526 -N 2 "$VM_KERNEL" | tr -d ' ')
+	release=$(dd if="$VM_KERNEL" bs=1 skip=$((off + 512)) count=128 \
 		2>/dev/null | tr '\0' '\n' | head -n 1 | cut -d' ' -f1)
-	if [ -n "${VM_MODULES:-}" ] && [ -z "$release" ]; then
-		release=$(ls "$VM_MODULES/lib/modules" 2>/dev/null | head -n 1)
-	fi
 	[ -n "$release" ] || release=unknown
-	set -- --release "$release"
-	[ -n "${VM_MODULES:-}" ] && set -- "$@" --modules "$VM_MODULES"
-	[ -n "${VM_CONFIG:-}" ] && set -- "$@" --config "$VM_CONFIG"
-	kdesc="$release from $kernel"
+	kdir=$out/kernel
+	rm -rf "$kdir" && mkdir -p "$kdir/lib/modules" || exit 1
+	# A copy, not a link: virtme-ng reads the release with file(1),
+	# which does not follow links.
+	cp "$VM_KERNEL" "$kdir/vmlinuz" || exit 1
+	if [ -n "${VM_MODULES:-}" ]; then
+		mdir=
+		for d in "$VM_MODULES/lib/modules/$release" "$VM_MODULES"; do
+			[ -f "$d/modules.dep" ] && { mdir=$(cd "$d" && pwd); break; }
+		done
+		[ -n "$mdir" ] || { echo "FAIL: vm: no modules.dep for $release under VM_MODULES=$VM_MODULES (run depmod)"; exit 1; }
+		ln -s "$mdir" "$kdir/lib/modules/$release" || exit 1
+		rodirs="$rodirs $mdir"
+	fi
+	[ -n "${VM_CONFIG:-}" ] && config=$(cd "$(dirname "$VM_CONFIG")" &&
+		pwd)/$(basename "$VM_CONFIG")
+	kimg=$kdir/vmlinuz
+	kdesc="$release from $VM_KERNEL"
 else
 	kdir=$(sh "$vm_dir/fetch-kernel.sh") ||
 		unavailable "no kernel package could be fetched or found cached"
-	kernel=$kdir/vmlinuz release=$(cat "$kdir/release")
-	set -- --kernel-dir "$kdir"
+	kimg=$kdir/vmlinuz release=$(cat "$kdir/release") config=$kdir/config
 	kdesc="$release (Debian $(basename "$kdir" | tr '_' ' '))"
 fi
+rodirs="$kdir $rodirs"
 
-out=$build/vm
-mkdir -p "$out" || exit 1
-initrd=$out/initramfs.cpio.gz
-sh "$vm_dir/build-initramfs.sh" --build "$build" -o "$initrd" "$@" ||
-	{ echo "FAIL: vm: can't build the initramfs"; exit 1; }
-
-# Under TCG every guest instruction is translated: -cpu qemu64 (fewer
-# features to emulate) and mitigations=off (no page-table switch on every
-# system call, which flushes TCG's TLB) make the BPF tests about twice as
-# fast.  Root bypasses the verifier's Spectre checks either way.
-if [ -w /dev/kvm ]; then
-	accel="-enable-kvm -cpu host" adesc=KVM tune=
-else
-	accel="-accel tcg -cpu qemu64" adesc="TCG (no KVM: slow)"
-	tune=mitigations=off
+# The smoke program: bpf(2) alone, built here because it belongs to no
+# target of the project's Makefile; the guest runs it from DIR/vm/.
+if ! ${CC:-gcc} -std=gnu11 -O2 -Wall -Wextra -Werror \
+	-Wno-missing-field-initializers -o "$out/rcode-vm-smoke.tmp" \
+	"$vm_dir/vm_smoke.c"; then
+	rm -f "$out/rcode-vm-smoke.tmp"
+	echo "FAIL: vm: can't build vm_smoke.c"
+	exit 1
 fi
-# loglevel=5: the console shows the kernel's warnings and their traces as
-# they happen.  cryptomgr.notests: no crypto self-tests at boot; under TCG
-# one hung once in a soft lockup.
-kargs="console=ttyS0 loglevel=5 edd=off panic=-1 cryptomgr.notests=1 $tune"
-kargs="$kargs ${RC_VM_APPEND:-}"
+mv "$out/rcode-vm-smoke.tmp" "$out/rcode-vm-smoke" || exit 1
+
+# KVM only if a short probe boot under it comes up (accel.sh).
+a=$(RC_VM_PROBE_LOG=$out/probe.log sh "$vm_dir/accel.sh" "$kimg") ||
+	{ echo "FAIL: vm: no accelerator (see above)"; exit 1; }
+accel=${a%%:*}
+case $accel in
+kvm)
+	adesc="accelerator KVM: ${a#*: }"
+	vopts='' tune='' ;;
+*)
+	adesc="accelerator TCG: ${a#*: }"
+	# Under TCG every guest instruction is translated; mitigations=off
+	# (no page-table switch on every system call, which flushes TCG's
+	# TLB) about halves the BPF tests' time, and vng's TCG guest has
+	# the plain qemu64 CPU already.  Root bypasses the verifier's
+	# Spectre checks either way.
+	vopts=--disable-kvm tune=mitigations=off ;;
+esac
+echo "vm: $adesc"
+# loglevel=5: the kernel's console (boot-jit-MODE.log) shows its warnings
+# and their traces as they happen.  cryptomgr.notests: no crypto
+# self-tests at boot; under TCG one hung once in a soft lockup.
+kargs="loglevel=5 edd=off cryptomgr.notests=1 $tune ${RC_VM_APPEND:-}"
+
+# vng_args MODE: the arguments of vng for a boot.  --force-9p: the host's
+# root over 9p (no virtiofsd wait).  The overlay on the repository (and on
+# the build directory, when it is elsewhere) keeps whatever the tests
+# write in the guest's memory: the host's tree is never written.
+vng_args() {
+	set -- --run "$kimg" --force-9p --verbose --name rcode-vm \
+		--cpus "${RC_VM_SMP:-2}" --memory "${RC_VM_MEM:-1G}" \
+		--overlay-rwdir "$vm_top"
+	case $build in "$vm_top"/*) ;; *) set -- "$@" --overlay-rwdir "$build" ;; esac
+	for d in $rodirs; do set -- "$@" --rodir "$d"; done
+	[ -n "$vopts" ] && set -- "$@" "$vopts"
+	printf '%s\n' "$@" --append "$kargs" -- sh "$vm_dir/guest.sh" \
+		--build "$build" --jit "$mode"
+	[ -n "$config" ] && printf '%s\n' --config "$config"
+	return 0
+}
 
 if [ -n "$shell" ]; then
-	echo "vm: kernel $kdesc, $adesc"
-	[ "$jit" = off ] || jit=on
-	# shellcheck disable=SC2086
-	exec qemu-system-x86_64 $accel -nographic -nodefaults -no-user-config \
-		-no-reboot -m "${RC_VM_MEM:-1G}" -smp "${RC_VM_SMP:-2}" \
-		-kernel "$kernel" -initrd "$initrd" -serial mon:stdio \
-		-append "$kargs rcode.jit=$jit rcode.shell=1"
+	echo "vm: kernel $kdesc"
+	[ "$jit" = off ] && mode=off || mode=on
+	# One argument a line: no path here has a newline.
+	IFS='
+'
+	# shellcheck disable=SC2046
+	exec vng $(vng_args) --shell
 fi
 
 # boot MODE SECS: start MODE's VM in the background, for at most SECS.  The
-# pid of its timeout goes to jit-MODE.pid (a TERM to it ends qemu; timeout
-# puts itself and qemu in a process group of their own) and, when the VM
-# is gone, qemu's exit status to jit-MODE.rc.
+# pid of its timeout goes to jit-MODE.pid (a TERM to it ends vng and qemu:
+# timeout puts itself and them in a process group of their own and signals
+# the group) and, when the VM is gone, vng's exit status and the time to
+# jit-MODE.rc.
 boot() {
-	cmdline="$kargs rcode.jit=$1"
-	[ "${CI:-}" = true ] && cmdline="$cmdline rcode.ci=true"
-	[ -n "$patterns" ] && cmdline="$cmdline rcode.tests=$patterns"
-	cmdline="$cmdline rcode.timeout=${RC_VM_TEST_TIMEOUT:-600}"
-	rm -f "$out/console-jit-$1.log" "$out/jit-$1.pid" "$out/jit-$1.rc"
-	eval "t0_$1=\$(date +%s)"
+	mode=$1
+	set --
+	[ "${CI:-}" = true ] && set -- --ci true
+	[ -n "$patterns" ] && set -- "$@" --tests "$patterns"
+	set -- "$@" --timeout "${RC_VM_TEST_TIMEOUT:-600}"
+	rm -f "$out/console-jit-$mode.log" "$out/boot-jit-$mode.log" \
+		"$out/jit-$mode.pid" "$out/jit-$mode.rc"
+	eval "t0_$mode=\$(date +%s)"
 	(
-		# shellcheck disable=SC2086
-		timeout -k 10 "$2" qemu-system-x86_64 $accel -nographic \
-			-nodefaults -no-user-config -no-reboot \
-			-m "${RC_VM_MEM:-1G}" -smp "${RC_VM_SMP:-2}" \
-			-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
-			-serial "file:$out/console-jit-$1.log" -monitor none \
-			</dev/null >"$out/qemu-jit-$1.stderr" 2>&1 &
-		echo "$!" >"$out/jit-$1.pid"
+		IFS='
+'
+		# shellcheck disable=SC2046 # one argument a line
+		timeout -k 10 "$tmo_left" vng $(vng_args) "$@" </dev/null \
+			>"$out/console-jit-$mode.log" \
+			2>"$out/boot-jit-$mode.log" &
+		echo "$!" >"$out/jit-$mode.pid"
 		wait "$!"
-		echo "$?" >"$out/jit-$1.rc"
+		echo "$? $(date +%s)" >"$out/jit-$mode.rc"
 	) &
 }
 
@@ -178,36 +249,42 @@ stop() {
 }
 
 trap 'for m in $modes; do stop "$m"; done; exit 1' INT TERM
-echo "vm: kernel $kdesc, $adesc; booting jit=$(echo "$modes" | sed 's/ / and jit=/'), console logs in $out/"
+echo "vm: kernel $kdesc; booting jit=$(echo "$modes" | sed 's/ / and jit=/') under vng, logs in $out/"
 # The boots run side by side: each guest runs its tests one at a time, so
 # two of them keep two host CPUs busy and take the time of the slower.
-rm -f "$out"/console-jit-*.log.stuck
-for mode in $modes; do
-	boot "$mode" "$tmo"
-	eval "tries_$mode=1"
+rm -f "$out"/console-jit-*.log.stuck "$out"/boot-jit-*.log.stuck
+tmo_left=$tmo
+for m in $modes; do
+	boot "$m"
+	eval "tries_$m=1"
 done
 
-# A guest that has not reached /init after RC_VM_BOOT_TIMEOUT is stuck in
-# the kernel's boot (seen once under TCG): boot it once more, within the
-# time left.
+# A guest that has not started its tests after RC_VM_BOOT_TIMEOUT is stuck
+# in the kernel's boot (seen once under TCG): boot it once more, within
+# the time left.
 btmo=${RC_VM_BOOT_TIMEOUT:-120}
+t0=0 tries=1
 while :; do
 	running=
-	for mode in $modes; do
-		[ -f "$out/jit-$mode.rc" ] && continue
+	for m in $modes; do
+		[ -f "$out/jit-$m.rc" ] && continue
 		running=1
-		log=$out/console-jit-$mode.log
-		eval "t0=\$t0_$mode tries=\$tries_$mode"
+		log=$out/console-jit-$m.log
+		eval "t0=\$t0_$m tries=\$tries_$m"
 		el=$(( $(date +%s) - t0 ))
-		[ "$tries" -eq 1 ] && [ "$el" -ge "$btmo" ] &&
-			[ "$tmo" -gt $((btmo + 60)) ] || continue
+		if [ "$tries" -ne 1 ] || [ "$el" -lt "$btmo" ] ||
+		    [ "$tmo" -le $((btmo + 60)) ]; then
+			continue
+		fi
 		grep -q '^RCODE-VM: kernel' "$log" 2>/dev/null && continue
-		stop "$mode"
-		while [ ! -f "$out/jit-$mode.rc" ]; do sleep 1; done
+		stop "$m"
+		while [ ! -f "$out/jit-$m.rc" ]; do sleep 1; done
 		mv "$log" "$log.stuck"
-		echo "vm: jit=$mode: the guest did not reach /init in ${el}s; booting it again (the first console is in $log.stuck)"
-		boot "$mode" $((tmo - el))
-		eval "tries_$mode=2"
+		mv "$out/boot-jit-$m.log" "$out/boot-jit-$m.log.stuck"
+		echo "vm: jit=$m: the guest did not start its tests in ${el}s; booting it again (the first kernel console is in $out/boot-jit-$m.log.stuck)"
+		tmo_left=$((tmo - el))
+		boot "$m"
+		eval "tries_$m=2"
 	done
 	[ -n "$running" ] || break
 	sleep 2
@@ -215,34 +292,32 @@ done
 wait
 
 nfail=0
-for mode in $modes; do
-	log=$out/console-jit-$mode.log
-	err=$out/qemu-jit-$mode.stderr
-	qrc=$(cat "$out/jit-$mode.rc" 2>/dev/null) || qrc=1
-	eval "t0=\$t0_$mode"
-	# The console's last write is when that guest powered off.
-	secs=$(( $(stat -c %Y "$log" 2>/dev/null || date +%s) - t0 ))
-	rm -f "$out/jit-$mode.pid" "$out/jit-$mode.rc"
-	# The firmware draws on the serial line too: drop its escape codes.
-	tr -d '\r' <"$log" 2>/dev/null | sed -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' \
-		-e 's/\x1b[a-zA-Z]//g' | sed -n \
-		-e "s/^RCODE-VM: \(PASS\|FAIL\|SKIP\): /\1: vm jit=$mode: /p" \
-		-e t -e "s/^/jit=$mode| /p"
+for m in $modes; do
+	log=$out/console-jit-$m.log
+	blog=$out/boot-jit-$m.log
+	read -r vrc t1 2>/dev/null <"$out/jit-$m.rc" || vrc=1 t1=$(date +%s)
+	eval "t0=\$t0_$m"
+	secs=$((t1 - t0))
+	rm -f "$out/jit-$m.pid" "$out/jit-$m.rc"
+	tr -d '\r' <"$log" 2>/dev/null | sed -n \
+		-e "s/^RCODE-VM: \(PASS\|FAIL\|SKIP\): /\1: vm jit=$m: /p" \
+		-e t -e "s/^/jit=$m| /p"
 	result=$(tr -d '\r' <"$log" 2>/dev/null |
 		sed -n 's/^RCODE-VM-RESULT: \([A-Z]*\).*/\1/p' | tail -n 1)
+	what="guest run on $release under $(echo "$accel" | tr '[:lower:]' '[:upper:]')"
 	case $result in
-	PASS) echo "PASS: vm jit=$mode: guest run on $release (${secs}s)" ;;
-	SKIP) echo "SKIP: vm jit=$mode: guest run on $release skipped (${secs}s)" ;;
+	PASS) echo "PASS: vm jit=$m: $what (${secs}s)" ;;
+	SKIP) echo "SKIP: vm jit=$m: $what skipped (${secs}s)" ;;
 	FAIL)
-		echo "FAIL: vm jit=$mode: guest run on $release (${secs}s): see $log"
+		echo "FAIL: vm jit=$m: $what (${secs}s): see $log and $blog"
 		nfail=$((nfail + 1)) ;;
 	*)
-		if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
+		if [ "$vrc" -eq 124 ] || [ "$vrc" -eq 137 ]; then
 			why="no result after ${secs}s (timed out)"
 		else
-			why="no result line; qemu exited with status $qrc: $(tail -n 3 "$err" | tr '\n' ' ')"
+			why="no result line; vng exited with status $vrc: $(tr -d '\r' <"$blog" | grep -v '^\[' | tail -n 3 | tr '\n' ' ')"
 		fi
-		echo "FAIL: vm jit=$mode: guest run on $release: $why; see $log"
+		echo "FAIL: vm jit=$m: $what: $why; see $log and $blog"
 		nfail=$((nfail + 1)) ;;
 	esac
 done
