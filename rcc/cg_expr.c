@@ -183,10 +183,14 @@ bool const_eval(CXCursor c, uint64_t *v)
 static bool expr_type(struct cg *cg, CXCursor e, struct ity *t)
 {
 	CXType ty = clang_getCursorType(e);
+	CXString s;
 
 	if (ity_of(ty, t))
 		return true;
-	cg_error(cg, e, "%s are not supported", type_refusal(ty));
+	s = clang_getTypeSpelling(ty);
+	cg_error(cg, e, "a value of type '%s': %s are not supported",
+		 clang_getCString(s), type_refusal(ty));
+	clang_disposeString(s);
 	return false;
 }
 
@@ -1058,6 +1062,13 @@ void gen_expr(struct cg *cg, CXCursor e, bool need)
 		}
 		if (clang_getCursorType(e).kind == CXType_Void) {
 			gen_expr(cg, kk.c[kk.n - 1], false);
+			return;
+		}
+		/* '(T)&x': say what is wrong with &x, not with its type */
+		if (!ity_of(clang_getCursorType(kk.c[kk.n - 1]), &from) &&
+		    clang_getCursorKind(strip_parens(kk.c[kk.n - 1])) ==
+			    CXCursor_UnaryOperator) {
+			gen_expr(cg, kk.c[kk.n - 1], need);
 			return;
 		}
 		if (!expr_type(cg, e, &t) ||

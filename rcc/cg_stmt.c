@@ -28,8 +28,11 @@ static void gen_decl(struct cg *cg, CXCursor d)
 		return;
 	}
 	if (!ity_of(t, &it)) {
-		cg_error(cg, d, "local variables of %s are not supported",
-			 type_refusal(t));
+		CXString ts = clang_getTypeSpelling(t);
+
+		cg_error(cg, d, "a local variable of type '%s': %s are not "
+			 "supported", clang_getCString(ts), type_refusal(t));
+		clang_disposeString(ts);
 		return;
 	}
 	if (!clang_Cursor_isNull(clang_Cursor_getVarDeclInitializer(d))) {

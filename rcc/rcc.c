@@ -430,7 +430,7 @@ int main(int argc, char **argv)
 		goto report;
 	cg_at(&cg, cg.handler);
 	gen_body(&cg, cg.handler);
-	if (!cg.dead)
+	if (!cg.dead && !d.nerrors)
 		cg_error(&cg, cg.handler, "the handler can reach its end without "
 			 "returning an action");
 	if (!d.nerrors)

@@ -1,0 +1,7 @@
+// refused by clang: C errors come out in the same form
+// expect: 6:9: error: use of undeclared identifier 'undeclared'
+#include <rcode.h>
+RC_HANDLER(f, 1, 64)
+{
+	return undeclared;
+}
