@@ -13,14 +13,14 @@ extern uint64_t released[1] RC_WINDOW;	/* last generation completed */
 
 RC_HANDLER(barrier, 9, 48)
 {
-	uint64_t tag = rc_tag();	/* 64-bit: tag + 1 below does not wrap at 2^32, as in barrier.r */
-
-	if (tag != generation)
+	/* rc_tag() is one instruction: reading it again is cheaper than a
+	 * local (a store and a load) */
+	if (rc_tag() != generation)
 		return RC_PASS;		/* not the generation we count */
 	if (__sync_fetch_and_add(&arrived, 1) + 1 != NPROCS)
 		return RC_DROP;
-	released[0] = tag;		/* the waiting processes see this */
+	released[0] = rc_tag();		/* the waiting processes see this */
 	arrived = 0;
-	generation = tag + 1;
+	generation = (uint64_t)rc_tag() + 1;	/* no wrap at 2^32, as in barrier.r */
 	return RC_DROP;
 }
