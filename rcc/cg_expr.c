@@ -774,13 +774,14 @@ static void gen_inline(struct cg *cg, CXCursor call, CXCursor def,
 		gen_expr(cg, a, true);
 		convert(cg, at, pt);
 	}
-	for (int i = n; i-- > 0;) {
+	for (int i = 0; i < n; i++) {
 		CXCursor p = clang_Cursor_getArgument(def, i);
 		struct var *v = var_add(cg, p, VAR_LOCAL);
 
 		ity_of(clang_getCursorType(p), &v->t);
 		v->slot = local_alloc(cg, call);
 	}
+	/* the last argument is on top */
 	for (size_t i = cg->nvars; i-- > vmark;)
 		emit(cg, RC_OP_stl, cg->vars[i].slot);
 	f->fn = def;

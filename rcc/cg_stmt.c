@@ -213,10 +213,20 @@ static enum CXChildVisitResult case_visit(CXCursor c, CXCursor p,
 
 static struct cases *cur_cases;
 
+/* The same statement reached along two paths: libclang's statement
+ * cursors carry the declaration visited last before them, so
+ * clang_equalCursors() can tell them apart; compare kind and place. */
+static bool same_stmt(CXCursor a, CXCursor b)
+{
+	return clang_getCursorKind(a) == clang_getCursorKind(b) &&
+	       clang_equalRanges(clang_getCursorExtent(a),
+				 clang_getCursorExtent(b));
+}
+
 static int case_label(CXCursor c)
 {
 	for (int i = 0; cur_cases && i < cur_cases->n; i++)
-		if (clang_equalCursors(cur_cases->c[i], c))
+		if (same_stmt(cur_cases->c[i], c))
 			return cur_cases->label[i];
 	return -1;
 }

@@ -329,7 +329,7 @@ static const char *include_dir(void)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: rcc [-o OUT.r|OUT.rbin] [-I DIR] [-D NAME[=VALUE]] "
+		"usage: rcc [-o OUT.r|OUT.rbin] [-I DIR] [-D NAME[=VALUE]] [-w|-W...] "
 		"[--no-verify] FILE.c\n"
 		"Compile a C message handler into R-code (docs/c-handlers.md).\n"
 		"Without -o the R-code text goes to standard output.\n");
@@ -374,6 +374,9 @@ int main(int argc, char **argv)
 		} else if ((!strncmp(argv[i], "-I", 2) || !strncmp(argv[i], "-D", 2)) &&
 			   ncargs < 60) {
 			cargs[ncargs++] = argv[i];
+		} else if ((!strncmp(argv[i], "-W", 2) || !strcmp(argv[i], "-w")) &&
+			   ncargs < 60) {
+			cargs[ncargs++] = argv[i];	/* clang's warnings */
 		} else if (!strcmp(argv[i], "--no-verify")) {
 			verify = false;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {

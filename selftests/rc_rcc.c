@@ -67,7 +67,8 @@ int rc_rcc_run(const char *rcc, const char *src, const char *args,
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-struct rc_prog *rc_rcc_prog(const char *rcc, const char *src)
+struct rc_prog *rc_rcc_prog(const char *rcc, const char *src,
+			    const char *args)
 {
 	struct rc_prog *prog = NULL;
 	char *out = NULL, *err = NULL;
@@ -75,7 +76,7 @@ struct rc_prog *rc_rcc_prog(const char *rcc, const char *src)
 	int st;
 
 	rc_diags_init(&d);
-	st = rc_rcc_run(rcc, src, "", &out, &err, NULL);
+	st = rc_rcc_run(rcc, src, args, &out, &err, NULL);
 	if (st) {
 		printf("# rcc %s: exit %d\n%s", src, st, err ? err : "");
 		goto out;

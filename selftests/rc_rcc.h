@@ -18,6 +18,7 @@ int rc_rcc_run(const char *rcc, const char *src, const char *args,
 
 /* Compile src with rcc and assemble and verify the text into a program
  * (NULL on any failure, with rcc's or the toolchain's messages printed). */
-struct rc_prog *rc_rcc_prog(const char *rcc, const char *src);
+struct rc_prog *rc_rcc_prog(const char *rcc, const char *src,
+			    const char *args);
 
 #endif

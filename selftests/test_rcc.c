@@ -145,7 +145,7 @@ static void agree(const char *rcc, const char *name)
 	snprintf(what, sizeof(what), "%s agrees with %s on %d messages", src,
 		 hand, n);
 	rc_diags_init(&d);
-	pc = rc_rcc_prog(rcc, src);
+	pc = rc_rcc_prog(rcc, src, "");
 	pr = rc_prog_new();
 	char *text = rc_test_read_file(hand, NULL);
 
