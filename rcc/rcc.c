@@ -231,6 +231,37 @@ static bool const_var(CXCursor c, const char *name, uint64_t *v)
 	return match;
 }
 
+static char *handler_path;
+
+static enum CXChildVisitResult handler_file_visit(CXCursor c, CXCursor p,
+						  CXClientData data)
+{
+	struct cg *cg = data;
+	unsigned int l, col, off;
+	CXString name;
+	CXFile f;
+	char *text;
+
+	(void)p;
+	if (clang_getCursorKind(c) != CXCursor_FunctionDecl ||
+	    !clang_isCursorDefinition(c) || !has_annotation(c, "rc_handler"))
+		return CXChildVisit_Continue;
+	clang_getExpansionLocation(clang_getCursorLocation(c), &f, &l, &col, &off);
+	if (!f || clang_File_isEqual(f, cg->main_file))
+		return CXChildVisit_Break;
+	name = clang_getFileName(f);
+	text = slurp(clang_getCString(name));
+	if (text) {
+		handler_path = strdup(clang_getCString(name));
+		cg->main_file = f;
+		cg->path = handler_path;
+		cg->src = rc_source_new(handler_path, text);
+		free(text);
+	}
+	clang_disposeString(name);
+	return CXChildVisit_Break;
+}
+
 static enum CXChildVisitResult top_visit(CXCursor c, CXCursor p,
 					 CXClientData data)
 {
@@ -415,6 +446,11 @@ int main(int argc, char **argv)
 	cg.main_file = clang_getFile(cg.tu, path);
 	if (clang_diags(&cg))
 		goto report;
+	/* The handler's file is the one compiled: a file that only includes
+	 * a handler (a test case around an example) gets that file's lines,
+	 * data area and windows. */
+	clang_visitChildren(clang_getTranslationUnitCursor(cg.tu),
+			    handler_file_visit, &cg);
 	clang_visitChildren(clang_getTranslationUnitCursor(cg.tu), top_visit, &cg);
 	if (!cg.have_handler) {
 		rc_diag_src(&d, RC_SEV_ERROR, path, cg.src, 1, 1, "no handler: "

@@ -14,8 +14,17 @@
 const char *rc_rcc_path(const char *argv0)
 {
 	static char buf[4096];
-	char *copy = strdup(argv0);
+	char exe[4096], *copy;
+	ssize_t n;
 
+	if (!argv0) {	/* this program's own path */
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n <= 0)
+			return NULL;
+		exe[n] = '\0';
+		argv0 = exe;
+	}
+	copy = strdup(argv0);
 	if (!copy)
 		return NULL;
 	snprintf(buf, sizeof(buf), "%s/../rcc", dirname(copy));

@@ -6,8 +6,9 @@
 #include <stdint.h>
 #include "rcode.h"
 
-/* build/rcc beside the test's build/selftests/, or NULL when rcc was not
- * built (no libclang-19-dev): the rcc tests then SKIP. */
+/* build/rcc beside the test's build/selftests/ (argv0 NULL: this
+ * program's), or NULL when rcc was not built (no libclang-19-dev): the
+ * rcc tests then SKIP. */
 const char *rc_rcc_path(const char *argv0);
 
 /* Run rcc on src with extra arguments (may be ""): its stdout and stderr

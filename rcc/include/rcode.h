@@ -35,7 +35,13 @@ enum rc_c_action {
 		__attribute__((unused)) = (portal);			\
 	static const unsigned int __rc_budget_##name			\
 		__attribute__((unused)) = (budget);			\
-	__attribute__((annotate("rc_handler"))) int name(void)
+	RC__HANDLER_ATTR int name(void)
+
+#ifdef __RCC__
+#define RC__HANDLER_ATTR __attribute__((annotate("rc_handler")))
+#else
+#define RC__HANDLER_ATTR
+#endif
 
 #ifdef __RCC__
 /* RC_STATE: a global scalar or array in the data area (.state). */
@@ -85,6 +91,8 @@ struct rc_native {
 	uint8_t payload[1408];
 	uint64_t clock;
 	int fault;		/* set instead of reading out of bounds */
+	uint32_t nsends, nupcalls;
+	uint64_t last_send, last_upcall, forward_rank;
 };
 extern struct rc_native rc_nat;
 
@@ -127,6 +135,31 @@ static inline void rc_set_portal(uint16_t v) { rc_nat.portal = v; }
 static inline void rc_set_tag(uint32_t v) { rc_nat.tag = v; }
 static inline void rc_set_seq(uint32_t v) { rc_nat.seq = v; }
 static inline uint64_t rc_clock(void) { return rc_nat.clock; }
+static inline void rc_resize(uint64_t n)
+{
+	if (n > 1408) {
+		rc_nat.fault = 6;
+		return;
+	}
+	if (n > rc_nat.len)
+		memset(rc_nat.payload + rc_nat.len, 0, n - rc_nat.len);
+	rc_nat.len = n;
+}
+static inline void rc_send(uint64_t rank)
+{
+	rc_nat.nsends++;
+	rc_nat.last_send = rank;
+}
+static inline void rc_upcall(uint64_t v)
+{
+	rc_nat.nupcalls++;
+	rc_nat.last_upcall = v;
+}
+static inline int rc_forward(uint64_t rank)
+{
+	rc_nat.forward_rank = rank;
+	return RC_FORWARD;
+}
 #endif /* __RCC__ */
 
 #endif /* RCODE_C_HANDLER_H */
