@@ -163,6 +163,18 @@ void cg_place(struct cg *cg, int label)
 	    cg->v[cg->n - 1].op->code == RC_OP_jmp &&
 	    cg->v[cg->n - 1].label == label)
 		cg->n--;
+	/* "jz L; jmp M; L:" is "jnz M; L:" (the jump to L was its only use
+	 * there; L stays, other jumps may use it). */
+	if (cg->n >= 2 && cg->v[cg->n - 1].op &&
+	    cg->v[cg->n - 1].op->code == RC_OP_jmp &&
+	    cg->v[cg->n - 2].op && cg->v[cg->n - 2].label == label &&
+	    (cg->v[cg->n - 2].op->flags & RC_F_COND)) {
+		struct ins *j = &cg->v[cg->n - 2];
+
+		j->op = rc_opinfo(j->op->code == RC_OP_jz ? RC_OP_jnz : RC_OP_jz);
+		j->label = cg->v[cg->n - 1].label;
+		cg->n--;
+	}
 	i = push_ins(cg);
 	i->label = label;
 	l->depth = cg->depth;
