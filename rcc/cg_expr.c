@@ -310,7 +310,7 @@ static bool lval_of(struct cg *cg, CXCursor e, struct lval *lv)
 		lv->v = var_find(cg, clang_getCursorReferenced(c));
 		if (!lv->v) {
 			cg_error(cg, c, "'%s' is not a variable rcc can store to",
-				 clang_getCString(clang_getCursorSpelling(c)));
+				 cursor_name(c));
 			return false;
 		}
 		if (lv->v->words) {
@@ -1023,12 +1023,10 @@ void gen_expr(struct cg *cg, CXCursor e, bool need)
 			if (clang_getCursorKind(d) == CXCursor_VarDecl)
 				cg_error(cg, e, "'%s' is neither a local, an "
 					 "RC_STATE or RC_WINDOW variable nor a "
-					 "constant", clang_getCString(
-						 clang_getCursorSpelling(e)));
+					 "constant", cursor_name(e));
 			else
 				cg_error(cg, e, "'%s' cannot be used as a value "
-					 "here", clang_getCString(
-						 clang_getCursorSpelling(e)));
+					 "here", cursor_name(e));
 			return;
 		}
 		if (var->words) {

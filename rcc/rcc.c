@@ -57,6 +57,16 @@ void cg_error(struct cg *cg, CXCursor at, const char *fmt, ...)
 	clang_disposeString(name);
 }
 
+const char *cursor_name(CXCursor c)
+{
+	static char buf[128];
+	CXString s = clang_getCursorSpelling(c);
+
+	snprintf(buf, sizeof(buf), "%s", clang_getCString(s));
+	clang_disposeString(s);
+	return buf;
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -233,6 +243,16 @@ static bool const_var(CXCursor c, const char *name, uint64_t *v)
 
 static char *handler_path;
 
+static void source_free(struct rc_source *sc)
+{
+	if (!sc)
+		return;
+	free(sc->path);
+	free(sc->text);
+	free(sc->line_start);
+	free(sc);
+}
+
 static enum CXChildVisitResult handler_file_visit(CXCursor c, CXCursor p,
 						  CXClientData data)
 {
@@ -255,6 +275,7 @@ static enum CXChildVisitResult handler_file_visit(CXCursor c, CXCursor p,
 		handler_path = strdup(clang_getCString(name));
 		cg->main_file = f;
 		cg->path = handler_path;
+		source_free(cg->src);
 		cg->src = rc_source_new(handler_path, text);
 		free(text);
 	}
@@ -300,7 +321,7 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor p,
 		return CXChildVisit_Continue;
 	cg_error(cg, c, "global variable '%s' is neither RC_STATE nor an extern "
 		 "RC_WINDOW array: R-code has no other memory",
-		 clang_getCString(clang_getCursorSpelling(c)));
+		 cursor_name(c));
 	return CXChildVisit_Continue;
 }
 
@@ -336,7 +357,9 @@ static bool handler_const(struct cg *cg, const char *what, uint64_t *v)
 static const char *include_dir(void)
 {
 	static char buf[4096];
-	static const char *const rel[] = { "/../rcc/include", "/../share/rcode/include" };
+	/* build/rcc, build/san/rcc (the sanitizer build), installed */
+	static const char *const rel[] = { "/../rcc/include", "/../../rcc/include",
+					   "/../share/rcode/include" };
 	char exe[4096];
 	ssize_t n;
 
@@ -346,9 +369,13 @@ static const char *include_dir(void)
 	if (n <= 0)
 		return "/usr/local/share/rcode/include";
 	exe[n] = '\0';
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(buf, sizeof(buf), "%s%s/rcode.h", dirname(strdup(exe)),
-			 rel[i]);
+	for (size_t i = 0; i < 3; i++) {
+		char *dir = strdup(exe);
+
+		if (!dir)
+			break;
+		snprintf(buf, sizeof(buf), "%s%s/rcode.h", dirname(dir), rel[i]);
+		free(dir);
 		if (!access(buf, R_OK)) {
 			buf[strlen(buf) - strlen("/rcode.h")] = '\0';
 			return buf;
@@ -508,6 +535,11 @@ report:
 		rc = 1;
 out:
 	free(text);
+	free(cg.v);
+	free(cg.labels);
+	free(cg.vars);
+	free(handler_path);
+	source_free(cg.src);
 	free(src);
 	rc_diags_free(&d);
 	if (cg.tu)

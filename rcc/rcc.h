@@ -105,6 +105,8 @@ void cg_pos(CXCursor c, uint32_t *line, uint32_t *col);
 /* Whether loc, after macro expansion, is in the file being compiled
  * (clang_Location_isFromMainFile says no inside RC_HANDLER's expansion). */
 bool in_main_file(CXSourceLocation loc);
+/* A cursor's spelling in a static buffer (for one message at a time). */
+const char *cursor_name(CXCursor c);
 
 /* ---- cg_emit.c ---- */
 void cg_at(struct cg *cg, CXCursor c);
