@@ -43,19 +43,77 @@ static const char *rcc_path(void)
 	return "rcc";
 }
 
-/* Run rcc on path; its R-code text in *text (malloc'd).  rcc prints its
- * own diagnostics on stderr; a failure is one more diagnostic in d. */
+/* rcc's messages, "FILE:LINE:COL: error: MSG" and the like, become
+ * diagnostics of rloader's own, so that they print (or go into JSON) as
+ * every other verb's do, with the source line from the file. */
+static void rcc_diags(FILE *f, struct rc_diags *d)
+{
+	static const char *const sev[] = { ": error: ", ": warning: ", ": note: " };
+	char line[1024];
+
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int ln, col;
+		char *m = NULL, *c1, *c2, *nl = strchr(line, '\n');
+		int s;
+
+		if (nl)
+			*nl = '\0';
+		for (s = 0; s < 3 && !m; s++)
+			m = strstr(line, sev[s]);
+		if (!m)
+			continue;	/* a source line or a caret */
+		s--;
+		*m = '\0';
+		c2 = strrchr(line, ':');
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		c1 = strrchr(line, ':');
+		if (!c1 || sscanf(c1 + 1, "%u", &ln) != 1 ||
+		    sscanf(c2 + 1, "%u", &col) != 1)
+			continue;
+		*c1 = '\0';
+		{
+			uint8_t *buf = NULL;
+			size_t len;
+			struct rc_source *src = NULL;
+
+			if (!read_file(line, &buf, &len)) {
+				char *t = strndup((char *)buf, len);
+
+				src = t ? rc_source_new(line, t) : NULL;
+				free(t);
+			}
+			rc_diag_src(d, s == 0 ? RC_SEV_ERROR : s == 1 ?
+				    RC_SEV_WARNING : RC_SEV_NOTE, line, src, ln,
+				    col, "%s", m + strlen(sev[s]));
+			if (src) {
+				free(src->path);
+				free(src->text);
+				free(src->line_start);
+				free(src);
+			}
+			free(buf);
+		}
+	}
+}
+
+/* Run rcc on path; its R-code text in *text (malloc'd), its messages in
+ * d; a failure without one is one more diagnostic. */
 int rcc_compile(const char *path, char **text, struct rc_diags *d)
 {
 	const char *rcc = rcc_path();
-	size_t cap = 4096, n = 0;
+	size_t cap = 4096, n = 0, errors = d->nerrors;
 	char *buf = malloc(cap);
 	int fds[2], status;
+	FILE *errf = tmpfile();
 	ssize_t got;
 	pid_t pid;
 
-	if (!buf || pipe(fds)) {
+	if (!buf || !errf || pipe(fds)) {
 		free(buf);
+		if (errf)
+			fclose(errf);
 		return -errno;
 	}
 	pid = fork();
@@ -65,6 +123,7 @@ int rcc_compile(const char *path, char **text, struct rc_diags *d)
 	}
 	if (!pid) {
 		dup2(fds[1], 1);
+		dup2(fileno(errf), 2);
 		close(fds[0]);
 		close(fds[1]);
 		/* rloader verifies the result itself (JSON-capable) */
@@ -90,13 +149,18 @@ int rcc_compile(const char *path, char **text, struct rc_diags *d)
 	}
 	close(fds[0]);
 	buf[n] = '\0';
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status)) {
-		rc_diag_src(d, RC_SEV_ERROR, path, NULL, 0, 0,
-			    WIFEXITED(status) && WEXITSTATUS(status) == 127 ?
-			    "the C front end (rcc) could not be run; build it "
-			    "with libclang-19-dev installed, or set RCC" :
-			    "rcc could not compile it (its messages are above)");
+	if (waitpid(pid, &status, 0) < 0)
+		status = -1;
+	rewind(errf);
+	rcc_diags(errf, d);
+	fclose(errf);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		if (d->nerrors == errors)
+			rc_diag_src(d, RC_SEV_ERROR, path, NULL, 0, 0,
+				    WIFEXITED(status) && WEXITSTATUS(status) == 127 ?
+				    "the C front end (rcc) could not be run; build "
+				    "it with libclang-19-dev installed, or set RCC" :
+				    "rcc could not compile it");
 		free(buf);
 		return -EINVAL;
 	}
