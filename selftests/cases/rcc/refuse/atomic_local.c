@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // refused: an atomic on a local
-// expect: 8:23: error: atomics work on RC_STATE and RC_WINDOW words, not on the local 'x'
+// expect: 9:23: error: atomics work on RC_STATE and RC_WINDOW words, not on the local 'x'
 #include <rcode.h>
 RC_HANDLER(f, 1, 64)
 {

@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // refused: a loop-free path longer than the budget
-// expect: 10:12: error: the longest path through the handler executes 11 R-code instructions, more than its budget of 8: this would fault 'budget' here
+// expect: 11:12: error: the longest path through the handler executes 11 R-code instructions, more than its budget of 8: this would fault 'budget' here
 #include <rcode.h>
 RC_HANDLER(f, 1, 8)
 {

@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // refused: floating point
-// expect: 6:9: error: a local variable of type 'double': floating-point values (R-code has integer words only) are not supported
+// expect: 7:9: error: a local variable of type 'double': floating-point values (R-code has integer words only) are not supported
 #include <rcode.h>
 RC_HANDLER(f, 1, 64)
 {

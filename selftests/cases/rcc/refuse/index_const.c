@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // refused: a constant index outside its array
-// expect: 7:4: error: index 4 is outside 'v' (4 words)
+// expect: 8:4: error: index 4 is outside 'v' (4 words)
 #include <rcode.h>
 RC_STATE uint64_t v[4];
 RC_HANDLER(f, 1, 64)

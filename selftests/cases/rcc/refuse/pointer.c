@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // refused: general pointers
-// expect: 7:12: error: a local variable of type 'uint64_t *': pointers (R-code has no addressable memory: use the rc_ld/rc_st builtins, RC_STATE and RC_WINDOW arrays) are not supported
+// expect: 8:12: error: a local variable of type 'uint64_t *': pointers (R-code has no addressable memory: use the rc_ld/rc_st builtins, RC_STATE and RC_WINDOW arrays) are not supported
 #include <rcode.h>
 RC_STATE uint64_t s[4];
 RC_HANDLER(f, 1, 64)

@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // refused: recursion cannot be inlined
-// expect: 4:57: error: recursive call to 'fact' cannot be inlined (R-code has no calls)
+// expect: 5:57: error: recursive call to 'fact' cannot be inlined (R-code has no calls)
 #include <rcode.h>
 static inline int fact(int n) { return n <= 1 ? 1 : n * fact(n - 1); }
 RC_HANDLER(f, 1, 256)

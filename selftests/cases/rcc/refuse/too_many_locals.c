@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // refused: more than 16 live values (R-code has 16 locals)
-// expect: 8:11: error: more than 16 live values: R-code has 16 locals (variables, parameters of inlined calls and switch values in scope share them)
+// expect: 9:11: error: more than 16 live values: R-code has 16 locals (variables, parameters of inlined calls and switch values in scope share them)
 #include <rcode.h>
 RC_HANDLER(f, 1, 256)
 {

@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // refused: a call to a variadic function
-// expect: 7:13: error: call to the variadic function 'first': varargs are not supported
+// expect: 8:13: error: call to the variadic function 'first': varargs are not supported
 #include <rcode.h>
 static inline int first(int n, ...) { return n; }
 RC_HANDLER(f, 1, 64)

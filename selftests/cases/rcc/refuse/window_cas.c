@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // refused: compare-and-swap on a window word (R-code has none)
-// expect: 7:2: error: R-code has no compare-and-swap on windows (only on RC_STATE words)
+// expect: 8:2: error: R-code has no compare-and-swap on windows (only on RC_STATE words)
 #include <rcode.h>
 extern uint64_t win[2] RC_WINDOW;
 RC_HANDLER(f, 1, 64)
