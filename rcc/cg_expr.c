@@ -665,10 +665,22 @@ static void gen_builtin(struct cg *cg, CXCursor call, const struct builtin *b,
 		emit(cg, RC_OP_pop, 0);
 }
 
-/* __sync_fetch_and_add(&x, v) and __sync_val_compare_and_swap(&x, e, n),
- * on a data-area or window word. */
-static void gen_atomic(struct cg *cg, CXCursor call, bool cas, bool need)
+enum atomic_kind {
+	AT_FETCH_ADD,	/* __sync_fetch_and_add: old */
+	AT_FETCH_SUB,	/* __sync_fetch_and_sub: old */
+	AT_ADD_FETCH,	/* __sync_add_and_fetch: new */
+	AT_SUB_FETCH,	/* __sync_sub_and_fetch: new */
+	AT_CAS,		/* __sync_val_compare_and_swap: old */
+};
+
+/* The __sync builtins on a data-area or window word: R-code's atomic add
+ * (of -v to subtract) and compare-and-swap. */
+static void gen_atomic(struct cg *cg, CXCursor call, enum atomic_kind ak,
+		       bool need)
 {
+	bool cas = ak == AT_CAS;
+	bool sub = ak == AT_FETCH_SUB || ak == AT_SUB_FETCH;
+	bool fetch_new = ak == AT_ADD_FETCH || ak == AT_SUB_FETCH;
 	CXCursor p = strip_casts(clang_Cursor_getArgument(call, 0));
 	struct lval lv;
 	struct kids k;
@@ -697,6 +709,16 @@ static void gen_atomic(struct cg *cg, CXCursor call, bool cas, bool need)
 	for (int i = 1; i < n; i++)
 		gen_lowbits(cg, clang_Cursor_getArgument(call, i), 64);
 	cg_at(cg, call);
+	if (sub)
+		emit(cg, RC_OP_neg, 0);
+	if (fetch_new && need) {
+		/* keep v for old + v: [i] v -> v [i] v */
+		emit(cg, RC_OP_dup, 0);
+		if (lv.indexed) {
+			emit(cg, RC_OP_rot, 0);
+			emit(cg, RC_OP_swap, 0);
+		}
+	}
 	if (cas)
 		emit_sym(cg, lv.indexed ? RC_OP_cassx : RC_OP_cass, lv.v->name, lv.k);
 	else if (lv.v->kind == VAR_STATE)
@@ -705,6 +727,8 @@ static void gen_atomic(struct cg *cg, CXCursor call, bool cas, bool need)
 		emit_sym(cg, lv.indexed ? RC_OP_xaddwx : RC_OP_xaddw, lv.v->name, lv.k);
 	if (!need)
 		emit(cg, RC_OP_pop, 0);
+	else if (fetch_new)
+		emit(cg, RC_OP_add, 0);
 }
 
 static CXCursor fn_body(CXCursor def)
@@ -825,13 +849,23 @@ static void gen_call(struct cg *cg, CXCursor call, bool need)
 		len--;
 	if (len && name[len - 1] == '_')
 		name[len - 1] = '\0';
-	if (!strcmp(name, "__sync_fetch_and_add")) {
-		gen_atomic(cg, call, false, need);
-		return;
-	}
-	if (!strcmp(name, "__sync_val_compare_and_swap")) {
-		gen_atomic(cg, call, true, need);
-		return;
+	{
+		static const struct {
+			const char *name;
+			enum atomic_kind k;
+		} at[] = {
+			{ "__sync_fetch_and_add", AT_FETCH_ADD },
+			{ "__sync_fetch_and_sub", AT_FETCH_SUB },
+			{ "__sync_add_and_fetch", AT_ADD_FETCH },
+			{ "__sync_sub_and_fetch", AT_SUB_FETCH },
+			{ "__sync_val_compare_and_swap", AT_CAS },
+		};
+
+		for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++)
+			if (!strcmp(name, at[i].name)) {
+				gen_atomic(cg, call, at[i].k, need);
+				return;
+			}
 	}
 	def = clang_getCursorDefinition(decl);
 	if (clang_Cursor_isNull(def) || clang_Cursor_isNull(fn_body(def))) {
