@@ -6,7 +6,7 @@
  *
  * A seeded generator writes NHANDLERS handlers.  Each loads six locals of
  * random integer types (every width, signed and unsigned) from the
- * payload, stores NEXPR random expressions (arithmetic, division and
+ * payload (also _Bool and plain char), stores NEXPR random expressions (arithmetic, division and
  * modulo, shifts, comparisons, logic, casts, ?:, calls of an inlined
  * function) as 64-bit words, then runs random statements (compound
  * assignments, ++/--, if/else, for, while, do, switch with fall-through)
@@ -64,6 +64,7 @@ static const struct ty types[] = {
 	{ "int16_t", 16, true }, { "uint16_t", 16, false },
 	{ "int32_t", 32, true }, { "uint32_t", 32, false },
 	{ "int64_t", 64, true }, { "uint64_t", 64, false },
+	{ "_Bool", 1, false }, { "char", 8, true },
 };
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 
