@@ -18,16 +18,6 @@
 #include <string.h>
 #include "rcc.h"
 
-void cg_pos(CXCursor c, uint32_t *line, uint32_t *col)
-{
-	CXFile f;
-	unsigned int l, cl, off;
-
-	clang_getExpansionLocation(clang_getCursorLocation(c), &f, &l, &cl, &off);
-	*line = l;
-	*col = cl;
-}
-
 /* Instructions take the position of the C construct being compiled; an
  * inlined function's code keeps its own lines, as a debugger shows them. */
 void cg_at(struct cg *cg, CXCursor c)

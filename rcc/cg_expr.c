@@ -15,8 +15,6 @@
 #include <string.h>
 #include "rcc.h"
 
-void kids_of(CXCursor c, struct kids *k);
-
 static enum CXChildVisitResult kid_visit(CXCursor c, CXCursor parent,
 					 CXClientData data)
 {

@@ -101,7 +101,6 @@ struct cg {
 /* ---- diagnostics (rcc.c) ---- */
 __attribute__((format(printf, 3, 4)))
 void cg_error(struct cg *cg, CXCursor at, const char *fmt, ...);
-void cg_pos(CXCursor c, uint32_t *line, uint32_t *col);
 /* Whether loc, after macro expansion, is in the file being compiled
  * (clang_Location_isFromMainFile says no inside RC_HANDLER's expansion). */
 bool in_main_file(CXSourceLocation loc);
