@@ -429,6 +429,35 @@ static struct ity common(struct ity a, struct ity b)
 	return a.sgn ? a : b;	/* the signed one is wider */
 }
 
+/* Instructions of a binary operator at the operator itself (libclang
+ * places the expression at its left operand): the first token between the
+ * operands, so that a div_zero fault points at the '/'. */
+static void cg_at_operator(struct cg *cg, CXCursor e, CXCursor lhs,
+			   CXCursor rhs)
+{
+	CXSourceRange r = clang_getRange(clang_getRangeEnd(clang_getCursorExtent(lhs)),
+					 clang_getRangeStart(clang_getCursorExtent(rhs)));
+	unsigned int ntoks, l, c, off;
+	CXToken *toks;
+	CXFile f;
+
+	cg_at(cg, e);
+	clang_tokenize(cg->tu, r, &toks, &ntoks);
+	for (unsigned int i = 0; i < ntoks; i++) {
+		CXSourceLocation loc = clang_getTokenLocation(cg->tu, toks[i]);
+
+		if (clang_getTokenKind(toks[i]) != CXToken_Punctuation)
+			continue;
+		clang_getExpansionLocation(loc, &f, &l, &c, &off);
+		if (in_main_file(loc) && l) {
+			cg->line = l;
+			cg->col = c;
+		}
+		break;
+	}
+	clang_disposeTokens(cg->tu, toks, ntoks);
+}
+
 static bool is_shift(enum CXBinaryOperatorKind k)
 {
 	return k == CXBinaryOperator_Shl || k == CXBinaryOperator_Shr ||
@@ -528,7 +557,7 @@ static void gen_assign(struct cg *cg, CXCursor e, enum CXBinaryOperatorKind k,
 	gen_expr(cg, kk.c[1], true);
 	if (!is_shift(k))
 		convert(cg, rt, ct);
-	cg_at(cg, e);
+	cg_at_operator(cg, e, kk.c[0], kk.c[1]);
 	arith(cg, k, ct);
 	convert(cg, ct, lv.t);
 	lval_store(cg, &lv, need);
@@ -923,7 +952,7 @@ static void gen_binary(struct cg *cg, CXCursor e, bool need)
 		return;
 	gen_expr(cg, kk.c[0], true);
 	gen_expr(cg, kk.c[1], true);
-	cg_at(cg, e);
+	cg_at_operator(cg, e, kk.c[0], kk.c[1]);
 	if (compare_op(k, lt.sgn, &cmp))
 		emit(cg, cmp, 0);
 	else if (k == CXBinaryOperator_PtrMemD || k == CXBinaryOperator_PtrMemI)

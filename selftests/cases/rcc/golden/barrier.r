@@ -9,8 +9,9 @@
 	ldh tag
 .loc examples/barrier.c 18 18
 	lds generation
-.loc examples/barrier.c 18 6
+.loc examples/barrier.c 18 15
 	ne
+.loc examples/barrier.c 18 6
 	jz _L0
 .loc examples/barrier.c 19 10	; return RC_PASS;		/* not the generation we count */
 	pass
@@ -21,12 +22,13 @@ _L0:
 	xadds arrived
 .loc examples/barrier.c 20 42
 	push 1
-.loc examples/barrier.c 20 6
+.loc examples/barrier.c 20 40
 	add
 .loc examples/barrier.c 20 47
 	push 4
-.loc examples/barrier.c 20 6
+.loc examples/barrier.c 20 44
 	ne
+.loc examples/barrier.c 20 6
 	jz _L2
 .loc examples/barrier.c 21 10	; return RC_DROP;
 	drop
@@ -41,7 +43,7 @@ _L2:
 	ldh tag
 .loc examples/barrier.c 24 36
 	push 1
-.loc examples/barrier.c 24 15
+.loc examples/barrier.c 24 34
 	add
 	sts generation
 .loc examples/barrier.c 25 9	; return RC_DROP;

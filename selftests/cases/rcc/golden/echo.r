@@ -6,14 +6,15 @@
 	ldh len
 .loc examples/echo.c 10 18
 	push 8
-.loc examples/echo.c 10 6
+.loc examples/echo.c 10 15
 	ge
+.loc examples/echo.c 10 6
 	jz _L0
 .loc examples/echo.c 11 14	; rc_st64(0, rc_ld64(0) + 1);
 	ldp64 0
 .loc examples/echo.c 11 27
 	push 1
-.loc examples/echo.c 11 14
+.loc examples/echo.c 11 25
 	add
 .loc examples/echo.c 11 3
 	stp64 0

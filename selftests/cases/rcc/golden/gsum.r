@@ -10,8 +10,9 @@
 	ldh len
 .loc examples/gsum.c 21 17
 	push 8
-.loc examples/gsum.c 21 6
+.loc examples/gsum.c 21 15
 	lt
+.loc examples/gsum.c 21 6
 	jz _L0
 .loc examples/gsum.c 22 10	; return RC_PASS;		/* not a value */
 	pass
@@ -27,8 +28,9 @@ _L0:
 	xadds count
 .loc examples/gsum.c 24 41
 	push 2
-.loc examples/gsum.c 24 6
+.loc examples/gsum.c 24 38
 	ne
+.loc examples/gsum.c 24 6
 	jz _L2
 .loc examples/gsum.c 25 10	; return RC_DROP;		/* the value is kept */
 	drop
@@ -49,7 +51,7 @@ _L2:
 	xadds rounds
 .loc examples/gsum.c 29 49
 	push 1
-.loc examples/gsum.c 29 14
+.loc examples/gsum.c 29 47
 	add
 	stw result+1
 .loc examples/gsum.c 30 8	; sum = 0;
