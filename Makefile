@@ -93,6 +93,19 @@ LIBRCODE	:= $(BUILD)/librcode.a
 RLOADER		:= $(BUILD)/rloader
 LIBS		:= $(LIBRCODE)
 
+# The C front end (rcc/, docs/c-handlers.md) needs libclang's C API 17 or
+# later; it is built only where that header exists, so nothing else in
+# rcode depends on LLVM.  Its objects live in $(BUILD)/obj-rcc, since
+# $(BUILD)/rcc is the tool.  -Wswitch-enum guards the opcode table; rcc
+# switches over libclang's enums of hundreds of kinds it refuses by default.
+LLVM_DIR	?= /usr/lib/llvm-19
+RCC		:= $(BUILD)/rcc
+RCC_SRCS	:= $(sort $(wildcard rcc/*.c))
+RCC_OBJS	:= $(RCC_SRCS:rcc/%.c=$(BUILD)/obj-rcc/%.o)
+ifneq ($(wildcard $(LLVM_DIR)/include/clang-c/Index.h),)
+RCC_TARGET	:= $(RCC)
+endif
+
 # The shared library: the soname changes with the major version, which
 # changes when the API breaks; RCODE_1.0 in librcode.map is its first
 # symbol version.
@@ -112,7 +125,15 @@ PUB_HDRS	:= userlib/librcode.h userlib/rcode_handler.h bpf/rc_abi.h \
 # Objects are never intermediate: keep them for incremental builds.
 .SECONDARY:
 all: $(BPF_OBJS) $(LIBS) $(LIBRCODE2BPF) $(LIBRCODE_SO) $(RLOADER) \
-	$(TEST_BINS) $(TOOL_BINS)
+	$(TEST_BINS) $(TOOL_BINS) $(RCC_TARGET)
+
+$(BUILD)/obj-rcc/%.o: rcc/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-switch-enum -I$(LLVM_DIR)/include -c $< -o $@
+
+$(RCC): $(RCC_OBJS) $(LIBRCODE2BPF)
+	$(CC) $(LDSAN) -o $@ $(RCC_OBJS) $(LIBRCODE2BPF) -L$(LLVM_DIR)/lib \
+		-Wl,-rpath,$(LLVM_DIR)/lib -lclang
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -200,6 +221,10 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/rcode/examples \
 		$(DESTDIR)$(INCLUDEDIR)/rcode $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 755 $(RLOADER) $(DESTDIR)$(PREFIX)/bin/rloader
+	install -d $(DESTDIR)$(PREFIX)/share/rcode/include
+	install -m 644 rcc/include/rcode.h $(DESTDIR)$(PREFIX)/share/rcode/include/
+	install -m 644 examples/*.c $(DESTDIR)$(PREFIX)/share/rcode/examples/
+	$(if $(RCC_TARGET),install -m 755 $(RCC) $(DESTDIR)$(PREFIX)/bin/rcc)
 	install -m 644 examples/*.r $(DESTDIR)$(PREFIX)/share/rcode/examples/
 	install -m 644 $(PUB_HDRS) $(DESTDIR)$(INCLUDEDIR)/rcode/
 	install -m 755 $(LIBRCODE_SO) $(DESTDIR)$(LIBDIR)/

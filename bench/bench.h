@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "rcode.h"
 
 #define BENCH_FRAME_MAX		2048
@@ -81,6 +82,15 @@ int bench_load_file(const char *path, uint16_t port, int *prog_fd);
 /* Assemble and verify an R-code text file; *out is the program.  Prints
  * the diagnostics and returns -EINVAL when it does not verify. */
 int bench_load_rcode(const char *path, struct rc_prog **out);
+/* FILE.c is a C handler: its R-code text comes from rcc (malloc'd; NULL
+ * with rcc's messages on stderr). */
+static inline bool bench_is_c(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 2 && path[n - 2] == '.' && path[n - 1] == 'c';
+}
+char *bench_compile_c(const char *path);
 
 /* R-code instructions the reference interpreter (rc_run) executes on
  * msg: in the first run (*first, if not NULL), and per run over 'runs'

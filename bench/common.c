@@ -68,6 +68,40 @@ int bench_load_file(const char *path, uint16_t port, int *prog_fd)
 			   prog_fd);
 }
 
+/* A C handler's R-code text: build/rcc (beside build/bench/) or $RCC on
+ * it, as rloader does; NULL on failure, with rcc's messages on stderr. */
+char *bench_compile_c(const char *path)
+{
+	char exe[4096], cmd[8400], *text = NULL;
+	const char *rcc = getenv("RCC");
+	size_t len = 0;
+	ssize_t n;
+	FILE *p;
+
+	if (!rcc || !*rcc) {
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n <= 0)
+			return NULL;
+		exe[n] = '\0';
+		*strrchr(exe, '/') = '\0';
+		strcat(exe, "/../rcc");
+		rcc = exe;
+	}
+	snprintf(cmd, sizeof(cmd), "'%s' -w '%s'", rcc, path);
+	p = popen(cmd, "r");
+	if (!p)
+		return NULL;
+	if (getdelim(&text, &len, '\0', p) < 0) {
+		free(text);
+		text = NULL;
+	}
+	if (pclose(p) && text) {
+		free(text);
+		text = NULL;
+	}
+	return text;
+}
+
 int bench_load_rcode(const char *path, struct rc_prog **out)
 {
 	struct rc_prog *prog = rc_prog_new();
@@ -77,6 +111,16 @@ int bench_load_rcode(const char *path, struct rc_prog **out)
 	long n;
 	int err = -EINVAL;
 
+	if (bench_is_c(path)) {
+		text = bench_compile_c(path);
+		if (!text || !prog) {
+			free(text);
+			rc_prog_free(prog);
+			return -EINVAL;
+		}
+		rc_diags_init(&d);
+		goto assemble;
+	}
 	f = fopen(path, "rb");
 	if (!f || !prog) {
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
@@ -97,6 +141,7 @@ int bench_load_rcode(const char *path, struct rc_prog **out)
 		return -EIO;
 	}
 	rc_diags_init(&d);
+assemble:
 	err = rc_asm(path, text, prog, &d);
 	if (!err)
 		err = rc_verify(prog, NULL, &d);

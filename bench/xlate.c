@@ -26,18 +26,24 @@ static int load_handler(const char *path, struct rcode_handler_opts *ho,
 	struct rc_diags d;
 	char *text = NULL;
 	size_t len = 0;
-	FILE *f = fopen(path, "r");
+	FILE *f = bench_is_c(path) ? NULL : fopen(path, "r");
 	int err = -ENOMEM;
 
 	*hp = NULL;
 	rc_diags_init(&d);
-	if (!f) {
+	if (bench_is_c(path)) {
+		text = bench_compile_c(path);
+		if (!text || !vi || !prog) {
+			err = -EINVAL;
+			goto out;
+		}
+	} else if (!f) {
 		err = -errno;
 		fprintf(stderr, "%s: %s\n", path, strerror(-err));
 		goto out;
-	}
-	if (!vi || !prog || getdelim(&text, &len, '\0', f) < 0)
+	} else if (!vi || !prog || getdelim(&text, &len, '\0', f) < 0) {
 		goto out;
+	}
 	err = rc_asm(path, text, prog, &d);
 	err = err ?: rc_verify(prog, vi, &d);
 	if (err)

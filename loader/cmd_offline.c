@@ -95,7 +95,8 @@ static int do_assemble(void *o_, int argc, char **argv)
 		return report_rejection(argv[0], diags);
 	if (st)
 		return st;
-	out = o->output ? strdup(o->output) : default_output(argv[0], ".r", ".rbin");
+	out = o->output ? strdup(o->output) :
+	      default_output(argv[0], handler_is_c(argv[0]) ? ".c" : ".r", ".rbin");
 	err = rc_bin_encode(prog, &bin, &len);
 	if (!err)
 		err = write_file(out, bin, len);

@@ -15,6 +15,15 @@ int handler_load(const char *path, bool verify, struct rc_prog **progp,
 
 	if (!prog)
 		return -ENOMEM;
+	if (handler_is_c(path)) {
+		char *text = NULL;
+
+		err = rcc_compile(path, &text, d);
+		if (!err)
+			err = rc_asm(path, text, prog, d);
+		free(text);
+		goto verify;
+	}
 	err = read_file(path, &buf, &len);
 	if (err)
 		goto out;
@@ -28,6 +37,7 @@ int handler_load(const char *path, bool verify, struct rc_prog **progp,
 	} else {
 		err = rc_asm(path, (const char *)buf, prog, d);
 	}
+verify:
 	if (!err && verify)
 		err = rc_verify(prog, info, d);
 out:

@@ -38,7 +38,8 @@ struct json_object *diags_json(const struct rc_diags *d);
 int read_file(const char *path, uint8_t **buf, size_t *len);
 int write_file(const char *path, const void *buf, size_t len);
 
-/* Load a handler from .r text or an .rbin binary (decided by content) and,
+/* Load a handler from .r text, an .rbin binary (decided by content) or a
+ * C file (by its .c name, through rcc) and,
  * unless verify is false, verify it.  Diagnostics go to d; returns 0,
  * -EINVAL when the handler was rejected, or another -errno (I/O). */
 int handler_load(const char *path, bool verify, struct rc_prog **progp,
@@ -192,6 +193,12 @@ struct json_object *trace_summary_json(const struct rc_prog *p,
 
 extern const struct cmd_def cmd_assemble, cmd_disassemble, cmd_verify,
 	cmd_run, cmd_help, cmd_attach, cmd_detach, cmd_status, cmd_stats,
-	cmd_window, cmd_serve, cmd_trace, cmd_ranks;
+	cmd_window, cmd_serve, cmd_trace, cmd_ranks, cmd_compile;
+
+/* ---- C handlers (cmd_compile.c) ----------------------------------------- */
+/* Does path name a C handler (".c")? */
+bool handler_is_c(const char *path);
+/* Run the C front end on path: R-code text with .loc lines in *text. */
+int rcc_compile(const char *path, char **text, struct rc_diags *d);
 
 #endif

@@ -28,6 +28,7 @@
 struct pending {
 	const struct rc_opinfo *op;	/* NULL for .insn */
 	uint32_t pc, line, col;
+	uint32_t cline, ccol;		/* last .loc position; 0 when none */
 	char *operand;			/* NULL when none */
 	uint32_t operand_col;
 };
@@ -55,6 +56,11 @@ struct asm_ctx {
 	uint32_t pc;
 	bool too_big, have_handler, have_portal, have_budget;
 	uint32_t line;			/* current line, for errors */
+	/* .loc FILE LINE COL: where the following instructions came from in
+	 * the file a front end compiled (rcc's C source).  One file per
+	 * program, since struct rc_prog keeps one source. */
+	char *loc_file;
+	uint32_t loc_line, loc_col;
 };
 
 #define asm_error(c, col, ...)                                              \
@@ -69,7 +75,7 @@ static void *grow(void *v, size_t *cap, size_t n, size_t size)
 	return realloc(v, *cap * size);
 }
 
-static struct rc_source *source_new(const char *path, const char *text)
+struct rc_source *rc_source_new(const char *path, const char *text)
 {
 	struct rc_source *s = calloc(1, sizeof(*s));
 	uint32_t n = 1;
@@ -439,6 +445,24 @@ static bool directive_number(struct asm_ctx *c, struct words *w, int i,
 	return true;
 }
 
+static void directive_loc(struct asm_ctx *c, struct words *w)
+{
+	uint32_t line, col;
+
+	if (!directive_number(c, w, 2, UINT32_MAX, &line) ||
+	    !directive_number(c, w, 3, UINT32_MAX, &col))
+		return;
+	if (c->loc_file && strcmp(c->loc_file, w->w[1])) {
+		asm_error(c, w->col[1], ".loc names '%s' after '%s': one source "
+			  "file per program", w->w[1], c->loc_file);
+		return;
+	}
+	if (!c->loc_file)
+		c->loc_file = strdup(w->w[1]);
+	c->loc_line = line;
+	c->loc_col = col;
+}
+
 static void directive(struct asm_ctx *c, struct words *w)
 {
 	const char *d = w->w[0];
@@ -452,9 +476,11 @@ static void directive(struct asm_ctx *c, struct words *w)
 		need = !strcmp(d, ".window") || !strcmp(d, ".const") ? 3 : 2;
 	else if (!strcmp(d, ".state"))
 		need = w->n == 3 ? 3 : 2;
+	else if (!strcmp(d, ".loc"))
+		need = 4;
 	if (need < 0) {
 		asm_error(c, w->col[0], "unknown directive '%s' (expected .handler, "
-			  ".portal, .budget, .state, .window or .const)", d);
+			  ".portal, .budget, .state, .window, .const or .loc)", d);
 		return;
 	}
 	if (w->n != need) {
@@ -462,6 +488,7 @@ static void directive(struct asm_ctx *c, struct words *w)
 			{ ".handler", "NAME" }, { ".portal", "N" },
 			{ ".budget", "N" }, { ".state", "NAME [WORDS]" },
 			{ ".window", "NAME WORDS" }, { ".const", "NAME VALUE" },
+			{ ".loc", "FILE LINE COL" },
 		};
 		const char *u = "";
 
@@ -470,6 +497,10 @@ static void directive(struct asm_ctx *c, struct words *w)
 				u = usage[i][1];
 		asm_error(c, w->n > need ? w->col[need] : w->col[0],
 			  "%s takes %s", d, u);
+		return;
+	}
+	if (!strcmp(d, ".loc")) {
+		directive_loc(c, w);
 		return;
 	}
 	if (!strcmp(d, ".handler")) {
@@ -590,6 +621,8 @@ static void instruction(struct asm_ctx *c, struct words *w)
 	p->pc = c->pc;
 	p->line = c->line;
 	p->col = w->col[0];
+	p->cline = c->loc_line;
+	p->ccol = c->loc_col;
 	p->operand = w->n > 1 ? strdup(w->w[1]) : NULL;
 	p->operand_col = w->n > 1 ? w->col[1] : 0;
 	c->pc += slots;
@@ -668,6 +701,46 @@ static void sort_by_position(struct rc_diags *d, size_t from)
 	}
 }
 
+/* After a clean assembly of text with .loc lines, the program's positions
+ * and source become the compiled file's, so that the verifier, faults and
+ * traces name its lines.  Instructions before the first .loc get line 0
+ * (shown by pc).  If that file cannot be read the positions stay, without
+ * source text under them. */
+static void use_loc_file(struct asm_ctx *c)
+{
+	struct rc_prog *prog = c->prog;
+	FILE *f = fopen(c->loc_file, "r");
+	char *text = NULL;
+	long n = -1;
+
+	for (size_t i = 0; i < c->nins; i++) {
+		struct pending *p = &c->ins[i];
+
+		prog->loc[p->pc].line = p->cline;
+		prog->loc[p->pc].col = p->ccol;
+		if (p->op && (p->op->flags & RC_F_WIDE))
+			prog->loc[p->pc + 1] = prog->loc[p->pc];
+	}
+	snprintf(prog->origin, sizeof(prog->origin), "%s", c->loc_file);
+	free(prog->src->path);
+	free(prog->src->text);
+	free(prog->src->line_start);
+	free(prog->src);
+	prog->src = NULL;
+	if (!f)
+		return;
+	if (!fseek(f, 0, SEEK_END))
+		n = ftell(f);
+	if (n >= 0 && !fseek(f, 0, SEEK_SET))
+		text = malloc(n + 1);
+	if (text && fread(text, 1, n, f) == (size_t)n) {
+		text[n] = '\0';
+		prog->src = rc_source_new(c->loc_file, text);
+	}
+	fclose(f);
+	free(text);
+}
+
 int rc_asm(const char *path, const char *text, struct rc_prog *prog,
 	   struct rc_diags *d)
 {
@@ -686,7 +759,7 @@ int rc_asm(const char *path, const char *text, struct rc_prog *prog,
 	memset(prog, 0, sizeof(*prog));
 	prog->budget = RC_BUDGET_DEFAULT;
 	snprintf(prog->origin, sizeof(prog->origin), "%s", path);
-	prog->src = source_new(path, text);
+	prog->src = rc_source_new(path, text);
 	prog->loc = calloc(RC_CODE_MAX, sizeof(*prog->loc));
 	copy = strdup(text);
 	if (!prog->src || !prog->loc || !copy) {
@@ -723,12 +796,15 @@ int rc_asm(const char *path, const char *text, struct rc_prog *prog,
 		}
 		encode_operand(&c, p);
 	}
+	if (c.loc_file && d->nerrors == errors_before)
+		use_loc_file(&c);
 
 	for (size_t i = 0; i < c.nins; i++)
 		free(c.ins[i].operand);
 	free(c.ins);
 	free(c.labels);
 	free(c.consts);
+	free(c.loc_file);
 	free(copy);
 	sort_by_position(d, first);
 	return d->nerrors > errors_before ? -EINVAL : 0;

@@ -216,6 +216,9 @@ int rc_bin_encode(const struct rc_prog *prog, uint8_t **out, size_t *len);
  * errors in d; returns -EINVAL when any error was found. */
 int rc_asm(const char *path, const char *text, struct rc_prog *prog,
 	   struct rc_diags *d);
+/* A source file split into lines, for diagnostics (NULL on ENOMEM); freed
+ * by rc_prog_free when it hangs off a program. */
+struct rc_source *rc_source_new(const char *path, const char *text);
 
 struct rc_disasm_opts {
 	size_t sz;

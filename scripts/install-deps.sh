@@ -21,6 +21,7 @@ bpftool
 libelf-dev
 zlib1g-dev
 libjson-c-dev
+libclang-19-dev
 iproute2
 ethtool
 gnuplot-nox

@@ -5,7 +5,8 @@
 # namespaces joined by a veth pair, handlers attached with rloader in
 # namespace B, clients (selftests/tools/rcsend) in namespace A.
 #
-#   a. a UDP client gets its replies from examples/echo.r (IPv4 and IPv6)
+#   a. a UDP client gets its replies from examples/echo.r (IPv4 and IPv6),
+#      and from examples/echo.c, the same handler in C (rcc)
 #   b. a process reading a counter's window through mmap sees it climb to
 #      exactly the number of messages sent
 #   c. a handler replaced while a client sends loses no message: every one
@@ -293,6 +294,27 @@ for mode in native skb; do
 	expect_eq "$m: a: status: echo's replies" \
 		"$(jget "$tmp/st.json" '[p["reply"] for p in d[0]["portals"] if p["portal"] == 2][0]')" 100
 	expect_eq "$m: a: status: mode" "$(jget "$tmp/st.json" 'd[0]["mode"]')" $mode
+
+	# a, in C: examples/echo.c, compiled by rcc at attach, answers as
+	# echo.r does; then echo.r is back for what follows.
+	if [ ! -x "$build/rcc" ]; then
+		skip "$m: a: echo.c" "build/rcc not built (needs libclang-19-dev)"
+	elif rlb attach "$vb" "$top/examples/echo.c" --replace >/dev/null \
+		2>"$tmp/att.err"; then
+		for dst in $b4 $b6; do
+			send echo $dst -P 2 -n 50 -w 500 >"$tmp/echo.out" 2>&1
+			expect_eq "$m: a: echo.c to $dst: replies" \
+				"$(kv "$tmp/echo.out" replies)" 50
+			expect_eq "$m: a: echo.c to $dst: first word incremented" \
+				"$(kv "$tmp/echo.out" incremented)" 50
+			expect_eq "$m: a: echo.c to $dst: tagged by the handler" \
+				"$(kv "$tmp/echo.out" tag.$tag_echo)" 50
+		done
+		rlb attach "$vb" "$top/examples/echo.r" --replace >/dev/null 2>&1
+		expect_eq "$m: a: echo.r back in place of echo.c" $? 0
+	else
+		fail "$m: attach echo.c: $(cat "$tmp/att.err")"
+	fi
 
 	# Conflicts are refused with status 2, and nothing changes.
 	other=skb; [ $mode = skb ] && other=native

@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 #include "rc_abi.h"
 #include "rc_case.h"
+#include "rc_rcc.h"
 #include "rc_test.h"
 
 /* rc_case_word.win before resolution: a window named by ref. */
@@ -728,6 +729,7 @@ int rc_case_load(const char *path, const char *name, struct rc_case **out,
 	struct rc_case *c;
 	char *copy = NULL, *line, *save;
 	int rc = 0;
+	bool is_c;
 
 	*out = NULL;
 	if (errsize)
@@ -737,6 +739,7 @@ int rc_case_load(const char *path, const char *name, struct rc_case **out,
 		return -ENOMEM;
 	p.c = c;
 	rc_diags_init(&c->diags);
+	is_c = strlen(path) > 2 && !strcmp(path + strlen(path) - 2, ".c");
 	c->path = strdup(path);
 	c->name = strdup(name ? name : path);
 	if (!c->path || !c->name) {
@@ -756,7 +759,29 @@ int rc_case_load(const char *path, const char *name, struct rc_case **out,
 		rc = -ENOMEM;
 		goto fail;
 	}
-	if (rc_asm(path, c->text, c->prog, &c->diags) == 0) {
+	if (is_c) {
+		/* a C case: the handler is what rcc makes of the file */
+		char *out = NULL, *errs = NULL;
+
+		if (rc_rcc_run(rc_rcc_path(NULL), path, "-w", &out, &errs,
+			       NULL)) {
+			char *nl = errs ? strchr(errs, '\n') : NULL;
+
+			if (nl)
+				*nl = '\0';
+			rc_diag_src(&c->diags, RC_SEV_ERROR, path, NULL, 0, 0,
+				    "rcc: %s", errs ? errs : "cannot run");
+			rc_prog_free(c->prog);
+			c->prog = NULL;
+		} else if (rc_asm(path, out, c->prog, &c->diags) == 0) {
+			c->accepted = rc_verify(c->prog, NULL, &c->diags) == 0;
+		} else {
+			rc_prog_free(c->prog);
+			c->prog = NULL;
+		}
+		free(out);
+		free(errs);
+	} else if (rc_asm(path, c->text, c->prog, &c->diags) == 0) {
 		c->accepted = rc_verify(c->prog, NULL, &c->diags) == 0;
 	} else {
 		rc_prog_free(c->prog);
@@ -775,9 +800,9 @@ int rc_case_load(const char *path, const char *name, struct rc_case **out,
 		p.line++;
 		while (*s == ' ' || *s == '\t')
 			s++;
-		if (s[0] != ';' || s[1] != '!')
+		if (is_c ? strncmp(s, "//!", 3) : s[0] != ';' || s[1] != '!')
 			continue;
-		rc = directive(&p, s + 2);
+		rc = directive(&p, s + (is_c ? 3 : 2));
 		if (rc)
 			goto fail;
 	}
@@ -1310,6 +1335,21 @@ static int add_path(char ***v, size_t *n, const char *path)
 	return 0;
 }
 
+/* A C handler with '//!' directives is a case too, where rcc was built;
+ * the other .c files under cases/ (rcc's refusals) are not. */
+static bool c_case(const char *path, const char *name, size_t len)
+{
+	char *text;
+	bool yes;
+
+	if (strcmp(name + len - 2, ".c") || !rc_rcc_path(NULL))
+		return false;
+	text = rc_test_read_file(path, NULL);
+	yes = text && (!strncmp(text, "//!", 3) || strstr(text, "\n//!"));
+	free(text);
+	return yes;
+}
+
 static int walk(const char *dir, char ***v, size_t *n)
 {
 	DIR *d = opendir(dir);
@@ -1334,7 +1374,8 @@ static int walk(const char *dir, char ***v, size_t *n)
 			if (S_ISDIR(st.st_mode))
 				rc = walk(path, v, n);
 			else if (S_ISREG(st.st_mode) && len > 2 &&
-				 !strcmp(e->d_name + len - 2, ".r"))
+				 (!strcmp(e->d_name + len - 2, ".r") ||
+				  c_case(path, e->d_name, len)))
 				rc = add_path(v, n, path);
 		}
 	}

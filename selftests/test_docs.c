@@ -17,6 +17,9 @@
  *    every function such a block declares is exported, so a call added
  *    to the library without its documentation fails here, and so does a
  *    renamed or retired one that the document still describes.
+ * 5. docs/c-handlers.md: every builtin that rcc/include/rcode.h declares
+ *    for rcc (the rc_* functions under __RCC__) is named in it as
+ *    `name(, so a builtin added to the header without its row fails.
  *
  * Files are read from $RC_ROOT (the repository), or the current directory.
  */
@@ -536,6 +539,44 @@ out:
 	free(map);
 }
 
+/* ---- 5. docs/c-handlers.md ------------------------------------------- */
+
+static void check_c_handlers(void)
+{
+	char *doc = read_doc("docs/c-handlers.md");
+	char *hdr = read_doc("rcc/include/rcode.h");
+	char *start, *end, *p, what[128], name[64];
+	int n = 0;
+
+	if (!ASSERT_TRUE(doc && hdr, "docs/c-handlers.md and rcc/include/rcode.h exist"))
+		goto out;
+	start = strstr(hdr, "#ifdef __RCC__\n/*");
+	end = start ? strstr(start, "\n#else") : NULL;
+	if (!ASSERT_TRUE(start && end, "rcode.h has its __RCC__ declarations"))
+		goto out;
+	*end = '\0';
+	for (p = start; (p = strstr(p, " rc_")) != NULL; p++) {
+		size_t len = ident_len(p + 1);
+		char pat[80];
+
+		if (p[1 + len] != '(' || len >= sizeof(name))
+			continue;
+		memcpy(name, p + 1, len);
+		name[len] = '\0';
+		snprintf(pat, sizeof(pat), "`%s(", name);
+		snprintf(what, sizeof(what), "c-handlers.md documents %s", name);
+		if (strstr(doc, pat))
+			n++;
+		else
+			TEST_FAIL(what, "no '%s' in docs/c-handlers.md", pat);
+	}
+	snprintf(what, sizeof(what), "c-handlers.md documents the %d builtins", n);
+	ASSERT_TRUE(n >= 20, what);
+out:
+	free(doc);
+	free(hdr);
+}
+
 int main(void)
 {
 	char *doc = read_doc("docs/rcode.md");
@@ -547,5 +588,6 @@ int main(void)
 	free(doc);
 	check_xlate();
 	check_userlib();
+	check_c_handlers();
 	return rc_test_exit();
 }

@@ -268,6 +268,7 @@ verb_opts() {
 	window) echo "--portal --interval --count --until" ;;
 	ranks) echo "--self --port" ;;
 	serve) echo "--port --count --duration --state --window --native --ipv4 --rank --hosts --self" ;;
+	compile) echo "--output" ;;
 	help) echo "" ;;
 	*) echo "UNKNOWN" ;;
 	esac
@@ -275,7 +276,7 @@ verb_opts() {
 status "rloader --help" 0 "$rl" --help
 verbs=$(sed -n '/^Commands/,/^$/s/^  \([a-z]*\) .*/\1/p' "$tmp/out")
 expect_eq "rloader --help lists the verbs" "$(echo $verbs)" \
-	"assemble disassemble verify run attach detach status stats trace window ranks serve help"
+	"assemble disassemble verify run attach detach status stats trace window ranks serve compile help"
 for v in $verbs; do
 	opts=$(verb_opts "$v")
 	if [ "$opts" = UNKNOWN ]; then
@@ -354,6 +355,45 @@ cp "$tmp/out" "$tmp/r.json"
 expect_eq "run --msg: the message as sent" \
 	"$(jget "$tmp/r.json" '(d["input"]["src"], d["input"]["payload"], d["runs"][0]["action"])')" \
 	'[4, "2900000000000000", "reply"]'
+
+# ---- C handlers: every verb takes FILE.c through rcc (docs/c-handlers.md) ----
+if [ -x "$build/rcc" ]; then
+	status "compile echo.c" 0 "$rl" compile examples/echo.c
+	expect_eq "compile echo.c: .loc lines name the C file" \
+		"$(grep -c '^\.loc examples/echo.c ' "$tmp/out")" \
+		"$(grep -c '^\.loc examples/echo.c ' selftests/cases/rcc/golden/echo.r)"
+	expect_eq "compile echo.c: the C line as a comment" \
+		"$(grep -c '; if (rc_len() >= 8)' "$tmp/out")" 1
+	status "compile -o" 0 "$rl" compile examples/gsum.c -o "$tmp/gsum_c.r"
+	status "the compiled text assembles" 0 "$rl" verify "$tmp/gsum_c.r"
+	status "verify gsum.c" 0 "$rl" verify examples/gsum.c
+	expect_eq "verify gsum.c: ok line" \
+		"$(grep -c '^examples/gsum.c: ok: handler gsum, portal 7' "$tmp/out")" 1
+	status "assemble gsum.c" 0 "$rl" assemble examples/gsum.c -o "$tmp/gsum_c.rbin"
+	for src in examples/gsum.r examples/gsum.c "$tmp/gsum_c.rbin"; do
+		"$rl" run "$src" --payload u64:5 --repeat 3 2>&1 |
+			grep -e '^run' -e '^  ' | sed 's/, [0-9]* instructions.*//' \
+			>"$tmp/run.$(basename "$src")"
+	done
+	cmp -s "$tmp/run.gsum.r" "$tmp/run.gsum.c"
+	expect_eq "run gsum.c == run gsum.r (actions, messages, state, windows)" $? 0
+	cmp -s "$tmp/run.gsum.r" "$tmp/run.gsum_c.rbin"
+	expect_eq "run of gsum.c's binary == run gsum.r" $? 0
+	status "run a faulting C handler" 4 "$rl" run \
+		selftests/cases/rcc/fault/divzero.c --payload u32:7,0
+	expect_eq "the fault names the C line" \
+		"$(grep -c 'fault    div_zero (division by zero) at pc [0-9]*: selftests/cases/rcc/fault/divzero.c:10:' "$tmp/out")" 1
+	status "compile a refused construct" 1 "$rl" compile \
+		selftests/cases/rcc/refuse/float.c
+	expect_eq "the refusal in compiler form" \
+		"$(head -1 "$tmp/err" | grep -c '^selftests/cases/rcc/refuse/float.c:[0-9]*:[0-9]*: error: ')" 1
+	RCC=/nonexistent/rcc "$rl" verify examples/gsum.c >"$tmp/out" 2>"$tmp/err"
+	expect_eq "without rcc: rejected" $? 1
+	expect_eq "without rcc: says what is missing" \
+		"$(grep -c 'could not be run' "$tmp/err")" 1
+else
+	skip "C handlers" "build/rcc not built (needs libclang-19-dev)"
+fi
 
 # ---- sending and up-calls: where a handler runs, what run shows -------------
 fan=selftests/handlers/fan.r

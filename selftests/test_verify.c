@@ -856,8 +856,10 @@ static void check_case(const char *dir, const char *file)
 		errors |= strstr(want[i], ": error: ") != NULL;
 		for (size_t j = 0; j < d.n && j < 64 && !found; j++) {
 			rc_diag_format_line(&d.v[j], line, sizeof(line));
+			/* a .loc case's diagnostics name the compiled file */
 			if (used[j] ||
-			    strcmp(strip_origin(line, label), want[i]))
+			    strcmp(strip_origin(line, d.v[j].origin ?
+						d.v[j].origin : label), want[i]))
 				continue;
 			used[j] = found = true;
 		}
@@ -872,7 +874,7 @@ static void check_case(const char *dir, const char *file)
 			continue;
 		rc_diag_format_line(&d.v[j], line, sizeof(line));
 		TEST_FAIL(label, "unexpected \"%s\"",
-			  strip_origin(line, label));
+			  strip_origin(line, d.v[j].origin ? d.v[j].origin : label));
 		ok = false;
 	}
 	if (!errors && err) {
