@@ -449,8 +449,8 @@ static void directive_loc(struct asm_ctx *c, struct words *w)
 {
 	uint32_t line, col;
 
-	if (!directive_number(c, w, 2, UINT32_MAX, &line) ||
-	    !directive_number(c, w, 3, UINT32_MAX, &col))
+	if (!directive_number(c, w, 2, UINT32_MAX, "0..4294967295", &line) ||
+	    !directive_number(c, w, 3, UINT32_MAX, "0..4294967295", &col))
 		return;
 	if (c->loc_file && strcmp(c->loc_file, w->w[1])) {
 		asm_error(c, w->col[1], ".loc names '%s' after '%s': one source "
