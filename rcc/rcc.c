@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * rcc.c - the C front end: compile a C handler into R-code.
- *
- *   rcc [-o OUT.r|OUT.rbin] [-I DIR] [-D NAME[=VALUE]] [--no-verify] FILE.c
+ * rcc.c - the C front end: compile a C handler into R-code
+ * (rcc_compile(); the command is rcc_main.c).
  *
  * Clang (libclang's C API) preprocesses, parses, types and folds the file;
  * rcc reads the top-level declarations (the RC_HANDLER function, RC_STATE
  * globals, RC_WINDOW extern arrays), compiles the handler, and writes R-code
  * text whose '.loc' lines carry the C positions.  The text then goes
  * through the ordinary assembler and verifier in-process, so everything the
- * verifier says, and every pc-to-line map later, names the C line.  With
- * an '.rbin' output the binary form is written.  Errors look like the
+ * verifier says, and every pc-to-line map later, names the C line.  Errors look like the
  * R-code tools': FILE:LINE:COL: error: ..., the line and a caret.
  */
 #include <errno.h>
@@ -354,7 +352,7 @@ static bool handler_const(struct cg *cg, const char *what, uint64_t *v)
 	return fc.found;
 }
 
-static const char *include_dir(void)
+const char *rcc_include_dir(void)
 {
 	static char buf[4096];
 	/* build/rcc, build/san/rcc (the sanitizer build), installed */
@@ -384,74 +382,32 @@ static const char *include_dir(void)
 	return "/usr/local/share/rcode/include";
 }
 
-static void usage(void)
+/*
+ * Compile path (its text is read from the file) with clang's arguments
+ * cargs (rcc adds -I for rcode.h); the R-code text, assembled and, with
+ * verify, verified, into *prog, and its text into *text (malloc'd).
+ * Diagnostics go to d.  Returns 0, or 1 when the handler was refused
+ * (the reason is in d, or on stderr for clang's failures).
+ */
+int rcc_compile(const char *path, const char *const *args, int nargs,
+		bool verify, struct rc_prog *prog, char **text,
+		struct rc_diags *d)
 {
-	fprintf(stderr,
-		"usage: rcc [-o OUT.r|OUT.rbin] [-I DIR] [-D NAME[=VALUE]] [-w|-W...] "
-		"[--no-verify] FILE.c\n"
-		"Compile a C message handler into R-code (docs/c-handlers.md).\n"
-		"Without -o the R-code text goes to standard output.\n");
-}
-
-static int write_out(const char *out, const void *p, size_t n)
-{
-	FILE *f = strcmp(out, "-") ? fopen(out, "w") : stdout;
-
-	if (!f || fwrite(p, 1, n, f) != n) {
-		fprintf(stderr, "rcc: %s: %s\n", out, strerror(errno));
-		return 1;
-	}
-	if (f != stdout)
-		fclose(f);
-	return 0;
-}
-
-int main(int argc, char **argv)
-{
-	const char *out = "-", *path = NULL;
-	const char *cargs[64];
+	const char *cargs[72];
 	int ncargs = 0, rc = 1;
-	bool verify = true;
 	char incl[4200];
-	struct rc_diags d;
 	struct cg cg = { 0 };
 	CXIndex index;
 	uint64_t v;
-	char *text = NULL, *src;
+	char *src;
 
+	*text = NULL;
 	cargs[ncargs++] = "-std=gnu11";
 	cargs[ncargs++] = "-D__RCC__=1";
 	cargs[ncargs++] = "-ffreestanding";
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-o") && i + 1 < argc) {
-			out = argv[++i];
-		} else if ((!strcmp(argv[i], "-I") || !strcmp(argv[i], "-D")) &&
-			   i + 1 < argc && ncargs < 60) {
-			cargs[ncargs++] = argv[i];
-			cargs[ncargs++] = argv[++i];
-		} else if ((!strncmp(argv[i], "-I", 2) || !strncmp(argv[i], "-D", 2)) &&
-			   ncargs < 60) {
-			cargs[ncargs++] = argv[i];
-		} else if ((!strncmp(argv[i], "-W", 2) || !strcmp(argv[i], "-w")) &&
-			   ncargs < 60) {
-			cargs[ncargs++] = argv[i];	/* clang's warnings */
-		} else if (!strcmp(argv[i], "--no-verify")) {
-			verify = false;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage();
-			return 0;
-		} else if (argv[i][0] == '-' || path) {
-			usage();
-			return 2;
-		} else {
-			path = argv[i];
-		}
-	}
-	if (!path) {
-		usage();
-		return 2;
-	}
-	snprintf(incl, sizeof(incl), "-I%s", include_dir());
+	for (int i = 0; i < nargs && ncargs < 70; i++)
+		cargs[ncargs++] = args[i];
+	snprintf(incl, sizeof(incl), "-I%s", rcc_include_dir());
 	cargs[ncargs++] = incl;
 
 	src = slurp(path);
@@ -459,10 +415,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rcc: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
-	rc_diags_init(&d);
 	the_cg = &cg;
 	cg.path = path;
-	cg.d = &d;
+	cg.d = d;
 	cg.src = rc_source_new(path, src);
 	index = clang_createIndex(0, 0);
 	if (clang_parseTranslationUnit2(index, path, cargs, ncargs, NULL, 0,
@@ -472,7 +427,7 @@ int main(int argc, char **argv)
 	}
 	cg.main_file = clang_getFile(cg.tu, path);
 	if (clang_diags(&cg))
-		goto report;
+		goto out;
 	/* The handler's file is the one compiled: a file that only includes
 	 * a handler (a test case around an example) gets that file's lines,
 	 * data area and windows. */
@@ -480,9 +435,9 @@ int main(int argc, char **argv)
 			    handler_file_visit, &cg);
 	clang_visitChildren(clang_getTranslationUnitCursor(cg.tu), top_visit, &cg);
 	if (!cg.have_handler) {
-		rc_diag_src(&d, RC_SEV_ERROR, path, cg.src, 1, 1, "no handler: "
+		rc_diag_src(d, RC_SEV_ERROR, path, cg.src, 1, 1, "no handler: "
 			    "define one with RC_HANDLER(name, portal, budget)");
-		goto report;
+		goto out;
 	}
 	if (!handler_const(&cg, "portal", &v) || v >= RC_PORTALS)
 		cg_error(&cg, cg.handler, "the portal must be a constant 0..%d",
@@ -492,58 +447,37 @@ int main(int argc, char **argv)
 		cg_error(&cg, cg.handler, "the budget must be a constant 1..%d",
 			 RC_BUDGET_MAX);
 	cg.budget = v;
-	if (d.nerrors)
-		goto report;
+	if (d->nerrors)
+		goto out;
 	cg_at(&cg, cg.handler);
 	gen_body(&cg, cg.handler);
-	if (!cg.dead && !d.nerrors)
+	if (!cg.dead && !d->nerrors)
 		cg_error(&cg, cg.handler, "the handler can reach its end without "
 			 "returning an action");
-	if (!d.nerrors)
+	if (!d->nerrors)
 		cg_check_budget(&cg);
-	if (d.nerrors)
-		goto report;
-	cg_text(&cg, &text);
-
+	if (d->nerrors)
+		goto out;
+	cg_text(&cg, text);
 	/* The text goes through the assembler and the verifier, which report
 	 * at the C lines through .loc. */
-	{
-		struct rc_prog *prog = rc_prog_new();
-		uint8_t *bin = NULL;
-		size_t len = strlen(out);
-		bool rbin = len > 5 && !strcmp(out + len - 5, ".rbin");
-
-		if (!prog)
-			goto report;
-		if (rc_asm("<rcc output>", text, prog, &d) ||
-		    (verify && rc_verify(prog, NULL, &d))) {
-			rc_prog_free(prog);
-			goto report;
-		}
-		if (rbin) {
-			if (!rc_bin_encode(prog, &bin, &len))
-				rc = write_out(out, bin, len);
-			free(bin);
-		} else {
-			rc = write_out(out, text, strlen(text));
-		}
-		rc_prog_free(prog);
-	}
-report:
-	rc_diags_print(&d, stderr);
-	if (d.nerrors)
-		rc = 1;
+	if (rc_asm("<rcc output>", *text, prog, d) ||
+	    (verify && rc_verify(prog, NULL, d)))
+		goto out;
+	rc = 0;
 out:
-	free(text);
+	if (d->nerrors)
+		rc = 1;
 	free(cg.v);
 	free(cg.labels);
 	free(cg.vars);
 	free(handler_path);
+	handler_path = NULL;
 	source_free(cg.src);
 	free(src);
-	rc_diags_free(&d);
 	if (cg.tu)
 		clang_disposeTranslationUnit(cg.tu);
 	clang_disposeIndex(index);
+	the_cg = NULL;
 	return rc;
 }

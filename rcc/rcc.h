@@ -149,4 +149,14 @@ struct kids {
 };
 void kids_of(CXCursor c, struct kids *k);
 
+/* rcc.c: compile path into R-code text (*text, malloc'd) and, through
+ * the assembler (and the verifier, with verify), into prog; clang's
+ * arguments are args.  0, or 1 with the reasons in d. */
+int rcc_compile(const char *path, const char *const *args, int nargs,
+		bool verify, struct rc_prog *prog, char **text,
+		struct rc_diags *d);
+/* Where rcode.h for handlers is: $RCC_INCLUDE, beside the binary, or
+ * installed. */
+const char *rcc_include_dir(void);
+
 #endif /* RCC_H */
