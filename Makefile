@@ -102,9 +102,9 @@ LLVM_DIR	?= /usr/lib/llvm-19
 RCC		:= $(BUILD)/rcc
 RCC_SRCS	:= $(sort $(wildcard rcc/*.c))
 RCC_OBJS	:= $(RCC_SRCS:rcc/%.c=$(BUILD)/obj-rcc/%.o)
-ifneq ($(wildcard $(LLVM_DIR)/include/clang-c/Index.h),)
-RCC_TARGET	:= $(RCC)
-endif
+# Whether the header is there is asked when 'all' is made, not when the
+# Makefile is read: 'make deps all' installs it in its first goal.
+RCC_TARGET	:= rcc-if-libclang
 
 # The shared library: the soname changes with the major version, which
 # changes when the API breaks; RCODE_1.0 in librcode.map is its first
@@ -126,6 +126,14 @@ PUB_HDRS	:= userlib/librcode.h userlib/rcode_handler.h bpf/rc_abi.h \
 .SECONDARY:
 all: $(BPF_OBJS) $(LIBS) $(LIBRCODE2BPF) $(LIBRCODE_SO) $(RLOADER) \
 	$(TEST_BINS) $(TOOL_BINS) $(RCC_TARGET)
+
+.PHONY: rcc-if-libclang
+rcc-if-libclang:
+	@if [ -f $(LLVM_DIR)/include/clang-c/Index.h ]; then \
+		$(MAKE) --no-print-directory $(RCC); \
+	else \
+		echo "rcc: not built: no $(LLVM_DIR)/include/clang-c/Index.h (make deps installs libclang-19-dev)"; \
+	fi
 
 $(BUILD)/obj-rcc/%.o: rcc/%.c
 	@mkdir -p $(dir $@)
@@ -224,7 +232,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/rcode/include
 	install -m 644 rcc/include/rcode.h $(DESTDIR)$(PREFIX)/share/rcode/include/
 	install -m 644 examples/*.c $(DESTDIR)$(PREFIX)/share/rcode/examples/
-	$(if $(RCC_TARGET),install -m 755 $(RCC) $(DESTDIR)$(PREFIX)/bin/rcc)
+	if [ -x $(RCC) ]; then install -m 755 $(RCC) $(DESTDIR)$(PREFIX)/bin/rcc; fi
 	install -m 644 examples/*.r $(DESTDIR)$(PREFIX)/share/rcode/examples/
 	install -m 644 $(PUB_HDRS) $(DESTDIR)$(INCLUDEDIR)/rcode/
 	install -m 755 $(LIBRCODE_SO) $(DESTDIR)$(LIBDIR)/

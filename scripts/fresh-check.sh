@@ -21,7 +21,7 @@
 #      chroot in a mount namespace of its own (so /proc, /sys and /dev go
 #      away with it, also on failure);
 #   4. runs every offline check that needs no kernel: `rloader verify` and
-#      `rloader run --path ref` of every example.
+#      `rloader run --path ref` of every example, in R-code and in C.
 # It prints how long each step took and ends with one line
 # "fresh-check: PASS ..." or "fresh-check: FAIL: why"; exit status 0 or 1.
 # The demo itself needs BPF and network namespaces, which the host's
@@ -117,7 +117,10 @@ make deps all >/src/build.log 2>&1 || {
 t1=$(date +%s)
 echo "inside: make deps all took $((t1 - t0)) s"
 n=0 bad=0
-for f in examples/*.r; do
+# The C examples too: they go through rcc, which 'make deps all' must
+# have built in the same invocation that installed libclang.
+for f in examples/*.r examples/*.c; do
+	[ -f "$f" ] || continue
 	n=$((n + 1))
 	if ! build/rloader verify "$f" >/src/check.log 2>&1; then
 		cat /src/check.log
