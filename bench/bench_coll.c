@@ -76,6 +76,7 @@ static struct {
 	unsigned int samples, warmup, min_rounds, max_rounds;
 	double time_s, target;
 	unsigned int port, spin_us;
+	enum rcode_comm_wait wait;
 } opt = {
 	.sizes = { 2, 4, 8, 16 }, .nsizes = 4, .samples = 200, .warmup = 30,
 	.min_rounds = 5, .max_rounds = 200, .time_s = 10, .target = 0.02,
@@ -155,12 +156,13 @@ static int rank_main(unsigned int r, unsigned int n, const char *hosts,
 			   .timeout_ms = 200, .tries = 6);
 		RCODE_OPTS(rcode_comm_opts, ko, .mode = RCODE_COMM_KERNEL,
 			   .udp_port = opt.port, .ifname = ifname,
-			   .timeout_ms = 200, .tries = 6, .spin_us = opt.spin_us);
+			   .timeout_ms = 200, .tries = 6, .spin_us = opt.spin_us,
+			   .wait = opt.wait, .wake = RCODE_COMM_WAKE_UPCALL);
 		RCODE_OPTS(rcode_comm_opts, so, .mode = RCODE_COMM_KERNEL,
 			   .udp_port = opt.port + 1, .ifname = ifname,
 			   .portal = RCODE_COLL_PORTAL + 1,
 			   .timeout_ms = 200, .tries = 6, .spin_us = opt.spin_us,
-			   .wake = RCODE_COMM_WAKE_SOCKET);
+			   .wait = opt.wait, .wake = RCODE_COMM_WAKE_SOCKET);
 
 		comm[USER] = rcode_comm__from_hosts(hosts, r, &uo);
 		if (!comm[USER]) {
@@ -615,7 +617,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: bench_coll --hosts FILE --ns-prefix P --if-prefix I [--sizes 2,4,8,16]\n"
 		"       [--samples M] [--warmup W] [--time S] [--min-rounds R] [--max-rounds R]\n"
-		"       [--target REL] [--port P] [--spin-us U] [--tmpdir DIR] [--json F]\n"
+		"       [--target REL] [--port P] [--spin-us U] [--wait auto|spin|sleep] [--tmpdir DIR] [--json F]\n"
 		"       [--md F] [--dat DIR]\n");
 	exit(2);
 }
@@ -629,7 +631,7 @@ int main(int argc, char **argv)
 		{ "time", 1, 0, 't' }, { "min-rounds", 1, 0, 'r' },
 		{ "max-rounds", 1, 0, 'R' }, { "target", 1, 0, 'T' },
 		{ "port", 1, 0, 'p' }, { "tmpdir", 1, 0, 'd' },
-		{ "spin-us", 1, 0, 'S' }, { "json", 1, 0, 'j' }, { "md", 1, 0, 'M' }, { "dat", 1, 0, 'D' },
+		{ "spin-us", 1, 0, 'S' }, { "wait", 1, 0, 'W' }, { "json", 1, 0, 'j' }, { "md", 1, 0, 'M' }, { "dat", 1, 0, 'D' },
 		{ 0 }
 	};
 	int c, failed = 0;
@@ -665,6 +667,11 @@ int main(int argc, char **argv)
 		case 'p': opt.port = atoi(optarg); break;
 		case 'd': opt.tmpdir = optarg; break;
 		case 'S': opt.spin_us = atoi(optarg); break;
+		case 'W':
+			opt.wait = !strcmp(optarg, "spin") ? RCODE_COMM_WAIT_SPIN :
+				   !strcmp(optarg, "sleep") ? RCODE_COMM_WAIT_SLEEP :
+				   RCODE_COMM_WAIT_AUTO;
+			break;
 		case 'j': opt.json = optarg; break;
 		case 'M': opt.md = optarg; break;
 		case 'D': opt.dat = optarg; break;

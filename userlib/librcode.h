@@ -430,14 +430,20 @@ enum rcode_comm_mode {
 	RCODE_COMM_USER,	/* in the process, over its UDP socket */
 };
 
-/* How coll.r wakes the process when a result arrives (kernel mode). */
+/* How coll.r wakes the process when a result arrives and the process
+ * sleeps (kernel mode; a process that polls its window is not woken). */
 enum rcode_comm_wake {
-	RCODE_COMM_WAKE_UPCALL = 0,	/* an up-call; the process sleeps on
-					 * the handler's up-call ring */
+	RCODE_COMM_WAKE_DEFAULT = 0,	/* RCODE_COMM_WAKE_SOCKET: one
+					 * interrupt less per hop (measured:
+					 * docs/collectives.md, section 6) */
+	RCODE_COMM_WAKE_UPCALL,		/* an up-call; the process sleeps on
+					 * the handler's up-call ring, whose
+					 * wake-up is an irq_work: a self-IPI
+					 * on the handler's CPU (8.5 µs in a
+					 * VM), before the DOWN goes on */
 	RCODE_COMM_WAKE_SOCKET,		/* coll.r passes the DOWN on to the
-					 * process's socket (one wake-up
-					 * less where the ring's costs an
-					 * interrupt more, as in a VM) */
+					 * process's socket, whose wake-up
+					 * the kernel does at once */
 };
 
 /* How a rank waits for a result (kernel mode; docs/collectives.md,
@@ -486,7 +492,7 @@ struct rcode_comm_opts {
 	 * this long (USER: serving the socket; KERNEL: before detaching
 	 * the handler).  0: none. */
 	unsigned int linger_ms;
-	enum rcode_comm_wake wake;	/* KERNEL; 0: RCODE_COMM_WAKE_UPCALL */
+	enum rcode_comm_wake wake;	/* KERNEL; 0: RCODE_COMM_WAKE_SOCKET */
 	/* KERNEL; 0: the environment's RCODE_COLL_WAIT (auto, spin or
 	 * sleep), else RCODE_COMM_WAIT_AUTO */
 	enum rcode_comm_wait wait;

@@ -264,7 +264,7 @@ struct rcode_comm *rcode_comm__new(const struct rcode_rank_addr *ranks,
 	c->spin_us = RC_OPTS_GET(opts, spin_us, 0) ?: env_spin_us();
 	c->wait = RC_OPTS_GET(opts, wait, 0) ?: env_wait();
 	c->linger_ms = RC_OPTS_GET(opts, linger_ms, 0);
-	c->wake = RC_OPTS_GET(opts, wake, RCODE_COMM_WAKE_UPCALL);
+	c->wake = RC_OPTS_GET(opts, wake, 0) ?: RCODE_COMM_WAKE_SOCKET;
 	err = -EINVAL;
 	if ((c->mode != RCODE_COMM_KERNEL && c->mode != RCODE_COMM_USER) ||
 	    (c->wake != RCODE_COMM_WAKE_UPCALL && c->wake != RCODE_COMM_WAKE_SOCKET) ||
