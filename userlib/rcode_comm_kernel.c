@@ -35,6 +35,9 @@ static inline void cpu_relax(void)
 #endif
 }
 
+#define PROBE_FIRST	16	/* WAIT_AUTO: see spin_budget() */
+#define PROBE_MAX	1024
+
 struct comm_kernel {
 	struct rcode_handler *h;
 	bool attached;			/* on ifname's portal, pinned */
@@ -45,7 +48,9 @@ struct comm_kernel {
 	int epfd;			/* the ring and the socket */
 	uint64_t upcalls;
 	uint64_t spin_ns;		/* WAIT_AUTO: the next spin */
-	unsigned int nospin;		/* WAIT_AUTO: waits since the last */
+	unsigned int nospin;		/* WAIT_AUTO: waits without a spin */
+	unsigned int probe_every;	/* WAIT_AUTO: spin again after this many */
+	bool probing;
 };
 
 /* The communicator's ranks into coll.r's own rank table (rc_abi.h):
@@ -161,6 +166,7 @@ int comm_kernel_setup(struct rcode_comm *c)
 		return -ENOMEM;
 	k->epfd = -1;
 	k->spin_ns = c->spin_us * 1000ull;
+	k->probe_every = PROBE_FIRST;
 	if (!rcode_dispatch_pin_dir(c->ifname, dir, sizeof(dir)))
 		k->made_pins = access(dir, F_OK) != 0;
 	k->h = load_coll(c);
@@ -248,13 +254,13 @@ void comm_kernel_teardown(struct rcode_comm *c)
 
 /* How long to spin this time (ns).  WAIT_AUTO adapts, as an adaptive
  * mutex does: a wait that the spin ended doubles the next spin (up to
- * spin_us), one that had to sleep halves it, down to none; after
- * PROBE_EVERY waits without a spin it tries SPIN_PROBE_NS again.  So a
- * rank with a CPU of its own spins (and takes no wake-up), and ranks
- * that outnumber the CPUs, whose spin keeps the rank they wait for from
- * running, soon sleep at once. */
-#define SPIN_PROBE_NS	4000ull
-#define PROBE_EVERY	16
+ * spin_us), one that had to sleep halves it, down to none.  Without a
+ * spin it probes now and then with a whole spin_us, the probes further
+ * apart (16 waits, doubling up to PROBE_MAX) while they fail.  So a rank
+ * with a CPU of its own spins and takes no wake-up, and ranks that
+ * outnumber the CPUs, whose spin keeps the rank they wait for from
+ * running, soon sleep at once and spend a spin_us only every
+ * PROBE_MAX waits. */
 static uint64_t spin_budget(struct rcode_comm *c)
 {
 	struct comm_kernel *k = c->k;
@@ -267,10 +273,10 @@ static uint64_t spin_budget(struct rcode_comm *c)
 	case RCODE_COMM_WAIT_AUTO:
 		break;
 	}
-	if (!k->spin_ns && ++k->nospin >= PROBE_EVERY) {
+	if (!k->spin_ns && ++k->nospin >= k->probe_every) {
 		k->nospin = 0;
-		return SPIN_PROBE_NS < c->spin_us * 1000ull ? SPIN_PROBE_NS :
-							     c->spin_us * 1000ull;
+		k->probing = true;
+		return c->spin_us * 1000ull;
 	}
 	return k->spin_ns;
 }
@@ -282,10 +288,17 @@ static void spin_adapt(struct rcode_comm *c, uint64_t budget, bool ended)
 
 	if (c->wait != RCODE_COMM_WAIT_AUTO || !budget)
 		return;
-	if (ended)
+	if (ended) {
 		k->spin_ns = budget * 2 < max ? budget * 2 : max;
-	else
-		k->spin_ns = budget / 2 < SPIN_PROBE_NS / 4 ? 0 : budget / 2;
+		k->probe_every = PROBE_FIRST;
+	} else if (k->probing) {
+		if (k->probe_every < PROBE_MAX)
+			k->probe_every *= 2;
+	} else {
+		/* below 1 µs a spin is not worth its clock reads */
+		k->spin_ns = budget / 2 < 1000 ? 0 : budget / 2;
+	}
+	k->probing = false;
 }
 
 int comm_kernel_wait(struct rcode_comm *c, uint32_t seq, uint64_t deadline)
