@@ -14,7 +14,9 @@
  * The ranks start at their own moments and coll.r takes a while to
  * verify, so before measuring they meet in a barrier of a user-mode
  * communicator on port P + 2 with patient retries (35 s at most), and
- * again after, before any of them removes its handler.
+ * again after, before any of them removes its handler.  With
+ * BENCH_OSU_STATS set in the environment each rank says on stderr how
+ * many of its operations slept.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -117,6 +119,14 @@ int main(int argc, char **argv)
 	if (err)
 		fprintf(stderr, "bench_osu: rank %u: %s\n", w.rank,
 			err == -2 ? "a wrong sum" : "a call failed");
+	if (getenv("BENCH_OSU_STATS")) {
+		struct rcode_comm_stats s;
+
+		rcode_comm__stats(c, &s);
+		fprintf(stderr, "bench_osu: rank %u: %llu operations, %llu slept, %llu retries\n",
+			w.rank, (unsigned long long)s.ops,
+			(unsigned long long)s.sleeps, (unsigned long long)s.retries);
+	}
 	/* every rank done before any handler goes */
 	if (!err && rcode_barrier(boot))
 		fprintf(stderr, "bench_osu: rank %u: the end barrier failed\n", w.rank);

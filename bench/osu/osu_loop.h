@@ -107,11 +107,11 @@ static inline int osu_one(const struct osu_way *w, unsigned int count,
 	printf("{\"way\": \"%s\", \"n\": %u, \"round\": %u, \"rank\": %u, "
 	       "\"op\": \"%s\", \"bytes\": %u, \"avg_us\": %.3f, "
 	       "\"p50_us\": %.3f, \"cpu_us_per_call\": %.3f, "
-	       "\"cpu_share\": %.3f}\n",
+	       "\"cpu_share\": %.3f, \"iters\": %u}\n",
 	       w->name, w->size, w->round, w->rank,
 	       count ? "allreduce" : "barrier", count * 8, sum / w->iters,
 	       t[w->iters / 2], (cpu1 - cpu0) / (2.0 * w->iters),
-	       (cpu1 - cpu0) / (wall1 - wall0));
+	       (cpu1 - cpu0) / (wall1 - wall0), w->iters);
 	fflush(stdout);
 	return 0;
 }

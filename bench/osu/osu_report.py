@@ -52,6 +52,7 @@ for key, rows in runs.items():
         "max": max(x["avg_us"] for x in rows),
         "p50": st.median(x["p50_us"] for x in rows),
         "cpu": st.mean(x["cpu_us_per_call"] for x in rows),
+        "iters": min(x.get("iters", 1000) for x in rows),
     }
 
 cells = defaultdict(list)
@@ -62,6 +63,7 @@ for key, lst in cells.items():
     summary[key] = {f: st.median(v[f] for _, v in lst)
                     for f in ("avg", "min", "max", "p50", "cpu")}
     summary[key]["rounds"] = len(lst)
+    summary[key]["iters"] = min(v["iters"] for _, v in lst)
 
 ways = [w for w in ORDER if any(k[0] == w for k in summary)]
 ns = sorted({k[1] for k in summary})
@@ -127,8 +129,10 @@ for op, b, title in (("allreduce", 8, "allreduce, 8 bytes (1 word)"),
         for n in ns:
             v = summary.get((w, n, op, b))
             row.append(f"{v['p50']:.1f} / {v['avg']:.1f} ({v['cpu']:.1f})"
-                       if v else "-")
+                       + ("†" if v["iters"] < 1000 else "") if v else "-")
         md.append(f"| {TITLES[w]} | " + " | ".join(row) + " |")
+md.append("\n† fewer timed iterations (bench/osu.sh --slow-iters): a way "
+          "that spins without yielding, with more ranks than CPUs.\n")
 md.append("\n### Goal: rcode (default settings) ÷ Open MPI TCP, same round\n")
 md.append("| N | op | statistic | goal | median ratio | range over rounds | met |")
 md.append("| ---: | --- | --- | ---: | ---: | --- | --- |")
