@@ -88,12 +88,12 @@ id=$(( $$ % 1000000 ))
 tmp=$(mktemp -d /tmp/rcode-bench-osu.XXXXXX)
 pids=
 cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do kill "$p" 2>/dev/null || :; done
 	sh "$topo" down "$id" 16
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+trap 'exit 130' INT TERM HUP PIPE
 
 maxn=0
 for n in $sizes; do [ "$n" -gt "$maxn" ] && maxn=$n; done
