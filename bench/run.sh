@@ -20,6 +20,8 @@
 #                 method (OMB 7.2) on the same network (bench/osu.sh; the
 #                 MPIs where installed: scripts/install-deps.sh --bench)
 #   osu.png       the same, p50 and OSU average against N
+#   model.png     a LogGP-style model fitted to it, predicted to N = 1,024
+#                 (bench/osu/model.py)
 #
 # Needs root (BPF, network namespaces).  Each benchmark repeats its rounds
 # until its medians are known to the target precision or a time limit
@@ -72,7 +74,7 @@ cp "$tmp/coll.json" "$out/coll.json"
 echo "== collectives against MPI (OSU method)"
 # shellcheck disable=SC2086
 sh bench/osu.sh "$build" "$tmp" ${BENCH_OSU_ARGS:-}
-cp "$tmp/osu.json" "$tmp/osu.png" "$out/"
+cp "$tmp/osu.json" "$tmp/osu.png" "$tmp/model.png" "$out/"
 
 "$build/bench/bench_report" --out "$out" --data "$tmp" \
 	--prog "$tmp/prog.json" --rtt "$tmp/rtt.json" --spin "$tmp/spin.json" \
@@ -101,7 +103,8 @@ UdpInCsumErrors).  A NIC's peer on a real wire always sends complete
 checksums.
 NOTE
 )"
-{ echo; cat "$tmp/install.md"; echo; cat "$tmp/coll.md"; echo; cat "$tmp/osu.md"; } \
+{ echo; cat "$tmp/install.md"; echo; cat "$tmp/coll.md"; echo; cat "$tmp/osu.md"; \
+  echo; cat "$tmp/model.md"; } \
 	>>"$out/results.md"
 gnuplot -e "data='$tmp'; out='$out'" bench/plot.gp
-echo "bench: results in $out/: results.md results.json install.json coll.json osu.json prog.png spin.png rtt.png coll.png osu.png"
+echo "bench: results in $out/: results.md results.json install.json coll.json osu.json prog.png spin.png rtt.png coll.png osu.png model.png"
