@@ -40,7 +40,8 @@
 # rank into its namespace.  IPv6 is off on the veths (MPI would use it
 # too).  Every run is bounded (timeout 180 s); the network goes on any
 # exit.  Writes OUTDIR/osu.jsonl (every rank's line), osu.json, osu.md,
-# osu.dat (bench/osu/osu_report.py) and OUTDIR/osu.png.
+# osu.dat (bench/osu/osu_report.py), OUTDIR/osu.png, and the model of
+# scale: model.md, model.dat (bench/osu/model.py), model.png.
 set -eu
 
 build=${1:?usage: osu.sh BUILD [OUTDIR] [options]}
@@ -185,3 +186,5 @@ python3 "$top/bench/osu/osu_report.py" "$out/osu.jsonl" "$out" "$machine" \
 	"$(mpirun.openmpi --version 2>/dev/null | head -n 1)" \
 	"$(mpichversion 2>/dev/null | sed -n 's/^MPICH Version:[[:space:]]*//p')"
 gnuplot -e "data='$out'; out='$out'" "$top/bench/osu/osu.gp"
+python3 "$top/bench/osu/model.py" "$out/osu.json" "$out" "$(nproc)"
+gnuplot -e "data='$out'; out='$out'" "$top/bench/osu/model.gp"
