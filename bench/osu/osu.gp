@@ -15,6 +15,7 @@ set xlabel "ranks (N), each in its own network namespace"
 set ylabel "µs per call"
 set key top left noenhanced font ",8"
 set xtics (2, 4, 8, 16)
+set xrange [1.8:18]
 ways = "rcode-auto rcode-spin rcode-sleep rcode-upcall rcode-user ompi-tcp ompi-shm mpich-tcp"
 colors = "#228833 #66ccee #4477aa #aa3377 #999999 #ee6677 #ccbb44 #ee7733"
 # column of way i (1-based), op o (0 allreduce, 1 barrier), stat s (0 p50, 1 avg)
