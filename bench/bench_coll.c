@@ -59,8 +59,10 @@
 #define NOPS		3
 #define USER		2	/* the mode index of the user level */
 
-/* The kernel mode woken by an up-call (the default), the kernel mode
- * woken through the socket (rcode_comm_opts.wake), the user level. */
+/* The kernel mode woken by an up-call, the kernel mode woken through
+ * the socket (rcode_comm_opts.wake; the default), the user level.  Both
+ * kernel modes wait as --wait says (default: auto, spinning while that
+ * pays, then sleeping). */
 static const char *const mode_name[NMODES] = { "kernel", "kernel-sock", "user" };
 static const char *const mode_title[NMODES] = { "in-kernel, up-call",
 						 "in-kernel, socket wake",
@@ -524,14 +526,17 @@ static void write_md(void)
 		   "to a bridge (selftests/tools/coll_topo.sh), all on this machine's CPUs.  "
 		   "Each rank calls the operation back to back: %u calls per round and "
 		   "operation after %u warm-up calls, three modes taking turns within every "
-		   "round: in-kernel (coll.r translated, at TC ingress) with the process "
-		   "sleeping on the up-call ring, in-kernel with coll.r waking the process "
-		   "through its socket (rcode_comm_opts.wake), and user level (the same protocol "
+		   "round: in-kernel (coll.r translated, at TC ingress) with the process, "
+		   "when it sleeps, woken by an up-call, in-kernel with coll.r waking it "
+		   "through its socket (rcode_comm_opts.wake, the default), both waiting as "
+		   "rcode_comm_opts.wait %s says, and user level (the same protocol "
 		   "in each process over its UDP socket).  A sample is one call on one rank; "
 		   "percentiles pool every rank and round.  ±95%%: the median of the per-round "
 		   "medians is known to within this (target ±%.1f%%; overall %s).\n\n",
-		   opt.samples, opt.warmup, opt.target * 100,
-		   worst <= opt.target ? "**stable**" : "**not stable**");
+		   opt.samples, opt.warmup,
+		   opt.wait == RCODE_COMM_WAIT_SPIN ? "spin" :
+		   opt.wait == RCODE_COMM_WAIT_SLEEP ? "sleep" : "auto",
+		   opt.target * 100, worst <= opt.target ? "**stable**" : "**not stable**");
 	fprintf(f, "| N | operation |");
 	for (unsigned int m = 0; m < NMODES; m++)
 		fprintf(f, " %s p50 µs | ±95%% | p99 µs |", mode_title[m]);
