@@ -120,7 +120,7 @@ run_way() {
 		rcode-upcall) a="--wait sleep --wake upcall" ;;
 		rcode-user) a="--mode user" ;;
 		esac
-		pids= r=0
+		pids='' r=0
 		while [ "$r" -lt "$n" ]; do
 			# shellcheck disable=SC2086	# $a: options or none
 			nsenter --net=/run/netns/"$nsp$r" timeout -k 5 180 \
