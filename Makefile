@@ -121,7 +121,8 @@ PUB_HDRS	:= userlib/librcode.h userlib/rcode_handler.h bpf/rc_abi.h \
 	rcode2bpf/rcode.h rcode2bpf/rc_opcodes.def rcode2bpf/rc_diag.h \
 	rcode2bpf/rc_xlate.h
 
-.PHONY: all test test-userspace deps demo install clean vm-test bench fresh-check
+.PHONY: all test test-userspace deps demo install clean vm-test bench bench-mpi \
+	fresh-check
 # Objects are never intermediate: keep them for incremental builds.
 .SECONDARY:
 all: $(BPF_OBJS) $(LIBS) $(LIBRCODE2BPF) $(LIBRCODE_SO) $(RLOADER) \
@@ -255,7 +256,26 @@ $(BENCH_SRCS:%.c=$(BUILD)/%.o) $(BENCH_LIB_OBJS): $(BUILD)/bpf/embedded.h
 $(BUILD)/bench/bench_%: $(BUILD)/bench/bench_%.o $(BENCH_LIB_OBJS) $(EMBED_TEST_OBJ) $(LIBS)
 	$(CC) $(LDSAN) -o $@ $< $(BENCH_LIB_OBJS) $(EMBED_TEST_OBJ) $(LIBS) $(LDLIBS) -lm
 
-bench: $(BPF_OBJS) $(BENCH_BINS)
+# The OSU-method loop on MPI (bench/osu/), for bench/osu.sh: built with
+# each MPI's own compiler wrapper where it is installed (Debian's
+# openmpi-bin + libopenmpi-dev, mpich + libmpich-dev:
+# scripts/install-deps.sh --bench), and left out where it is not.
+MPICC_OPENMPI	?= $(shell command -v mpicc.openmpi 2>/dev/null)
+MPICC_MPICH	?= $(shell command -v mpicc.mpich 2>/dev/null)
+OSU_MPI_BINS	:= $(if $(MPICC_OPENMPI),$(BUILD)/bench/osu_coll_mpi.openmpi) \
+		   $(if $(MPICC_MPICH),$(BUILD)/bench/osu_coll_mpi.mpich)
+
+$(BUILD)/bench/osu_coll_mpi.openmpi: bench/osu/osu_coll_mpi.c bench/osu/osu_loop.h
+	@mkdir -p $(dir $@)
+	$(MPICC_OPENMPI) -std=gnu11 -O2 -Wall -Wextra -o $@ $<
+
+$(BUILD)/bench/osu_coll_mpi.mpich: bench/osu/osu_coll_mpi.c bench/osu/osu_loop.h
+	@mkdir -p $(dir $@)
+	$(MPICC_MPICH) -std=gnu11 -O2 -Wall -Wextra -o $@ $<
+
+bench-mpi: $(OSU_MPI_BINS)
+
+bench: $(BPF_OBJS) $(BENCH_BINS) $(OSU_MPI_BINS)
 	sh bench/run.sh $(BUILD)
 
 # libFuzzer harnesses (fuzz/fuzz_*.c), with AddressSanitizer and

@@ -59,8 +59,10 @@
 #define NOPS		3
 #define USER		2	/* the mode index of the user level */
 
-/* The kernel mode woken by an up-call (the default), the kernel mode
- * woken through the socket (rcode_comm_opts.wake), the user level. */
+/* The kernel mode woken by an up-call, the kernel mode woken through
+ * the socket (rcode_comm_opts.wake; the default), the user level.  Both
+ * kernel modes wait as --wait says (default: auto, spinning while that
+ * pays, then sleeping). */
 static const char *const mode_name[NMODES] = { "kernel", "kernel-sock", "user" };
 static const char *const mode_title[NMODES] = { "in-kernel, up-call",
 						 "in-kernel, socket wake",
@@ -76,6 +78,7 @@ static struct {
 	unsigned int samples, warmup, min_rounds, max_rounds;
 	double time_s, target;
 	unsigned int port, spin_us;
+	enum rcode_comm_wait wait;
 } opt = {
 	.sizes = { 2, 4, 8, 16 }, .nsizes = 4, .samples = 200, .warmup = 30,
 	.min_rounds = 5, .max_rounds = 200, .time_s = 10, .target = 0.02,
@@ -155,12 +158,13 @@ static int rank_main(unsigned int r, unsigned int n, const char *hosts,
 			   .timeout_ms = 200, .tries = 6);
 		RCODE_OPTS(rcode_comm_opts, ko, .mode = RCODE_COMM_KERNEL,
 			   .udp_port = opt.port, .ifname = ifname,
-			   .timeout_ms = 200, .tries = 6, .spin_us = opt.spin_us);
+			   .timeout_ms = 200, .tries = 6, .spin_us = opt.spin_us,
+			   .wait = opt.wait, .wake = RCODE_COMM_WAKE_UPCALL);
 		RCODE_OPTS(rcode_comm_opts, so, .mode = RCODE_COMM_KERNEL,
 			   .udp_port = opt.port + 1, .ifname = ifname,
 			   .portal = RCODE_COLL_PORTAL + 1,
 			   .timeout_ms = 200, .tries = 6, .spin_us = opt.spin_us,
-			   .wake = RCODE_COMM_WAKE_SOCKET);
+			   .wait = opt.wait, .wake = RCODE_COMM_WAKE_SOCKET);
 
 		comm[USER] = rcode_comm__from_hosts(hosts, r, &uo);
 		if (!comm[USER]) {
@@ -522,14 +526,17 @@ static void write_md(void)
 		   "to a bridge (selftests/tools/coll_topo.sh), all on this machine's CPUs.  "
 		   "Each rank calls the operation back to back: %u calls per round and "
 		   "operation after %u warm-up calls, three modes taking turns within every "
-		   "round: in-kernel (coll.r translated, at TC ingress) with the process "
-		   "sleeping on the up-call ring, in-kernel with coll.r waking the process "
-		   "through its socket (rcode_comm_opts.wake), and user level (the same protocol "
+		   "round: in-kernel (coll.r translated, at TC ingress) with the process, "
+		   "when it sleeps, woken by an up-call, in-kernel with coll.r waking it "
+		   "through its socket (rcode_comm_opts.wake, the default), both waiting as "
+		   "rcode_comm_opts.wait %s says, and user level (the same protocol "
 		   "in each process over its UDP socket).  A sample is one call on one rank; "
 		   "percentiles pool every rank and round.  ±95%%: the median of the per-round "
 		   "medians is known to within this (target ±%.1f%%; overall %s).\n\n",
-		   opt.samples, opt.warmup, opt.target * 100,
-		   worst <= opt.target ? "**stable**" : "**not stable**");
+		   opt.samples, opt.warmup,
+		   opt.wait == RCODE_COMM_WAIT_SPIN ? "spin" :
+		   opt.wait == RCODE_COMM_WAIT_SLEEP ? "sleep" : "auto",
+		   opt.target * 100, worst <= opt.target ? "**stable**" : "**not stable**");
 	fprintf(f, "| N | operation |");
 	for (unsigned int m = 0; m < NMODES; m++)
 		fprintf(f, " %s p50 µs | ±95%% | p99 µs |", mode_title[m]);
@@ -615,7 +622,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: bench_coll --hosts FILE --ns-prefix P --if-prefix I [--sizes 2,4,8,16]\n"
 		"       [--samples M] [--warmup W] [--time S] [--min-rounds R] [--max-rounds R]\n"
-		"       [--target REL] [--port P] [--spin-us U] [--tmpdir DIR] [--json F]\n"
+		"       [--target REL] [--port P] [--spin-us U] [--wait auto|spin|sleep] [--tmpdir DIR] [--json F]\n"
 		"       [--md F] [--dat DIR]\n");
 	exit(2);
 }
@@ -629,7 +636,7 @@ int main(int argc, char **argv)
 		{ "time", 1, 0, 't' }, { "min-rounds", 1, 0, 'r' },
 		{ "max-rounds", 1, 0, 'R' }, { "target", 1, 0, 'T' },
 		{ "port", 1, 0, 'p' }, { "tmpdir", 1, 0, 'd' },
-		{ "spin-us", 1, 0, 'S' }, { "json", 1, 0, 'j' }, { "md", 1, 0, 'M' }, { "dat", 1, 0, 'D' },
+		{ "spin-us", 1, 0, 'S' }, { "wait", 1, 0, 'W' }, { "json", 1, 0, 'j' }, { "md", 1, 0, 'M' }, { "dat", 1, 0, 'D' },
 		{ 0 }
 	};
 	int c, failed = 0;
@@ -665,6 +672,11 @@ int main(int argc, char **argv)
 		case 'p': opt.port = atoi(optarg); break;
 		case 'd': opt.tmpdir = optarg; break;
 		case 'S': opt.spin_us = atoi(optarg); break;
+		case 'W':
+			opt.wait = !strcmp(optarg, "spin") ? RCODE_COMM_WAIT_SPIN :
+				   !strcmp(optarg, "sleep") ? RCODE_COMM_WAIT_SLEEP :
+				   RCODE_COMM_WAIT_AUTO;
+			break;
 		case 'j': opt.json = optarg; break;
 		case 'M': opt.md = optarg; break;
 		case 'D': opt.dat = optarg; break;

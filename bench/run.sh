@@ -15,12 +15,20 @@
 #   coll.json     allreduce and barrier latency for N = 2..16 ranks,
 #                 in-kernel against user level (bench_coll via coll.sh)
 #   coll.png      the same, p50 and p99 against N
+#   osu.json      rcode's collectives in every wait mode against Open MPI
+#                 (TCP, shared memory) and MPICH, the OSU Micro-Benchmarks'
+#                 method (OMB 7.2) on the same network (bench/osu.sh; the
+#                 MPIs where installed: scripts/install-deps.sh --bench)
+#   osu.png       the same, p50 and OSU average against N
+#   model.png     a LogGP-style model fitted to it, predicted to N = 1,024
+#                 (bench/osu/model.py)
 #
 # Needs root (BPF, network namespaces).  Each benchmark repeats its rounds
 # until its medians are known to the target precision or a time limit
 # passes, and says which in the tables.  Extra options go to the programs
 # through BENCH_PROG_ARGS, BENCH_SPIN_ARGS, BENCH_INSTALL_ARGS,
-# BENCH_RTT_ARGS and BENCH_COLL_ARGS (e.g. BENCH_PROG_ARGS=--ipv6);
+# BENCH_RTT_ARGS, BENCH_COLL_ARGS and BENCH_OSU_ARGS (e.g.
+# BENCH_PROG_ARGS=--ipv6, BENCH_OSU_ARGS='--rounds 5');
 # RTT_CLIENT_MODE and RTT_CLIENT_TX_CSUM are read by rtt.sh.
 set -eu
 
@@ -63,6 +71,10 @@ echo "== collectives"
 # shellcheck disable=SC2086
 sh bench/coll.sh "$build" "$tmp" ${BENCH_COLL_ARGS:-}
 cp "$tmp/coll.json" "$out/coll.json"
+echo "== collectives against MPI (OSU method)"
+# shellcheck disable=SC2086
+sh bench/osu.sh "$build" "$tmp" ${BENCH_OSU_ARGS:-}
+cp "$tmp/osu.json" "$tmp/osu.png" "$tmp/model.png" "$out/"
 
 "$build/bench/bench_report" --out "$out" --data "$tmp" \
 	--prog "$tmp/prog.json" --rtt "$tmp/rtt.json" --spin "$tmp/spin.json" \
@@ -91,6 +103,8 @@ UdpInCsumErrors).  A NIC's peer on a real wire always sends complete
 checksums.
 NOTE
 )"
-{ echo; cat "$tmp/install.md"; echo; cat "$tmp/coll.md"; } >>"$out/results.md"
+{ echo; cat "$tmp/install.md"; echo; cat "$tmp/coll.md"; echo; cat "$tmp/osu.md"; \
+  echo; cat "$tmp/model.md"; } \
+	>>"$out/results.md"
 gnuplot -e "data='$tmp'; out='$out'" bench/plot.gp
-echo "bench: results in $out/: results.md results.json install.json coll.json prog.png spin.png rtt.png coll.png"
+echo "bench: results in $out/: results.md results.json install.json coll.json osu.json prog.png spin.png rtt.png coll.png osu.png model.png"

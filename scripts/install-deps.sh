@@ -6,6 +6,9 @@
 # vm-images/install-virtme-ng.sh).  Run as root (the README's first
 # command does).
 #   --check   list what is missing and exit 1 if anything is, install nothing
+#   --bench   also the benchmarks' comparison MPIs (bench/osu.sh): Open MPI
+#             and MPICH with their compilers; the build and the tests do
+#             not need them, so they are not installed without it
 set -eu
 
 packages="
@@ -26,6 +29,20 @@ iproute2
 ethtool
 gnuplot-nox
 "
+bench_packages="
+openmpi-bin
+libopenmpi-dev
+mpich
+libmpich-dev
+"
+check=
+for a in "$@"; do
+	case $a in
+	--check) check=1 ;;
+	--bench) packages="$packages $bench_packages" ;;
+	*) echo "usage: install-deps.sh [--check] [--bench]" >&2; exit 2 ;;
+	esac
+done
 top=$(cd "$(dirname "$0")/.." && pwd)
 # The VM runner keeps its own list (vm-images/packages.txt).
 [ -f "$top/vm-images/packages.txt" ] &&
@@ -43,7 +60,7 @@ vng=$top/vm-images/install-virtme-ng.sh
 vng_missing=
 [ -f "$vng" ] && ! sh "$vng" --check >/dev/null 2>&1 && vng_missing=1
 
-if [ "${1:-}" = --check ]; then
+if [ -n "$check" ]; then
 	[ -z "$missing$vng_missing" ] && { echo "all packages present"; exit 0; }
 	echo "missing:$missing${vng_missing:+ virtme-ng}"
 	exit 1

@@ -10,11 +10,13 @@
 #      allreduce with every op on 1 to 70 words, barriers (checked
 #      through a shared file), broadcasts from every root; every result
 #      exact on every rank
-#   a'. the kernel mode with coll.r waking the process through its socket
-#      instead of an up-call, N = 8
+#   a'. the kernel mode with coll.r waking the process through its socket,
+#      by an up-call (sleeping at once), and spinning 200 us, N = 8
 #   a6. the same over IPv6, N = 5, both modes
 #   b. 5% loss on every link (netem, or a BPF filter where the kernel has
-#      no netem), N = 8, both modes: exact results all the same, the
+#      no netem), N = 8, both modes, the kernel mode in every way of
+#      waiting (rcode_comm_opts.wait auto, spin, sleep; woken through the
+#      socket or by an up-call): exact results all the same, the
 #      retries counted
 #   b6. the same over IPv6
 #   c. 100% loss, N = 4, both modes: every rank's operation ends with
@@ -248,11 +250,16 @@ for n in $sizes; do
 	done
 done
 
-# ---- a'. the kernel mode waking the process through its socket ----------------------
+# ---- a'. the kernel mode waking the process through its socket, or by an up-call,
+# in every wait (auto is a.'s default; spin, then sleep; sleep at once) ----------------
 case "$full $modes " in 1*" kernel "*)
 	topology $nloss &&
 		exact "a': kernel n=$nloss, woken through the socket" $nloss kernel \
-			--rounds $rounds --seed 17 --wake socket
+			--rounds $rounds --seed 17 --wake socket &&
+		exact "a': kernel n=$nloss, woken by an up-call" $nloss kernel \
+			--rounds $rounds --seed 18 --wake upcall --wait sleep &&
+		exact "a': kernel n=$nloss, spinning 200 us" $nloss kernel \
+			--rounds $rounds --seed 19 --wait spin --spin-us 200
 	;;
 esac
 
@@ -266,14 +273,28 @@ fi
 # ---- b. 5% loss -------------------------------------------------------------------
 topology $nloss --loss 5 && how=$(sed -n 's/^loss=//p' "$tmp/topo.log")
 echo "# loss by: ${how:-?}"
-for mode in $modes; do
+# The kernel mode in every way of waiting (the default: auto, woken
+# through the socket; spinning longer than most waits; sleeping at once,
+# woken through the socket or by an up-call).
+ways="user"
+case " $modes " in *" kernel "*)
+	ways="$ways kernel kernel:auto:upcall kernel:spin:socket kernel:sleep:socket kernel:sleep:upcall" ;;
+esac
+[ -n "$full" ] || ways=$modes
+for way in $ways; do
 	[ "$topo_n" -eq $nloss ] || break
-	if exact "b: $mode n=$nloss loss=5%" $nloss "$mode" --rounds $((rounds / 2)) --seed 99 \
-		--timeout-ms 5 --timeout-max-ms 200 --tries 12 --linger-ms 1500; then
-		s=$(summary "b: $mode n=$nloss loss=5%" $nloss)
+	mode=${way%%:*} wargs=
+	case $way in *:*:*)
+		w=${way#*:}
+		wargs="--wait ${w%%:*} --wake ${w#*:} --spin-us 300" ;;
+	esac
+	# shellcheck disable=SC2086	# wargs: several options or none
+	if exact "b: $way n=$nloss loss=5%" $nloss "$mode" --rounds $((rounds / 2)) --seed 99 \
+		--timeout-ms 5 --timeout-max-ms 200 --tries 12 --linger-ms 1500 $wargs; then
+		s=$(summary "b: $way n=$nloss loss=5%" $nloss)
 		[ "$(field "$s" retries)" -gt 0 ] &&
-			pass "b: $mode: losses repaired by $(field "$s" retries) retries" ||
-			fail "b: $mode: no retries counted under 5% loss"
+			pass "b: $way: losses repaired by $(field "$s" retries) retries" ||
+			fail "b: $way: no retries counted under 5% loss"
 	fi
 done
 

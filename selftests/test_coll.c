@@ -470,8 +470,11 @@ static bool sim_run(struct sim *s)
 	return false;
 }
 
+/* polling: every node's application polls its window (COLL_W_SLEEPERS
+ * stays 0), so no result may wake it; else every one sleeps. */
 static void test_sim(unsigned int n, uint64_t seed, unsigned int dup_pct,
-		     unsigned int drop_pct, const struct rc_prog *prog, bool wake)
+		     unsigned int drop_pct, const struct rc_prog *prog, bool wake,
+		     bool polling)
 {
 	struct sim *s = calloc(1, sizeof(*s));
 	char what[160];
@@ -479,10 +482,13 @@ static void test_sim(unsigned int n, uint64_t seed, unsigned int dup_pct,
 
 	sim_init(s, n, seed, dup_pct, drop_pct, prog);
 	s->wake = wake;
+	for (unsigned int i = 0; i < n && !polling; i++)
+		s->node[i].win[COLL_W_SLEEPERS] = 1;
 	ok = sim_run(s);
 	snprintf(what, sizeof(what),
-		 "%s n=%u seed=%llu dup=%u%% loss=%u%%: %u ops exact on every node",
-		 prog ? wake ? "coll.r wake=pass" : "coll.r" : "sim", n,
+		 "%s%s n=%u seed=%llu dup=%u%% loss=%u%%: %u ops exact on every node",
+		 prog ? wake ? "coll.r wake=pass" : "coll.r" : "sim",
+		 polling ? " polling" : "", n,
 		 (unsigned long long)seed, dup_pct, drop_pct, SIM_OPS);
 	if (!ok)
 		TEST_FAIL(what, "stuck (ops done per node: %u..., %lu rounds of retries)",
@@ -510,7 +516,12 @@ static void test_sim(unsigned int n, uint64_t seed, unsigned int dup_pct,
 		 * the application: an up-call, or with wake the DOWN
 		 * passed on, never both. */
 		pubs = s->upcalls + s->wakes;
-		if (n > 1 && !ASSERT_TRUE(pubs >= (unsigned long)(n - 1) * SIM_OPS &&
+		if (polling) {
+			/* ... but not an application that polls */
+			if (!ASSERT_EQ(pubs, 0, "coll.r: no wake-up for an application that polls"))
+				printf("# %lu up-calls, %lu wakes\n", s->upcalls,
+				       s->wakes);
+		} else if (n > 1 && !ASSERT_TRUE(pubs >= (unsigned long)(n - 1) * SIM_OPS &&
 					  (wake ? !s->upcalls : !s->wakes),
 					  wake ? "coll.r: the application woken by a pass for every result published"
 					       : "coll.r: an up-call for every result published"))
@@ -705,17 +716,19 @@ int main(void)
 
 	test_tree();
 	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		test_sim(sizes[i], 1 + i, 0, 0, NULL, false);
-		test_sim(sizes[i], 100 + i, 20, 0, NULL, false);
-		test_sim(sizes[i], 200 + i, 0, 10, NULL, false);
-		test_sim(sizes[i], 300 + i, 10, 10, NULL, false);
+		test_sim(sizes[i], 1 + i, 0, 0, NULL, false, false);
+		test_sim(sizes[i], 100 + i, 20, 0, NULL, false, false);
+		test_sim(sizes[i], 200 + i, 0, 10, NULL, false, false);
+		test_sim(sizes[i], 300 + i, 10, 10, NULL, false, false);
 	}
 	prog = coll_prog();
 	for (unsigned int i = 0; prog && i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		test_sim(sizes[i], 400 + i, 0, 0, prog, false);
-		test_sim(sizes[i], 500 + i, 20, 0, prog, false);
-		test_sim(sizes[i], 600 + i, 10, 10, prog, false);
-		test_sim(sizes[i], 700 + i, 10, 10, prog, true);
+		test_sim(sizes[i], 400 + i, 0, 0, prog, false, false);
+		test_sim(sizes[i], 500 + i, 20, 0, prog, false, false);
+		test_sim(sizes[i], 600 + i, 10, 10, prog, false, false);
+		test_sim(sizes[i], 700 + i, 10, 10, prog, true, false);
+		test_sim(sizes[i], 800 + i, 10, 10, prog, false, true);
+		test_sim(sizes[i], 900 + i, 10, 10, prog, true, true);
 	}
 	rc_prog_free(prog);
 	test_timeout();

@@ -24,7 +24,11 @@
 ; A published result wakes the application with an up-call, or, when
 ; librcode sets `wake`, by passing the DOWN on to the application's
 ; socket (cheaper where the up-call ring's wake-up is costly: in a VM it
-; is an inter-processor interrupt more).
+; is an inter-processor interrupt more); but only while the application
+; sleeps (window word W_SLEEPERS, which librcode raises before it sleeps
+; and lowers after): a polling application finds the result in the
+; window, and the ring's wake-up (an irq_work: a self-IPI on the
+; handler's CPU) would only delay the DOWN to the children.
 ;
 ; Several CPUs may run this at once, on different children's messages,
 ; while the application writes its own contribution: whoever brings
@@ -53,6 +57,7 @@
 .const W_REFORWARDS 3
 .const W_STALE 4
 .const W_BAD 5
+.const W_SLEEPERS 6             ; the application waits asleep (librcode)
 .const W_HDR 8
 .const S_SEQ 0
 .const S_DONE 1
@@ -577,6 +582,9 @@ root_done:
         ldl 10                  ; the root: publish, wake the application,
         ldl 9                   ; and send the result DOWN
         stwx coll+S_RESULT_SEQ
+        push 0                  ; does the application sleep?  (read
+        xaddw coll+W_SLEEPERS   ; with a full barrier after result_seq:
+        jz to_children          ; else it polls, and sees the result)
         lds wake
         jnz to_children_wake
         ldl 9
@@ -629,6 +637,9 @@ down_copied:
         ldl 10
         ldl 9
         stwx coll+S_RESULT_SEQ
+        push 0                  ; wake the application only if it
+        xaddw coll+W_SLEEPERS   ; sleeps (a polling one sees result_seq;
+        jz to_children          ; a wake-up costs an interrupt or two)
         lds wake
         jnz to_children_wake    ; the message is the result already
         ldl 9

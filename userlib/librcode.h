@@ -450,14 +450,35 @@ enum rcode_comm_mode {
 	RCODE_COMM_USER,	/* in the process, over its UDP socket */
 };
 
-/* How coll.r wakes the process when a result arrives (kernel mode). */
+/* How coll.r wakes the process when a result arrives and the process
+ * sleeps (kernel mode; a process that polls its window is not woken). */
 enum rcode_comm_wake {
-	RCODE_COMM_WAKE_UPCALL = 0,	/* an up-call; the process sleeps on
-					 * the handler's up-call ring */
+	RCODE_COMM_WAKE_DEFAULT = 0,	/* RCODE_COMM_WAKE_SOCKET: one
+					 * interrupt less per hop (measured:
+					 * docs/collectives.md, section 6) */
+	RCODE_COMM_WAKE_UPCALL,		/* an up-call; the process sleeps on
+					 * the handler's up-call ring, whose
+					 * wake-up is an irq_work: a self-IPI
+					 * on the handler's CPU (8.5 µs in a
+					 * VM), before the DOWN goes on */
 	RCODE_COMM_WAKE_SOCKET,		/* coll.r passes the DOWN on to the
-					 * process's socket (one wake-up
-					 * less where the ring's costs an
-					 * interrupt more, as in a VM) */
+					 * process's socket, whose wake-up
+					 * the kernel does at once */
+};
+
+/* How a rank waits for a result (kernel mode; docs/collectives.md,
+ * section 6).  The result lands in the window the process has mapped, so
+ * the process can find it there without a system call, spinning (with a
+ * CPU-relax hint); spinning pays only while the rank has a CPU of its
+ * own, so after the spin it sleeps in epoll, and coll.r wakes it only
+ * then (window word COLL_W_SLEEPERS). */
+enum rcode_comm_wait {
+	RCODE_COMM_WAIT_AUTO = 0,	/* spin while spinning pays: up to
+					 * spin_us, halved after each wait
+					 * the spin did not end, doubled
+					 * after each it did, then sleep */
+	RCODE_COMM_WAIT_SPIN,		/* spin spin_us every wait, then sleep */
+	RCODE_COMM_WAIT_SLEEP,		/* sleep at once */
 };
 
 enum rcode_op {			/* over unsigned 64-bit words */
@@ -482,18 +503,22 @@ struct rcode_comm_opts {
 	unsigned int timeout_ms;
 	unsigned int timeout_max_ms;
 	unsigned int tries;
-	/* KERNEL: poll the window this long before sleeping on the
-	 * up-call ring; 0: sleep at once.  Worth it only when every rank
-	 * has a CPU of its own: spinning ranks starve the others. */
+	/* KERNEL: poll the window at most this long before sleeping (see
+	 * wait).  0: the environment's RCODE_COLL_SPIN_US, else 50.
+	 * Worth it only when every rank has a CPU of its own: spinning
+	 * ranks starve the others (which WAIT_AUTO notices). */
 	unsigned int spin_us;
 	/* rcode_comm__free() keeps answering retries of the other ranks
 	 * this long (USER: serving the socket; KERNEL: before detaching
 	 * the handler).  0: none. */
 	unsigned int linger_ms;
-	enum rcode_comm_wake wake;	/* KERNEL; 0: RCODE_COMM_WAKE_UPCALL */
+	enum rcode_comm_wake wake;	/* KERNEL; 0: RCODE_COMM_WAKE_SOCKET */
+	/* KERNEL; 0: the environment's RCODE_COLL_WAIT (auto, spin or
+	 * sleep), else RCODE_COMM_WAIT_AUTO */
+	enum rcode_comm_wait wait;
 	size_t : 0;
 };
-#define rcode_comm_opts__last_field wake
+#define rcode_comm_opts__last_field wait
 
 /*
  * A communicator of nranks ranks (ranks[i].rank == i for every i: the

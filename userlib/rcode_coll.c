@@ -210,7 +210,8 @@ enum coll_action coll_handle(struct coll_core *c, uint32_t src, uint32_t tag,
 			STORE(&s[COLL_S_CONTRIB + j * RCODE_COLL_WORDS + i], v);
 		}
 		if (XADD(&s[COLL_S_DONE], 1) + 1 == coll_children(n, vr) + 1 &&
-		    complete(c, s, seq, tag) && c->wake_pass)
+		    complete(c, s, seq, tag) && coll_sleeping(c) &&
+		    c->wake_pass)
 			return COLL_ACT_WAKE;
 		return COLL_ACT_DROP;
 	case COLL_DOWN:
@@ -232,7 +233,8 @@ enum coll_action coll_handle(struct coll_core *c, uint32_t src, uint32_t tag,
 		for (j = 1; j <= coll_children(n, vr); j++)
 			send_words(c, coll_rank(n, 2 * vr + j, root), tag,
 				   COLL_DOWN, seq, &s[COLL_S_RESULT], k);
-		return c->wake_pass ? COLL_ACT_WAKE : COLL_ACT_DROP;
+		return coll_sleeping(c) && c->wake_pass ? COLL_ACT_WAKE :
+							  COLL_ACT_DROP;
 	case COLL_PULL:
 		if (len)
 			return bad(c);

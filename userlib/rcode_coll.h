@@ -60,6 +60,9 @@ enum coll_kind {
 #define COLL_W_REFORWARDS	3	/* partials sent up again */
 #define COLL_W_STALE		4	/* messages for a seq the slot is not armed for */
 #define COLL_W_BAD		5	/* malformed for the protocol: passed */
+#define COLL_W_SLEEPERS		6	/* the application sleeps: wake it (the
+					 * handler reads it after publishing a
+					 * result, with a full barrier) */
 #define COLL_W_HDR		8
 
 #define COLL_S_SEQ		0	/* seq the slot is armed for */
@@ -152,6 +155,16 @@ static inline bool coll_done(const struct coll_core *c, uint32_t seq)
 {
 	return __atomic_load_n(&coll_slot(c, seq)[COLL_S_RESULT_SEQ],
 			       __ATOMIC_ACQUIRE) == seq;
+}
+
+/* Does the application sleep, so that a result must wake it?  (A full
+ * barrier: the result_seq written before is visible before this read,
+ * against the application's raise of COLL_W_SLEEPERS before its last
+ * look at result_seq.) */
+static inline bool coll_sleeping(const struct coll_core *c)
+{
+	return __atomic_fetch_add(&c->win[COLL_W_SLEEPERS], 0,
+				  __ATOMIC_SEQ_CST) != 0;
 }
 
 /* After a timeout: send again what this node last sent up for seq, if it

@@ -26,6 +26,7 @@
 #define DEF_TIMEOUT_MS		20
 #define DEF_TIMEOUT_MAX_MS	1000
 #define DEF_TRIES		8
+#define DEF_SPIN_US		50	/* bench/results: coll.md */
 
 uint64_t comm_now_ns(void)
 {
@@ -138,6 +139,39 @@ void comm_serve(struct rcode_comm *c)
 
 /* ---- set-up -------------------------------------------------------------- */
 
+/* The wait's defaults, from the environment (as MPI takes its progress
+ * engine's from MCA variables), so that a job can change them without
+ * rebuilding: RCODE_COLL_SPIN_US=U, RCODE_COLL_WAIT=auto|spin|sleep. */
+static unsigned int env_spin_us(void)
+{
+	const char *s = getenv("RCODE_COLL_SPIN_US");
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s)
+		return DEF_SPIN_US;
+	v = strtoul(s, &end, 10);
+	if (*end || v > 1000000) {
+		pr_warn("comm: RCODE_COLL_SPIN_US=%s: not 0..1000000 µs, taking %u\n",
+			s, DEF_SPIN_US);
+		return DEF_SPIN_US;
+	}
+	return v;
+}
+
+static enum rcode_comm_wait env_wait(void)
+{
+	static const char *const name[] = { "auto", "spin", "sleep" };
+	const char *s = getenv("RCODE_COLL_WAIT");
+
+	for (unsigned int i = 0; s && *s && i < 3; i++)
+		if (!strcmp(s, name[i]))
+			return i;
+	if (s && *s)
+		pr_warn("comm: RCODE_COLL_WAIT=%s: not auto, spin or sleep\n", s);
+	return RCODE_COMM_WAIT_AUTO;
+}
+
 static int comm_socket(struct rcode_comm *c, const char *ifname)
 {
 	struct sockaddr_storage ss;
@@ -227,12 +261,14 @@ struct rcode_comm *rcode_comm__new(const struct rcode_rank_addr *ranks,
 	c->timeout_max_ms = RC_OPTS_GET(opts, timeout_max_ms, 0) ?:
 			    DEF_TIMEOUT_MAX_MS;
 	c->tries = RC_OPTS_GET(opts, tries, 0) ?: DEF_TRIES;
-	c->spin_us = RC_OPTS_GET(opts, spin_us, 0);
+	c->spin_us = RC_OPTS_GET(opts, spin_us, 0) ?: env_spin_us();
+	c->wait = RC_OPTS_GET(opts, wait, 0) ?: env_wait();
 	c->linger_ms = RC_OPTS_GET(opts, linger_ms, 0);
-	c->wake = RC_OPTS_GET(opts, wake, RCODE_COMM_WAKE_UPCALL);
+	c->wake = RC_OPTS_GET(opts, wake, 0) ?: RCODE_COMM_WAKE_SOCKET;
 	err = -EINVAL;
 	if ((c->mode != RCODE_COMM_KERNEL && c->mode != RCODE_COMM_USER) ||
 	    (c->wake != RCODE_COMM_WAKE_UPCALL && c->wake != RCODE_COMM_WAKE_SOCKET) ||
+	    (unsigned int)c->wait > RCODE_COMM_WAIT_SLEEP ||
 	    c->portal >= RC_ABI_PORTALS || c->timeout_max_ms < c->timeout_ms ||
 	    c->tries > 64 || (ifname && (!*ifname || strlen(ifname) >= IFNAMSIZ)))
 		goto fail;

@@ -30,6 +30,7 @@ struct rcode_comm {
 	uint16_t port, portal;
 	unsigned int timeout_ms, timeout_max_ms, tries, spin_us, linger_ms;
 	enum rcode_comm_wake wake;
+	enum rcode_comm_wait wait;
 	char ifname[IFNAMSIZ];
 	struct rcode_rank_addr *ranks;
 	struct sockaddr_storage *addrs;	/* of each rank, for sendto */

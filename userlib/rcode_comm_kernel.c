@@ -6,8 +6,8 @@
  * holding the communicator's ranks and this rank's place in its data
  * area; its window mapped
  * into the process, where the application contributes and finds the
- * result; the application sleeping in epoll on the handler's up-call
- * ring (after a spin, if asked for one).
+ * result, spinning on it while spinning pays, else sleeping in epoll on
+ * the handler's up-call ring and its socket.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -35,6 +35,9 @@ static inline void cpu_relax(void)
 #endif
 }
 
+#define PROBE_FIRST	16	/* WAIT_AUTO: see spin_budget() */
+#define PROBE_MAX	1024
+
 struct comm_kernel {
 	struct rcode_handler *h;
 	bool attached;			/* on ifname's portal, pinned */
@@ -44,6 +47,10 @@ struct comm_kernel {
 	struct rcode_upcalls *up;	/* the up-call ring */
 	int epfd;			/* the ring and the socket */
 	uint64_t upcalls;
+	uint64_t spin_ns;		/* WAIT_AUTO: the next spin */
+	unsigned int nospin;		/* WAIT_AUTO: waits without a spin */
+	unsigned int probe_every;	/* WAIT_AUTO: spin again after this many */
+	bool probing;
 };
 
 /* The communicator's ranks into coll.r's own rank table (rc_abi.h):
@@ -158,6 +165,8 @@ int comm_kernel_setup(struct rcode_comm *c)
 	if (!k)
 		return -ENOMEM;
 	k->epfd = -1;
+	k->spin_ns = c->spin_us * 1000ull;
+	k->probe_every = PROBE_FIRST;
 	if (!rcode_dispatch_pin_dir(c->ifname, dir, sizeof(dir)))
 		k->made_pins = access(dir, F_OK) != 0;
 	k->h = load_coll(c);
@@ -243,19 +252,82 @@ void comm_kernel_teardown(struct rcode_comm *c)
 	c->core.win = NULL;
 }
 
+/* How long to spin this time (ns).  WAIT_AUTO adapts, as an adaptive
+ * mutex does: a wait that the spin ended doubles the next spin (up to
+ * spin_us), one that had to sleep halves it, down to none.  Without a
+ * spin it probes now and then with a whole spin_us, the probes further
+ * apart (16 waits, doubling up to PROBE_MAX) while they fail.  So a rank
+ * with a CPU of its own spins and takes no wake-up, and ranks that
+ * outnumber the CPUs, whose spin keeps the rank they wait for from
+ * running, soon sleep at once and spend a spin_us only every
+ * PROBE_MAX waits. */
+static uint64_t spin_budget(struct rcode_comm *c)
+{
+	struct comm_kernel *k = c->k;
+
+	switch (c->wait) {
+	case RCODE_COMM_WAIT_SLEEP:
+		return 0;
+	case RCODE_COMM_WAIT_SPIN:
+		return c->spin_us * 1000ull;
+	case RCODE_COMM_WAIT_AUTO:
+		break;
+	}
+	if (!k->spin_ns && ++k->nospin >= k->probe_every) {
+		k->nospin = 0;
+		k->probing = true;
+		return c->spin_us * 1000ull;
+	}
+	return k->spin_ns;
+}
+
+static void spin_adapt(struct rcode_comm *c, uint64_t budget, bool ended)
+{
+	struct comm_kernel *k = c->k;
+	uint64_t max = c->spin_us * 1000ull;
+
+	if (c->wait != RCODE_COMM_WAIT_AUTO || !budget)
+		return;
+	if (ended) {
+		k->spin_ns = budget * 2 < max ? budget * 2 : max;
+		k->probe_every = PROBE_FIRST;
+	} else if (k->probing) {
+		if (k->probe_every < PROBE_MAX)
+			k->probe_every *= 2;
+	} else {
+		/* below 1 µs a spin is not worth its clock reads */
+		k->spin_ns = budget / 2 < 1000 ? 0 : budget / 2;
+	}
+	k->probing = false;
+}
+
 int comm_kernel_wait(struct rcode_comm *c, uint32_t seq, uint64_t deadline)
 {
 	struct comm_kernel *k = c->k;
-	uint64_t spin_end = comm_now_ns() + c->spin_us * 1000ull;
+	uint64_t *sleepers = &k->win[COLL_W_SLEEPERS];
+	uint64_t budget = spin_budget(c);
 
-	/* Spin first if asked: worth it only when this rank has a CPU of
-	 * its own, the handler completing the operation on another. */
-	while (!coll_done(&c->core, seq)) {
-		uint64_t now = comm_now_ns();
+	/* Spin first: the handler publishes the result in the window
+	 * (coll_done: an acquire load of result_seq, written after the
+	 * words), on another CPU, and wakes nobody while nobody sleeps. */
+	if (budget) {
+		uint64_t end = comm_now_ns() + budget;
+		bool ended = false;
 
-		if (now >= spin_end)
-			break;
-		cpu_relax();
+		if (end > deadline)
+			end = deadline;
+		for (unsigned int i = 1;; i++) {
+			if (coll_done(&c->core, seq)) {
+				ended = true;
+				break;
+			}
+			cpu_relax();
+			if (!(i & 15) && comm_now_ns() >= end)
+				break;
+		}
+		spin_adapt(c, budget, ended);
+		if (ended)
+			return 0;
 	}
 	for (;;) {
 		struct epoll_event ev[2];
@@ -263,8 +335,10 @@ int comm_kernel_wait(struct rcode_comm *c, uint32_t seq, uint64_t deadline)
 		int ms, n;
 
 		/* Take stale records first, so that epoll sleeps until a
-		 * new one; then look again: a record written after this
-		 * look wakes the sleep. */
+		 * new one; then say that this rank sleeps, and look again
+		 * (both full barriers, as coll.r's read of the word after
+		 * it writes result_seq): either coll.r sees the word and
+		 * wakes the sleep, or this look sees the result. */
 		drain(k);
 		if (coll_done(&c->core, seq))
 			return 0;
@@ -272,8 +346,14 @@ int comm_kernel_wait(struct rcode_comm *c, uint32_t seq, uint64_t deadline)
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		ms = (deadline - now + 999999) / 1000000;
+		__atomic_fetch_add(sleepers, 1, __ATOMIC_SEQ_CST);
+		if (coll_done(&c->core, seq)) {
+			__atomic_fetch_sub(sleepers, 1, __ATOMIC_SEQ_CST);
+			return 0;
+		}
 		c->stats.sleeps++;
 		n = epoll_wait(k->epfd, ev, 2, ms);
+		__atomic_fetch_sub(sleepers, 1, __ATOMIC_SEQ_CST);
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		for (int i = 0; i < n; i++)

@@ -44,6 +44,7 @@ static struct {
 	unsigned long long seed;
 	enum rcode_comm_mode mode;
 	enum rcode_comm_wake wake;
+	enum rcode_comm_wait wait;
 	bool expect_timeout;
 } opt = { .rounds = 10, .seed = 1, .mode = RCODE_COMM_USER, .go_wait_s = 60,
 	    .cpu = -1 };
@@ -92,6 +93,7 @@ static void usage(void)
 		"       [--port P] [--rounds N] [--seed S] [--timeout-ms T] [--timeout-max-ms T]\n"
 		"       [--tries K] [--spin-us U] [--linger-ms L] [--ready FILE] [--go FILE]\n"
 		"       [--go-wait S] [--shared FILE] [--cpu C] [--wake upcall|socket]\n"
+		"       [--wait auto|spin|sleep]\n"
 		"       [--expect-timeout]\n");
 	exit(2);
 }
@@ -106,7 +108,7 @@ static void parse(int argc, char **argv)
 		{ "spin-us", 1, 0, 'u' }, { "linger-ms", 1, 0, 'l' },
 		{ "ready", 1, 0, 'R' }, { "go", 1, 0, 'g' }, { "go-wait", 1, 0, 'w' },
 		{ "shared", 1, 0, 'S' }, { "expect-timeout", 0, 0, 'x' },
-		{ "cpu", 1, 0, 'c' }, { "wake", 1, 0, 'W' },
+		{ "cpu", 1, 0, 'c' }, { "wake", 1, 0, 'W' }, { "wait", 1, 0, 'a' },
 		{ 0 }
 	};
 	bool have_rank = false;
@@ -144,6 +146,16 @@ static void parse(int argc, char **argv)
 				opt.wake = RCODE_COMM_WAKE_UPCALL;
 			else if (!strcmp(optarg, "socket"))
 				opt.wake = RCODE_COMM_WAKE_SOCKET;
+			else
+				usage();
+			break;
+		case 'a':
+			if (!strcmp(optarg, "auto"))
+				opt.wait = RCODE_COMM_WAIT_AUTO;
+			else if (!strcmp(optarg, "spin"))
+				opt.wait = RCODE_COMM_WAIT_SPIN;
+			else if (!strcmp(optarg, "sleep"))
+				opt.wait = RCODE_COMM_WAIT_SLEEP;
 			else
 				usage();
 			break;
@@ -282,6 +294,7 @@ int main(int argc, char **argv)
 	o.spin_us = opt.spin_us;
 	o.linger_ms = opt.linger_ms;
 	o.wake = opt.wake;
+	o.wait = opt.wait;
 	map_shared();
 	c = rcode_comm__from_hosts(opt.hosts, opt.rank, &o);
 	if (!c) {

@@ -6,6 +6,7 @@
 # port of a bridge in a namespace of its own.
 #
 #   coll_topo.sh up ID N HOSTS [--ipv6] [--loss P] [--xdp-pass OBJ]
+#                              [--root-port ADDR] [--no-ipv6]
 #   coll_topo.sh loss ID N P     set (P > 0) or remove (P = 0) the loss
 #   coll_topo.sh down ID [N]     remove everything of ID (N: 16 if absent)
 #   coll_topo.sh ns ID RANK      print the namespace of RANK
@@ -29,6 +30,10 @@
 # frame towards a node is lost with probability P.  --xdp-pass OBJ
 # attaches an XDP_PASS program to the bridge ports, which a veth needs to
 # deliver frames a peer sends with XDP_TX (not needed for TC handlers).
+# --root-port ADDR gives the bridge a port in the caller's namespace,
+# interface rcxrID with ADDR/24 (in 198.18.2.0/24, e.g. 198.18.2.254),
+# for a launcher there that the ranks must reach (Open MPI's PMIx
+# server); --no-ipv6 turns IPv6 off on every veth (MPI would use it too).
 #
 # HOSTS gets the hosts file (docs/collectives.md): rank, address (IPv4,
 # or with --ipv6 IPv6), job port ("-"), MAC; HOSTS.6 the same with the
@@ -74,6 +79,9 @@ down() {
 		r=$((r + 1))
 	done
 	ip netns del "$(brns_of "$id")" 2>/dev/null
+	# the root port's peer went with the bridge's namespace; this is
+	# for an interrupted up
+	ip link del "rcxr$id" 2>/dev/null
 	return 0
 }
 
@@ -108,10 +116,12 @@ set_loss() {
 up() {
 	id=$1 n=$2 hosts=$3
 	shift 3
-	loss=0 xdp= v6=
+	loss=0 xdp= v6= rootaddr= no6=
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--ipv6) v6=1; shift ;;
+		--root-port) rootaddr=$2; shift 2 ;;
+		--no-ipv6) no6=1; shift ;;
 		--loss) loss=$2; shift 2 ;;
 		--xdp-pass) xdp=$2; shift 2 ;;
 		*) usage ;;
@@ -157,6 +167,10 @@ up() {
 			ip -n "$br" link set "$port" up &&
 			ip -n "$ns" link set "$dev" up
 		} || { rm -f "$batch" "$hosts.tmp" "$hosts.6.tmp"; down "$id" "$n"; exit 1; }
+		if [ -n "$no6" ]; then
+			ip netns exec "$ns" sysctl -qw net.ipv6.conf."$dev".disable_ipv6=1 ||
+				{ rm -f "$batch" "$hosts.tmp" "$hosts.6.tmp"; down "$id" "$n"; exit 1; }
+		fi
 		if [ -n "$xdp" ]; then
 			ip -n "$br" link set dev "$port" xdpdrv obj "$xdp" sec xdp ||
 				{ rm -f "$batch" "$hosts.tmp" "$hosts.6.tmp"; down "$id" "$n"; exit 1; }
@@ -168,11 +182,26 @@ up() {
 		sed "s/DEV/$(if_of "$id" "$r")/" "$batch" |
 			grep -v " 198.18.2.$((r + 1)) " |
 			grep -v " fd00:c011::$(printf '%x' $((r + 1))) " |
+			{ if [ -n "$no6" ]; then grep -v " fd00:"; else cat; fi; } |
 			ip -n "$(ns_of "$id" "$r")" -batch - ||
 			{ rm -f "$batch" "$hosts.tmp" "$hosts.6.tmp"; down "$id" "$n"; exit 1; }
 		r=$((r + 1))
 	done
 	rm -f "$batch"
+	if [ -n "$rootaddr" ]; then
+		case $rootaddr in 198.18.2.*) ;; *)
+			echo "coll_topo: --root-port: an address in 198.18.2.0/24" >&2
+			rm -f "$hosts.tmp" "$hosts.6.tmp"; down "$id" "$n"; exit 1 ;;
+		esac
+		{
+			ip link add "rcxr$id" type veth peer name "rcxrb$id" netns "$br" &&
+			sysctl -qw net.ipv6.conf."rcxr$id".disable_ipv6=1 &&
+			ip addr add "$rootaddr/24" dev "rcxr$id" &&
+			ip -n "$br" link set "rcxrb$id" master br0 &&
+			ip -n "$br" link set "rcxrb$id" up &&
+			ip link set "rcxr$id" up
+		} || { rm -f "$hosts.tmp" "$hosts.6.tmp"; down "$id" "$n"; exit 1; }
+	fi
 	if [ "$loss" != 0 ]; then
 		set_loss "$id" "$n" "$loss" || { rm -f "$hosts.tmp" "$hosts.6.tmp"; down "$id" "$n"; exit 1; }
 	fi
