@@ -20,7 +20,7 @@
 static const struct cmd_def *const commands[] = {
 	&cmd_assemble, &cmd_disassemble, &cmd_verify, &cmd_run,
 	&cmd_attach, &cmd_detach, &cmd_status, &cmd_stats, &cmd_trace,
-	&cmd_window, &cmd_ranks, &cmd_serve, &cmd_features,
+	&cmd_window, &cmd_ranks, &cmd_serve, &cmd_send, &cmd_features,
 	&cmd_help,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -192,6 +192,6 @@ struct json_object *trace_summary_json(const struct rc_prog *p,
 
 extern const struct cmd_def cmd_assemble, cmd_disassemble, cmd_verify,
 	cmd_run, cmd_help, cmd_attach, cmd_detach, cmd_status, cmd_stats,
-	cmd_window, cmd_serve, cmd_trace, cmd_ranks, cmd_features;
+	cmd_window, cmd_serve, cmd_trace, cmd_ranks, cmd_features, cmd_send;
 
 #endif
