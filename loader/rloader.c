@@ -108,6 +108,8 @@ static void print_usage(FILE *f)
 		"  rloader stats eth0                       # counters, faults\n"
 		"  rloader attach eth0 examples/counter.r --path interp --trace\n"
 		"  rloader trace eth0 1                     # what it executed\n"
+		"  rloader send 198.18.0.2 --portal 2 --wait 500   # elsewhere\n"
+		"  rloader features                         # what works here\n"
 		"  rloader detach eth0\n"
 		"\nSee 'rloader help opcodes' for the instruction set,\n"
 		"docs/rcode.md for the language and docs/rloader.md for this tool.\n");
