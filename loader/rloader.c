@@ -15,7 +15,11 @@
 #include <bpf/libbpf.h>
 #include "rloader.h"
 
-#define RLOADER_VERSION "0.1.0"
+/* The project's one version (the file VERSION, via the Makefile). */
+#ifndef RCODE_VERSION
+#error "RCODE_VERSION comes from the Makefile (the file VERSION)"
+#endif
+#define RLOADER_VERSION RCODE_VERSION
 
 static const struct cmd_def *const commands[] = {
 	&cmd_assemble, &cmd_disassemble, &cmd_verify, &cmd_run,

@@ -9,6 +9,8 @@ set -eu
 packages="
 build-essential
 pkg-config
+pandoc
+jq
 clang
 llvm
 libclang-rt-14-dev
