@@ -61,6 +61,12 @@ uint64_t mono_ns(void);
  * *st (the verb names it). */
 bool parse_portal(uint64_t v, const char *verb, unsigned int *portal, int *st);
 
+/* A line on stderr that says "what ... N.N s" while slow work runs, when
+ * stderr is a terminal and the work takes over half a second
+ * (progress.c).  One at a time; progress_end() erases it. */
+void progress_begin(const char *what);
+void progress_end(void);
+
 /* ---- shared by the verbs (cmd_offline.c) -------------------------------- */
 /* handler_load() with its diagnostics printed (or, with diags, returned as
  * JSON); returns an exit status. */
