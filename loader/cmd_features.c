@@ -331,6 +331,10 @@ static void row(int i, const char *name, int ok, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(paths[i].why, sizeof(paths[i].why), fmt, ap);
 	va_end(ap);
+	/* A verdict built on an unanswered probe would guess. */
+	if (ok == P_UNKNOWN)
+		snprintf(paths[i].why, sizeof(paths[i].why),
+			 "could not tell: a probe it needs got no answer (run as root)");
 }
 
 static int both(int a, int b)

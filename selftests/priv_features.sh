@@ -94,6 +94,19 @@ n=$(jget "$tmp/f.json" "len(d['features']) + len(d['paths'])")
 expect_eq "features (plain): one line per feature and path" \
 	"$(grep -c '  \(yes\|no\|?\) ' "$tmp/plain")" "$n"
 
+# Without privileges nothing can be probed, and nothing is guessed.
+if command -v setpriv >/dev/null 2>&1; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		"$rl" -j features >"$tmp/u.json" 2>"$tmp/u.err"
+	expect_eq "features as nobody: exit status 3" $? 3
+	expect_eq "features as nobody: BPF unknown, no path judged" \
+		"$(jget "$tmp/u.json" '[d["features"]["bpf_syscall"]["supported"], set(p["works"] for p in d["paths"]) == {None}]')" \
+		"[null, true]"
+	expect_eq "features as nobody -j: nothing on stderr" "$(cat "$tmp/u.err")" ""
+else
+	skip "features as nobody" "needs setpriv"
+fi
+
 # Another network namespace: no net.core.bpf_jit_enable there, same JIT.
 if ip netns add "$ns"; then
 	nsenter --net=/run/netns/"$ns" "$rl" -j features >"$tmp/n.json" 2>&1
