@@ -8,7 +8,9 @@
 #   make fresh-check     the install and build on a fresh Debian 12 root
 #   make fuzz            the libFuzzer harnesses, FUZZ_SECONDS each
 #   make demo            the main job (see README)
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (ldconfig when DESTDIR is empty)
+#   make uninstall       the same PREFIX and DESTDIR: removes what install put
+#   make man             the man pages, from docs/ and rloader's tables (pandoc)
 #   make clean
 #
 # Sources are found by wildcard: a new rcode2bpf/*.c joins the R-code
@@ -106,11 +108,13 @@ RCC_OBJS	:= $(RCC_SRCS:rcc/%.c=$(BUILD)/obj-rcc/%.o)
 # Makefile is read: 'make deps all' installs it in its first goal.
 RCC_TARGET	:= rcc-if-libclang
 
-# The shared library: the soname changes with the major version, which
-# changes when the API breaks; RCODE_1.0 in librcode.map is its first
-# symbol version.
-SO_MAJOR	:= 1
-SO_VERSION	:= 1.0.0
+# One version for the whole project, in the file VERSION: rloader -V,
+# librcode's file name and soname, and librcode.pc all take it from here.
+# The soname changes with the major version, which changes when the API
+# breaks; RCODE_1.0 in librcode.map is its first symbol version.
+VERSION		:= $(shell cat VERSION)
+SO_MAJOR	:= $(firstword $(subst ., ,$(VERSION)))
+SO_VERSION	:= $(VERSION)
 SONAME		:= librcode.so.$(SO_MAJOR)
 LIBRCODE_SO	:= $(BUILD)/librcode.so.$(SO_VERSION)
 LIBRCODE_MAP	:= userlib/librcode.map
@@ -121,8 +125,8 @@ PUB_HDRS	:= userlib/librcode.h userlib/rcode_handler.h bpf/rc_abi.h \
 	rcode2bpf/rcode.h rcode2bpf/rc_opcodes.def rcode2bpf/rc_diag.h \
 	rcode2bpf/rc_xlate.h
 
-.PHONY: all test test-userspace deps demo install clean vm-test bench bench-mpi \
-	fresh-check
+.PHONY: all test test-userspace deps demo install uninstall man clean \
+	vm-test bench bench-mpi fresh-check
 # Objects are never intermediate: keep them for incremental builds.
 .SECONDARY:
 all: $(BPF_OBJS) $(LIBS) $(LIBRCODE2BPF) $(LIBRCODE_SO) $(RLOADER) \
@@ -189,6 +193,10 @@ $(LIBRCODE_SO): $(LIB_OBJS) $(ULIB_OBJS) $(EMBED_OBJ) $(RTEXT_OBJ) $(LIBRCODE_MA
 	ln -sf $(SONAME) $(BUILD)/librcode.so
 
 
+# rloader -V says VERSION: rebuild what prints it when it changes.
+$(BUILD)/loader/rloader.o: VERSION
+$(BUILD)/loader/rloader.o: ALL_CFLAGS += -DRCODE_VERSION='"$(VERSION)"'
+
 $(RLOADER): $(LOADER_OBJS) $(LIBS)
 	$(CC) $(LDSAN) -o $@ $(LOADER_OBJS) $(LIBS) $(LDLIBS)
 
@@ -223,12 +231,30 @@ fresh-check:
 demo: all
 	sh scripts/demo.sh $(BUILD)
 
+# Man pages (scripts/mkman.sh, pandoc): rloader(8) from each verb's own
+# option table ('rloader -j CMD --help') and docs/rloader.md, librcode(3)
+# from docs/userlib.md, rcode(7) from docs/rcode.md, so that they say
+# what the tool and the documents say.
+MAN_PAGES	:= $(BUILD)/man/rloader.8 $(BUILD)/man/librcode.3 $(BUILD)/man/rcode.7
+man: $(MAN_PAGES)
+$(BUILD)/man/rloader.8: $(RLOADER) docs/rloader.md scripts/mkman.sh VERSION
+	sh scripts/mkman.sh rloader $(RLOADER) $(VERSION) $@
+$(BUILD)/man/librcode.3: docs/userlib.md scripts/mkman.sh VERSION
+	sh scripts/mkman.sh librcode $(RLOADER) $(VERSION) $@
+$(BUILD)/man/rcode.7: docs/rcode.md scripts/mkman.sh VERSION
+	sh scripts/mkman.sh rcode $(RLOADER) $(VERSION) $@
+
 # rloader is linked with librcode.a, so it runs without the library
 # installed; applications use the headers, the libraries and librcode.pc,
-# which is written here for this PREFIX.
-install: all
+# which is written here for this PREFIX.  Installing into the real root
+# (no DESTDIR) runs ldconfig, so that librcode.so.N is found at once.
+MANDIR		?= $(PREFIX)/share/man
+COMPLDIR	?= $(PREFIX)/share/bash-completion/completions
+install: all man
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/rcode/examples \
-		$(DESTDIR)$(INCLUDEDIR)/rcode $(DESTDIR)$(LIBDIR)/pkgconfig
+		$(DESTDIR)$(INCLUDEDIR)/rcode $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(COMPLDIR)
 	install -m 755 $(RLOADER) $(DESTDIR)$(PREFIX)/bin/rloader
 	install -d $(DESTDIR)$(PREFIX)/share/rcode/include
 	install -m 644 rcc/include/rcode.h $(DESTDIR)$(PREFIX)/share/rcode/include/
@@ -241,8 +267,31 @@ install: all
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/librcode.so
 	install -m 644 $(LIBRCODE) $(DESTDIR)$(LIBDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(SO_VERSION)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    userlib/librcode.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/librcode.pc
+	install -m 644 $(BUILD)/man/rloader.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 $(BUILD)/man/librcode.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 $(BUILD)/man/rcode.7 $(DESTDIR)$(MANDIR)/man7/
+	install -m 644 scripts/rloader.bash-completion $(DESTDIR)$(COMPLDIR)/rloader
+	$(if $(DESTDIR),,ldconfig)
+
+# Exactly what install put there, and the directories only rcode uses
+# (include/rcode, share/rcode) if that leaves them empty; shared ones
+# (bin, lib, man8, ...) stay.
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/rloader $(DESTDIR)$(PREFIX)/bin/rcc \
+		$(addprefix $(DESTDIR)$(PREFIX)/share/rcode/examples/,$(notdir $(wildcard examples/*.r examples/*.c))) \
+		$(DESTDIR)$(PREFIX)/share/rcode/include/rcode.h \
+		$(addprefix $(DESTDIR)$(INCLUDEDIR)/rcode/,$(notdir $(PUB_HDRS))) \
+		$(DESTDIR)$(LIBDIR)/$(notdir $(LIBRCODE_SO)) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+		$(DESTDIR)$(LIBDIR)/librcode.so $(DESTDIR)$(LIBDIR)/librcode.a \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/librcode.pc \
+		$(DESTDIR)$(MANDIR)/man8/rloader.8 $(DESTDIR)$(MANDIR)/man3/librcode.3 \
+		$(DESTDIR)$(MANDIR)/man7/rcode.7 $(DESTDIR)$(COMPLDIR)/rloader
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/rcode $(DESTDIR)$(PREFIX)/share/rcode/examples \
+		$(DESTDIR)$(PREFIX)/share/rcode/include $(DESTDIR)$(PREFIX)/share/rcode \
+		2>/dev/null
+	$(if $(DESTDIR),,ldconfig)
 
 # Benchmarks: bench/bench_*.c are programs, the other bench/*.c their
 # shared code.  Neither 'all' nor 'test' builds or runs them.

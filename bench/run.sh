@@ -53,23 +53,25 @@ tmp=$(mktemp -d /tmp/rcode-bench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM HUP
 mkdir -p "$out"
+# shellcheck source=scripts/progress.sh
+. "$(dirname "$0")/../scripts/progress.sh"
 
 echo "== XDP programs under BPF_PROG_TEST_RUN"
 # shellcheck disable=SC2086	# word splitting of the extra options is wanted
-"$build/bench/bench_prog" --json "$tmp/prog.json" ${BENCH_PROG_ARGS:-}
+progress_run bench_prog "$build/bench/bench_prog" --json "$tmp/prog.json" ${BENCH_PROG_ARGS:-}
 echo "== cost against executed instructions"
 # shellcheck disable=SC2086
-"$build/bench/bench_spin" --json "$tmp/spin.json" ${BENCH_SPIN_ARGS:-}
+progress_run bench_spin "$build/bench/bench_spin" --json "$tmp/spin.json" ${BENCH_SPIN_ARGS:-}
 echo "== install latency"
 # shellcheck disable=SC2086
-"$build/bench/bench_install" --md "$tmp/install.md" \
+progress_run bench_install "$build/bench/bench_install" --md "$tmp/install.md" \
 	--json "$out/install.json" ${BENCH_INSTALL_ARGS:-}
 echo "== round trip over veth"
 # shellcheck disable=SC2086
-sh bench/rtt.sh "$build" "$tmp" ${BENCH_RTT_ARGS:-}
+progress_run rtt.sh sh bench/rtt.sh "$build" "$tmp" ${BENCH_RTT_ARGS:-}
 echo "== collectives"
 # shellcheck disable=SC2086
-sh bench/coll.sh "$build" "$tmp" ${BENCH_COLL_ARGS:-}
+progress_run coll.sh sh bench/coll.sh "$build" "$tmp" ${BENCH_COLL_ARGS:-}
 cp "$tmp/coll.json" "$out/coll.json"
 echo "== collectives against MPI (OSU method)"
 # shellcheck disable=SC2086

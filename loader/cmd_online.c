@@ -464,7 +464,9 @@ static int attach_open_interp(const char *ifname, __u16 port,
 				    ifname, why(ranks_fd));
 		io.ranks_fd = ranks_fd;
 	}
+	progress_begin("attach: loading the in-kernel interpreter");
 	*ipp = rcode_interp__open(&io, why_, sizeof(why_));
+	progress_end();
 	if (ranks_fd >= 0)
 		close(ranks_fd);
 	*us = us_since(t0);
@@ -670,7 +672,9 @@ static int do_attach(void *o_, int argc, char **argv)
 	}
 	prog = NULL;	/* the handler owns it */
 	t0 = mono_ns();
+	progress_begin("attach: translating and loading the handler");
 	err = rcode_handler__load(h, &d);
+	progress_end();
 	l.load = rcode_handler__load_ns(h) / 1000;
 	l.translate = us_since(t0);
 	l.translate = l.translate > l.load ? l.translate - l.load : 0;

@@ -15,12 +15,17 @@
 #include <bpf/libbpf.h>
 #include "rloader.h"
 
-#define RLOADER_VERSION "0.1.0"
+/* The project's one version (the file VERSION, via the Makefile). */
+#ifndef RCODE_VERSION
+#error "RCODE_VERSION comes from the Makefile (the file VERSION)"
+#endif
+#define RLOADER_VERSION RCODE_VERSION
 
 static const struct cmd_def *const commands[] = {
 	&cmd_assemble, &cmd_disassemble, &cmd_verify, &cmd_run,
 	&cmd_attach, &cmd_detach, &cmd_status, &cmd_stats, &cmd_trace,
-	&cmd_window, &cmd_ranks, &cmd_serve, &cmd_compile,
+	&cmd_window, &cmd_ranks, &cmd_serve, &cmd_compile, &cmd_send,
+	&cmd_features,
 	&cmd_help,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -95,12 +100,13 @@ static void print_usage(FILE *f)
 		"  0  success\n"
 		"  1  a handler, binary or message was rejected (diagnostics say why);\n"
 		"     run --path xlate|interp: the two paths disagree; window --until:\n"
-		"     the value was not reached\n"
+		"     the value was not reached; send --wait: a message went unanswered\n"
 		"  2  bad command line, or a conflict a different one resolves\n"
 		"     (attach: the portal is taken and --replace is missing; the\n"
 		"     dispatcher runs in another mode or on another port)\n"
 		"  3  system error (I/O, permissions, the kernel, nothing to detach,\n"
-		"     no such handler or window; trace: the handler is not traced)\n"
+		"     no such handler or window; trace: the handler is not traced;\n"
+		"     features: no BPF program loads)\n"
 		"  4  run: the handler faulted (the output shows the fault and pc)\n"
 		"\nExample session (as root):\n"
 		"  rloader attach eth0 examples/echo.r      # portal 2, native XDP\n"
@@ -108,6 +114,8 @@ static void print_usage(FILE *f)
 		"  rloader stats eth0                       # counters, faults\n"
 		"  rloader attach eth0 examples/counter.r --path interp --trace\n"
 		"  rloader trace eth0 1                     # what it executed\n"
+		"  rloader send 198.18.0.2 --portal 2 --wait 500   # elsewhere\n"
+		"  rloader features                         # what works here\n"
 		"  rloader detach eth0\n"
 		"\nSee 'rloader help opcodes' for the instruction set,\n"
 		"docs/rcode.md for the language and docs/rloader.md for this tool.\n");

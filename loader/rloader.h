@@ -62,6 +62,12 @@ uint64_t mono_ns(void);
  * *st (the verb names it). */
 bool parse_portal(uint64_t v, const char *verb, unsigned int *portal, int *st);
 
+/* A line on stderr that says "what ... N.N s" while slow work runs, when
+ * stderr is a terminal and the work takes over half a second
+ * (progress.c).  One at a time; progress_end() erases it. */
+void progress_begin(const char *what);
+void progress_end(void);
+
 /* ---- shared by the verbs (cmd_offline.c) -------------------------------- */
 /* handler_load() with its diagnostics printed (or, with diags, returned as
  * JSON); returns an exit status. */
@@ -193,7 +199,8 @@ struct json_object *trace_summary_json(const struct rc_prog *p,
 
 extern const struct cmd_def cmd_assemble, cmd_disassemble, cmd_verify,
 	cmd_run, cmd_help, cmd_attach, cmd_detach, cmd_status, cmd_stats,
-	cmd_window, cmd_serve, cmd_trace, cmd_ranks, cmd_compile;
+	cmd_window, cmd_serve, cmd_trace, cmd_ranks, cmd_compile,
+	cmd_features, cmd_send;
 
 /* ---- C handlers (cmd_compile.c) ----------------------------------------- */
 /* Does path name a C handler (".c")? */

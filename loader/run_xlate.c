@@ -947,7 +947,9 @@ int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
 		 * one, so its instruction counts can be compared. */
 		char why_[512] = "";
 
+		progress_begin("run: loading the in-kernel interpreter");
 		ip = rcode_interp__open(NULL, why_, sizeof(why_));
+		progress_end();
 		if (!ip) {
 			int e = errno;
 
@@ -966,7 +968,9 @@ int run_xlate(struct rc_prog **progp, const struct rc_msg *in,
 		goto out;
 	}
 	*progp = NULL;	/* the handler owns it now */
+	progress_begin("run: loading the handler");
 	err = rcode_handler__load(h, &d);
+	progress_end();
 	if (err) {
 		if (!json_output)
 			rc_diags_print(&d, stderr);

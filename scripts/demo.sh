@@ -109,18 +109,14 @@ cmd "rloader attach $vb examples/echo.r" "[B] "
 B "$rl" attach "$vb" examples/echo.r
 
 step "A sends 1000 messages to portal 2 over IPv4 and 1000 over IPv6; the handler answers each"
+# rloader send prints each reply decoded, then one summary line.
 show_echo() {
-	sed -n 's/=/ /p' "$1" | awk '
-		{ v[$1] = $2 }
-		END {
-			printf "sent %d, replies %d, lost %d; first word incremented in %d; ",
-				v["sent"], v["replies"], v["lost"], v["incremented"]
-			printf "round trip p50 %s us, p99 %s us\n", v["rtt_p50_us"], v["rtt_p99_us"]
-		}'
+	printf "%s; first word incremented (41 -> 42) in %d replies\n" \
+		"$(tail -n 1 "$1")" "$(grep -c '^  payload  *2a 00 00 00 00 00 00 00$' "$1")"
 }
 for dst in $b4 $b6; do
-	cmd "rcsend echo $dst --portal 2 -n 1000" "[A] "
-	A "$rcsend" echo $dst -P 2 -n 1000 -w 500 >"$tmp/echo.out"
+	cmd "rloader send $dst --portal 2 --payload u64:41 -n 1000 --wait 500" "[A] "
+	A "$rl" send $dst --portal 2 --payload u64:41 -n 1000 --wait 500 >"$tmp/echo.out"
 	show_echo "$tmp/echo.out"
 done
 
@@ -131,8 +127,8 @@ cmd "rloader window dump $vb hits --interval 100 --until hits+0=500 --count 100 
 B "$rl" window dump "$vb" hits --interval 100 --until hits+0=500 --count 100 &
 wpid=$!
 sleep 0.3
-cmd "rcsend send $b4 --portal 1 --tag 7 -n 500 -i 1000" "[A] "
-A "$rcsend" send $b4 -P 1 --tag 7 -n 500 -i 1000 >/dev/null
+cmd "rloader send $b4 --portal 1 --tag 7 -n 500 --interval 1" "[A] "
+A "$rl" send $b4 --portal 1 --tag 7 -n 500 --interval 1 >/dev/null
 wait $wpid
 
 step "Malformed R-messages are passed on untouched (a socket on the port gets them) and counted"
@@ -150,16 +146,16 @@ sed -n 's/^got /[B] the socket on port 7117 received /p' "$tmp/recv.out"
 step "Replace the echo handler while A sends: every message is answered, by the old or the new one"
 sed -e 's/^\.handler echo/.handler echo2/' -e 's/0x6563686f/0x65636832/' \
 	examples/echo.r >"$tmp/echo2.r"
-A "$rcsend" echo $b4 -P 2 -n 600 -i 1000 -w 500 >"$tmp/repl.out" &
+A "$rl" send $b4 --portal 2 -n 1000 --interval 1 --wait 500 >"$tmp/repl.out" &
 spid=$!
 sleep 0.25
 cmd "rloader attach $vb echo2.r --portal 2 --replace      (echo2 tags its answers 'ech2')" "[B] "
 B "$rl" attach "$vb" "$tmp/echo2.r" --portal 2 --replace | head -n 2
 wait $spid
-awk -F= '/^sent=/ { s = $2 } /^replies=/ { r = $2 } /^tag.6563686f=/ { o = $2 }
-	 /^tag.65636832=/ { n = $2 }
-	 END { printf "sent %d, replies %d: %d from echo, %d from echo2\n", s, r, o, n }' \
-	"$tmp/repl.out"
+# Each reply line names its tag: 0x6563686f (echo) or 0x65636832 (echo2).
+printf "%s: %d from echo, %d from echo2\n" "$(tail -n 1 "$tmp/repl.out")" \
+	"$(grep -c '^  reply .* tag 1701013615 ' "$tmp/repl.out")" \
+	"$(grep -c '^  reply .* tag 1701013554 ' "$tmp/repl.out")"
 
 step "A handler that faults: the message goes up untouched, the fault is counted with its pc"
 cat >"$tmp/divide.r" <<'R'
@@ -173,8 +169,8 @@ cat >"$tmp/divide.r" <<'R'
 R
 cmd "rloader attach $vb divide.r" "[B] "
 B "$rl" attach "$vb" "$tmp/divide.r" | head -n 1
-cmd "rcsend send $b4 --portal 3 --word 0" "[A] "
-A "$rcsend" send $b4 -P 3 --word 0 >/dev/null
+cmd "rloader send $b4 --portal 3 --payload u64:0" "[A] "
+A "$rl" send $b4 --portal 3 --payload u64:0 >/dev/null
 sleep 0.1
 cmd "rloader stats $vb --portal 3" "[B] "
 B "$rl" stats "$vb" --portal 3 | sed -n '/^portal 3/,$p'

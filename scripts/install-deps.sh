@@ -14,6 +14,8 @@ set -eu
 packages="
 build-essential
 pkg-config
+pandoc
+jq
 clang
 llvm
 libclang-rt-14-dev

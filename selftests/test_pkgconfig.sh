@@ -9,7 +9,10 @@
 # against the shared library and against the static one, and runs; the
 # shared library's soname, and its exports: exactly the symbols of
 # userlib/librcode.map, all at version RCODE_1.0, and exactly the
-# functions the installed headers declare.
+# functions the installed headers declare.  One version (the file
+# VERSION) in rloader -V, the library's file name and soname, and
+# pkg-config; the man pages where man(1) finds them (MANPATH), the bash
+# completion; and 'make uninstall' leaving no file of it behind.
 #
 # Needs the source tree, make, a C compiler, pkg-config and binutils (in
 # the VM, which has none of them, it skips).
@@ -26,7 +29,7 @@ dest=$tmp/dest
 prefix=/usr/local
 trap 'rm -rf "$tmp"' EXIT
 
-need_tools make "$cc" pkg-config nm objdump
+need_tools make "$cc" pkg-config nm objdump pandoc jq man
 if [ ! -f "$top/Makefile" ] || [ ! -f "$top/userlib/librcode.map" ]; then
 	skip_all "needs the source tree (Makefile, userlib/)"
 fi
@@ -41,21 +44,41 @@ make -C "$top" --no-print-directory BUILD="$build" $sanmake DESTDIR="$dest" \
 expect_eq "make install DESTDIR=... PREFIX=$prefix" $? 0 ||
 	tail -n 20 "$tmp/install.log"
 inc=$dest$prefix/include/rcode lib=$dest$prefix/lib
+version=$(cat "$top/VERSION")
+major=${version%%.*}
+man=$dest$prefix/share/man
 for f in "$inc/librcode.h" "$inc/rcode_handler.h" "$inc/rcode.h" "$inc/rc_diag.h" \
 	 "$inc/rc_xlate.h" "$inc/rc_abi.h" "$inc/rc_opcodes.def" \
-	 "$lib/librcode.so.1.0.0" "$lib/librcode.so.1" "$lib/librcode.so" \
-	 "$lib/librcode.a" "$lib/pkgconfig/librcode.pc" "$dest$prefix/bin/rloader"; do
+	 "$lib/librcode.so.$version" "$lib/librcode.so.$major" "$lib/librcode.so" \
+	 "$lib/librcode.a" "$lib/pkgconfig/librcode.pc" "$dest$prefix/bin/rloader" \
+	 "$man/man8/rloader.8" "$man/man3/librcode.3" "$man/man7/rcode.7" \
+	 "$dest$prefix/share/bash-completion/completions/rloader"; do
 	expect_eq "installed: ${f#"$dest"}" "$(test -e "$f" && echo yes)" yes
 done
 expect_eq "installed: the headers are all there is in include/rcode" \
 	"$(ls "$inc" | wc -l)" 7
 expect_eq "installed rloader runs" \
 	"$("$dest$prefix/bin/rloader" --version >/dev/null 2>&1; echo $?)" 0
-expect_eq "soname librcode.so.1" \
-	"$(objdump -p "$lib/librcode.so.1.0.0" | sed -n 's/^ *SONAME *//p')" librcode.so.1
+expect_eq "soname librcode.so.$major (VERSION's major)" \
+	"$(objdump -p "$lib/librcode.so.$version" | sed -n 's/^ *SONAME *//p')" librcode.so.$major
+expect_eq "installed rloader -V says VERSION ($version)" \
+	"$("$dest$prefix/bin/rloader" -j -V | jq -r .version)" "$version"
+expect_eq "installed rloader -V (plain) says it too" \
+	"$("$dest$prefix/bin/rloader" -V | cut -d' ' -f2)" "$version"
+for p in 8:rloader 3:librcode 7:rcode; do
+	expect_eq "man -w ${p#*:}(${p%%:*}) finds the installed page (MANPATH)" \
+		"$(MANPATH=$man man -w "${p%%:*}" "${p#*:}" 2>/dev/null)" \
+		"$man/man${p%%:*}/${p#*:}.${p%%:*}"
+	expect_eq "... which renders and says rcode $version" \
+		"$(MANPATH=$man MANWIDTH=120 man "${p%%:*}" "${p#*:}" 2>/dev/null | col -b |
+			grep -c "rcode $version")" 1
+done
+expect_eq "the completion file is bash that defines _rloader" \
+	"$(bash -c '. "$1" && type -t _rloader' bash \
+		"$dest$prefix/share/bash-completion/completions/rloader" 2>&1)" function
 
 export PKG_CONFIG_PATH="$lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$dest"
-expect_eq "pkg-config --modversion librcode" "$(pkg-config --modversion librcode)" 1.0.0
+expect_eq "pkg-config --modversion librcode is VERSION" "$(pkg-config --modversion librcode)" "$version"
 cflags=$(pkg-config --cflags librcode) libs=$(pkg-config --libs librcode)
 expect_eq "pkg-config --cflags: DESTDIR's include" \
 	"$(echo " $cflags " | grep -c -- " -I$dest$prefix/include ")" 1
@@ -181,7 +204,7 @@ fi
 # The library carries the BPF objects it loads (the dispatcher, the
 # interpreter) and nothing of the tests' and benchmarks' own.
 expect_eq "librcode.so embeds rc_dispatch and rc_interp only" \
-	"$(strings "$lib/librcode.so.1.0.0" | grep -x '[a-z_0-9]*\.bpf\.o' | sort -u |
+	"$(strings "$lib/librcode.so.$version" | grep -x '[a-z_0-9]*\.bpf\.o' | sort -u |
 		tr '\n' ' ')" "rc_dispatch.bpf.o rc_interp.bpf.o "
 
 # ---- what the shared library exports ---------------------------------------------
@@ -218,4 +241,25 @@ else
 	skip "declared functions" "needs gcc's -aux-info"
 fi
 
+# ldconfig runs for the real root only (a dry run: nothing is installed).
+expect_eq "make -n install without DESTDIR runs ldconfig" \
+	"$(make -n -C "$top" --no-print-directory BUILD="$build" $sanmake DESTDIR= \
+		PREFIX="$tmp/nowhere" install 2>/dev/null | grep -cx ldconfig)" 1
+expect_eq "make -n install with DESTDIR does not" \
+	"$(make -n -C "$top" --no-print-directory BUILD="$build" $sanmake DESTDIR="$dest" \
+		PREFIX="$prefix" install 2>/dev/null | grep -cx ldconfig)" 0
+
+# ---- make uninstall: nothing of it stays ----------------------------------------
+unset PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
+make -C "$top" --no-print-directory BUILD="$build" $sanmake DESTDIR="$dest" \
+	PREFIX="$prefix" uninstall >"$tmp/uninstall.log" 2>&1
+expect_eq "make uninstall DESTDIR=... PREFIX=$prefix" $? 0 ||
+	tail -n 20 "$tmp/uninstall.log"
+expect_eq "uninstall leaves no file or link" \
+	"$(find "$dest" ! -type d | sed "s|^$dest||" | tr '\n' ' ')" ""
+expect_eq "uninstall removes rcode's own directories" \
+	"$(find "$dest" -type d \( -name rcode -o -name examples \) | wc -l)" 0
+make -C "$top" --no-print-directory BUILD="$build" $sanmake DESTDIR="$dest" \
+	PREFIX="$prefix" uninstall >"$tmp/uninstall.log" 2>&1
+expect_eq "make uninstall again (nothing there) succeeds" $? 0
 rc_exit

@@ -137,6 +137,27 @@ jcase "bad number" 2 '"--tag" in d["error"]' true \
 jcase "unknown global option" 2 '"--bogus" in d["error"]' true \
 	"$rl" -j --bogus verify examples/echo.r
 jcase "no command" 2 '"no command" in d["error"]' true "$rl" -j
+# send and features: their command-line checks come before any socket
+# or probe (priv_send.sh and priv_features.sh do the rest).
+jcase "send without --portal" 2 '("--portal is required" in d["error"], d["usage"])' \
+	'[true, "rloader send --help"]' "$rl" -j send 198.18.0.2
+jcase "send to no address" 2 '"not an IPv4 or IPv6 address" in d["error"]' true \
+	"$rl" -j send example.org --portal 2
+jcase "send --payload bad" 2 '"--payload" in d["error"]' true \
+	"$rl" -j send 198.18.0.2 --portal 2 --payload nope:1
+jcase "send --count 0" 2 '"--count" in d["error"]' true \
+	"$rl" -j send 198.18.0.2 --portal 2 --count 0
+jcase "send --wait too long" 2 '"at most" in d["error"]' true \
+	"$rl" -j send 198.18.0.2 --portal 2 --wait 60001
+jcase "send --portal too large" 2 '"--portal" in d["error"] or "portal" in d["error"]' true \
+	"$rl" -j send 198.18.0.2 --portal 100000
+jcase "send needs ADDR" 2 '"missing argument" in d["error"]' true "$rl" -j send --portal 2
+jcase "features takes no argument" 2 '"too many arguments" in d["error"]' true \
+	"$rl" -j features eth0
+jcase "features --help" 0 '(d["command"], d["options"])' '["features", []]' \
+	"$rl" -j features --help
+jcase "send --help" 0 '[o["name"] for o in d["options"] if o["takes"] == "MS"]' \
+	'["interval", "wait"]' "$rl" -j send --help
 jcase "and -V" 0 '(d["name"], d["rcode_binary_version"] >= 1, len(d["version"]) > 0)' \
 	'["rloader", true, true]' "$rl" -j -V
 jcase "-V given before -j" 0 'd["name"]' 'rloader' "$rl" -V -j
@@ -269,6 +290,8 @@ verb_opts() {
 	ranks) echo "--self --port" ;;
 	serve) echo "--port --count --duration --state --window --native --ipv4 --rank --hosts --self" ;;
 	compile) echo "--output" ;;
+	send) echo "--portal --port --tag --seq --src --dst --payload --count --interval --wait" ;;
+	features) echo "" ;;
 	help) echo "" ;;
 	*) echo "UNKNOWN" ;;
 	esac
@@ -276,7 +299,7 @@ verb_opts() {
 status "rloader --help" 0 "$rl" --help
 verbs=$(sed -n '/^Commands/,/^$/s/^  \([a-z]*\) .*/\1/p' "$tmp/out")
 expect_eq "rloader --help lists the verbs" "$(echo $verbs)" \
-	"assemble disassemble verify run attach detach status stats trace window ranks serve compile help"
+	"assemble disassemble verify run attach detach status stats trace window ranks serve compile send features help"
 for v in $verbs; do
 	opts=$(verb_opts "$v")
 	if [ "$opts" = UNKNOWN ]; then

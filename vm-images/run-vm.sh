@@ -46,6 +46,8 @@
 #   CI=true              a skipped check fails, in the guest too
 set -u
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/progress.sh
+. "$(dirname "$0")/../scripts/progress.sh"
 
 usage() {
 	sed -n '3,46p' "$0" | sed 's/^# \{0,1\}//' >&2
@@ -287,8 +289,20 @@ while :; do
 		eval "tries_$m=2"
 	done
 	[ -n "$running" ] || break
+	# On a terminal: how long each boot has run and how many checks
+	# its guest has reported so far.
+	line=
+	for mode in $modes; do
+		eval "t0=\$t0_$mode"
+		n=$(grep -c '^RCODE-VM: \(PASS\|FAIL\|SKIP\):' "$out/console-jit-$mode.log" 2>/dev/null)
+		state="$(( $(date +%s) - t0 )) s, ${n:-0} checks"
+		[ -f "$out/jit-$mode.rc" ] && state="done"
+		line="$line  jit=$mode: $state"
+	done
+	progress_line "vm:$line"
 	sleep 2
 done
+progress_clear
 wait
 
 nfail=0
