@@ -209,20 +209,22 @@ ip netns del rcvm-smoke 2>/dev/null
 # The selftests, with this kernel and this JIT setting (RC_VM_JIT tells
 # them which; /proc/sys/net/core/bpf_jit_enable says the same on any
 # machine).  --no-vm: the VM test is what booted us.  test_pkgconfig.sh
-# tests the host's build and install, and test_fuzz.sh fuzzes userspace
-# code for a fixed time: neither depends on the kernel, so the guest need
-# not repeat them.  priv_churn's replaces and attach cycles each load
+# tests the host's build and install, test_man and test_completion its
+# documentation and shell completion, test_progress a terminal, and
+# test_fuzz.sh fuzzes userspace code for a fixed time: none depends on the
+# kernel, so the guest need not repeat them.  priv_churn's replaces and attach cycles each load
 # programs the emulated guest verifies a hundred times slower: fewer of
 # them here (the host runs the full count).
 cd "$top" || finish
-echo "RCODE-VM: running selftests/run.sh --build $build --no-vm --exclude test_pkgconfig --exclude test_fuzz $tests"
+echo "RCODE-VM: running selftests/run.sh --build $build --no-vm --exclude test_pkgconfig --exclude test_fuzz --exclude test_man --exclude test_completion --exclude test_progress $tests"
 {
 	# shellcheck disable=SC2086 # one word per pattern
 	CI=$ci RC_TEST_TIMEOUT=$ttimeout RC_VM_JIT=$jit \
 	RC_CHURN_REPLACES=${RC_CHURN_REPLACES:-20} \
 	RC_CHURN_CYCLES=${RC_CHURN_CYCLES:-5} \
 		sh selftests/run.sh --build "$build" --no-vm \
-		--exclude test_pkgconfig --exclude test_fuzz $tests 2>&1
+		--exclude test_pkgconfig --exclude test_fuzz --exclude test_man \
+		--exclude test_completion --exclude test_progress $tests 2>&1
 	echo $? >"$tmp/run.status"
 } | tee "$tmp/run.txt"
 status=$(cat "$tmp/run.status")
