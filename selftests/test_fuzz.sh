@@ -3,7 +3,8 @@
 #
 # test_fuzz.sh - run every libFuzzer harness (BUILD/fuzz/fuzz_*, built by
 # 'make fuzz-build' from fuzz/fuzz_*.c) for RC_FUZZ_SECONDS each (default
-# 30), starting from its seed corpus fuzz/corpus/NAME/.  The harnesses
+# 30), starting from its seed corpus: fuzz/corpus/NAME/, and for the
+# assembler and the C front end the examples and the data-file cases.  The harnesses
 # check properties (fuzz/README.md); one that finds an input breaking
 # one stops, and the input is kept as BUILD/fuzz/artifacts/NAME-crash-*
 # to be turned into a regression case.  'make fuzz FUZZ_SECONDS=N' runs
@@ -36,10 +37,19 @@ for n in $names; do
 		continue
 	fi
 	mkdir -p "$work/$n"
-	# New inputs go to the scratch corpus; the seeds are only read.
+	# New inputs go to the scratch corpus; the seeds are only read: the
+	# harness's own corpus, and for the text harnesses the examples and
+	# the data-file cases themselves (not copies of them).
+	set -- "$top/fuzz/corpus/$n"
+	case $n in
+	asm) set -- "$top/examples" "$top/selftests/cases/interp" \
+		"$top/selftests/cases/verify" ;;
+	rcc) set -- "$top/examples" "$top/selftests/cases/c" ;;
+	esac
+	for d in "$@"; do [ -d "$d" ] || fail "$n" "no seed directory $d"; done
 	"$bin" -max_total_time="$secs" -print_final_stats=1 \
 	    -artifact_prefix="$build/fuzz/artifacts/$n-" -rss_limit_mb=2048 \
-	    "$work/$n" "$top/fuzz/corpus/$n" >"$work/$n.log" 2>&1
+	    "$work/$n" "$@" >"$work/$n.log" 2>&1
 	st=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$n.log" | tail -n 1)
 	if [ "$st" -eq 0 ] && [ -n "$runs" ] && [ "$runs" -gt 0 ]; then
