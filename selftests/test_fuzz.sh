@@ -42,6 +42,16 @@ for n in $names; do
 	# the data-file cases themselves (not copies of them).
 	set -- "$top/fuzz/corpus/$n"
 	case $n in
+	binfmt)
+		# The binary form of every example and interpreter case,
+		# assembled now (binaries are built, not committed).
+		mkdir -p "$work/binfmt-seeds"
+		for f in "$top"/examples/*.r "$top"/selftests/cases/interp/*.r; do
+			"$build/rloader" assemble "$f" -o \
+				"$work/binfmt-seeds/$(basename "$f" .r).rbin" \
+				>/dev/null 2>&1
+		done
+		set -- "$work/binfmt-seeds" ;;
 	asm) set -- "$top/examples" "$top/selftests/cases/interp" \
 		"$top/selftests/cases/verify" ;;
 	rcc) set -- "$top/examples" "$top/selftests/cases/c" ;;
