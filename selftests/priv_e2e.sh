@@ -102,6 +102,11 @@ trap 'exit 1' INT TERM HUP
 
 # kv FILE KEY: a "key=value" line of rcsend's output.
 kv() { sed -n "s/^$2=//p" "$1" | head -n 1; }
+# listening FILE: a background 'rcsend recv' has bound its socket (it says
+# so first), so what is sent next cannot arrive before it listens.
+listening() { grep -q '^listening' "$1"; }
+# sum FILE KEY: the sum of every KEY= line (batches of rcsend echo)
+sum() { sed -n "s/^$2=//p" "$1" | awk '{ s += $1 } END { print s + 0 }'; }
 
 # ---- topology ------------------------------------------------------------
 setup() {
@@ -355,30 +360,36 @@ for mode in native skb; do
 	expect_eq "$m: b: stats: counter dropped every message" \
 		"$(jget "$tmp/stats.json" 'd["handlers"][0]["actions"]["drop"]')" $n
 
-	# c. replace while a client sends: nothing lost.  The replace waits
-	# until the old handler has answered some (a bounded wait on its
-	# count, not a sleep), and the client goes on long enough for the
-	# new one to answer some too, even on a loaded machine.
-	rlb -j stats "$vb" --portal 2 >"$tmp/st0.json" 2>&1
-	inv0=$(jget "$tmp/st0.json" 'd["handlers"][0]["invocations"]')
-	send echo $b4 -P 2 -n 3000 -i 2000 -w 1000 >"$tmp/repl.out" 2>&1 &
+	# c. replace while a client sends: nothing lost.  The client sends in
+	# batches until the new handler has answered some; the replace waits
+	# until the old one has (bounded waits on the client's own counts,
+	# not sleeps), so both answer some however slow the machine is.
+	rm -f "$tmp/repl.out" "$tmp/repl.done"
+	(
+		_n=0
+		while [ ! -f "$tmp/repl.done" ] && [ $_n -lt 100 ]; do
+			send echo $b4 -P 2 -n 100 -i 2000 -w 1000 >>"$tmp/repl.out" 2>&1
+			_n=$((_n + 1))
+		done
+	) &
 	spid=$!
-	answered_some() {
-		rlb -j stats "$vb" --portal 2 >"$tmp/st1.json" 2>&1 &&
-		[ "$(jget "$tmp/st1.json" 'd["handlers"][0]["invocations"]')" -ge $((${inv0:-0} + 50)) ]
-	}
-	wait_until 20 answered_some ||
-		fail "$m: c: the old handler answered nothing in 20 s"
+	answered() { [ "$(sum "$tmp/repl.out" "tag.$1")" -ge 50 ]; }
+	wait_until 600 answered $tag_echo ||
+		fail "$m: c: the old handler answered nothing in time"
 	rlb -j attach "$vb" "$tmp/echo2.r" --portal 2 --replace >"$tmp/att.json" 2>&1
 	expect_eq "$m: c: attach --replace reports the replaced program" \
 		"$(jget "$tmp/att.json" 'd["replaced"]')" true
+	wait_until 600 answered $tag_echo2 ||
+		fail "$m: c: the new handler answered nothing in time"
+	touch "$tmp/repl.done"
 	wait $spid
-	old=$(kv "$tmp/repl.out" tag.$tag_echo)
-	new=$(kv "$tmp/repl.out" tag.$tag_echo2)
-	expect_eq "$m: c: every message answered across the replace" \
-		"$(kv "$tmp/repl.out" replies)" 3000
+	old=$(sum "$tmp/repl.out" tag.$tag_echo)
+	new=$(sum "$tmp/repl.out" tag.$tag_echo2)
+	sent=$(sum "$tmp/repl.out" sent)
+	expect_eq "$m: c: every message answered across the replace ($sent sent)" \
+		"$(sum "$tmp/repl.out" replies)" "$sent"
 	expect_eq "$m: c: old + new handler answered all ($old + $new)" \
-		$(( ${old:-0} + ${new:-0} )) 3000
+		$(( ${old:-0} + ${new:-0} )) "$sent"
 	expect_eq "$m: c: both handlers answered some" \
 		"$([ "${old:-0}" -gt 0 ] && [ "${new:-0}" -gt 0 ] && echo yes)" yes
 
@@ -396,9 +407,9 @@ for mode in native skb; do
 		"$(jget "$tmp/win.json" 'd["values"][0]')" $((n + n2))
 
 	# d. traffic that is not for rcode
-	B timeout 10 "$rcsend" recv -p 9000 -n 1 -w 3000 >"$tmp/recv9.out" 2>&1 &
+	B timeout 30 "$rcsend" recv -p 9000 -n 1 -w 20000 >"$tmp/recv9.out" 2>&1 &
 	rpid=$!
-	sleep 0.2
+	wait_until 100 listening "$tmp/recv9.out"
 	send raw $b4 -p 9000 68656c6c6f >/dev/null 2>&1
 	wait $rpid
 	expect_eq "$m: d: UDP to another port reaches its socket" \
@@ -410,9 +421,9 @@ for mode in native skb; do
 
 	# e. malformed R-messages: passed on untouched and counted by reason
 	rlb -j stats "$vb" >"$tmp/before.json" 2>&1
-	B timeout 15 "$rcsend" recv -p 7117 -n 7 -w 3000 >"$tmp/recv.out" 2>&1 &
+	B timeout 60 "$rcsend" recv -p 7117 -n 7 -w 20000 >"$tmp/recv.out" 2>&1 &
 	rpid=$!
-	sleep 0.2
+	wait_until 100 listening "$tmp/recv.out"
 	cat >"$tmp/bad.txt" <<-EOF
 	524d0100
 	524d010000020000000000010000000200000003000000
@@ -445,9 +456,9 @@ for mode in native skb; do
 	# A fault: the message reaches the socket as it arrived, and stats
 	# names the fault, its pc and the instruction there (rcode pin).
 	rlb attach "$vb" "$tmp/divide.r" >/dev/null 2>&1
-	B timeout 10 "$rcsend" recv -p 7117 -n 1 -w 3000 >"$tmp/recv.out" 2>&1 &
+	B timeout 30 "$rcsend" recv -p 7117 -n 1 -w 20000 >"$tmp/recv.out" 2>&1 &
 	rpid=$!
-	sleep 0.2
+	wait_until 100 listening "$tmp/recv.out"
 	# header: magic, version 1, portal 3, len 8, src, dst, tag, seq
 	msg=524d010000030008$(printf '%032d' 0)$(printf '%016d' 0)
 	send raw $b4 $msg >/dev/null 2>&1
@@ -681,9 +692,9 @@ rlb ranks load "$vb" "$tmp/job.hosts" >/dev/null 2>"$tmp/rk.err" ||
 	fail "$m: f: ranks load" "$(cat "$tmp/rk.err")"
 if rlb attach "$vb" "$tmp/fwdup.r" --path interp >/dev/null 2>"$tmp/att.err"; then
 	nf=40
-	A timeout 15 "$rcsend" recv -p 7300 -n $nf -w 3000 >"$tmp/fwd.out" 2>&1 &
+	A timeout 60 "$rcsend" recv -p 7300 -n $nf -w 20000 >"$tmp/fwd.out" 2>&1 &
 	rpid=$!
-	sleep 0.2
+	wait_until 100 listening "$tmp/fwd.out"
 	send send $b4 -P 5 -n $nf -i 1000 --tag 11 --src 3 --dst 1 >/dev/null 2>&1
 	wait $rpid
 	expect_eq "$m: f: every message forwarded to rank 0's port" \

@@ -64,8 +64,10 @@ trap 'exit 1' INT TERM HUP
 
 # recv NAME SECONDS COUNT ADDR:PORT...: plain UDP sockets in A, one per
 # address, in the background, until COUNT datagrams came (0: until
-# SECONDS are over); each becomes a line "PORT HEX FROM-ADDR FROM-PORT"
-# in $tmp/NAME.rx, in arrival order per socket.
+# $tmp/NAME.stop appears, which 'finish' makes once the server has
+# exited, and then whatever is queued is read too); at most SECONDS.
+# Each datagram becomes a line "PORT HEX FROM-ADDR FROM-PORT" in
+# $tmp/NAME.rx, in arrival order per socket.
 # $tmp/NAME.ready appears once they are bound; $rpid is the process.
 recv() {
 	name=$1 secs=$2 want=$3
@@ -84,16 +86,31 @@ for spec in sys.argv[5:]:
     socks.append(s)
 open(sys.argv[2], "w").close()
 end = time.monotonic() + float(sys.argv[3])
+stop = sys.argv[2][:-len(".ready")] + ".stop"
+def take(s):
+    global got
+    data, src = s.recvfrom(4096)
+    out.write("%d %s %s %d\n" % (s.getsockname()[1], data.hex(), src[0], src[1]))
+    out.flush()
+    got += 1
+import os
 while time.monotonic() < end and (not want or got < want):
-    r, _, _ = select.select(socks, [], [], max(0, end - time.monotonic()))
+    if not want and os.path.exists(stop):
+        # The server is gone: what it sent is queued; take it all.
+        for s in socks:
+            s.setblocking(False)
+            try:
+                while True:
+                    take(s)
+            except BlockingIOError:
+                pass
+        break
+    r, _, _ = select.select(socks, [], [], min(0.1, max(0, end - time.monotonic())))
     for s in r:
-        data, src = s.recvfrom(4096)
-        out.write("%d %s %s %d\n" % (s.getsockname()[1], data.hex(), src[0], src[1]))
-        out.flush()
-        got += 1
+        take(s)
 ' "$tmp/$name.rx" "$tmp/$name.ready" "$secs" "$want" "$@" &
 	rpid=$!
-	wait_until 5 test -e "$tmp/$name.ready" && return 0
+	wait_until 60 test -e "$tmp/$name.ready" && return 0
 	fail "$name: receivers never ready"
 	return 1
 }
@@ -106,7 +123,7 @@ serve() {
 	ip netns exec "$nsb" timeout 30 "$rl" -j serve "$@" \
 		>"$tmp/$name.json" 2>"$tmp/$name.err" &
 	spid=$!
-	wait_until 5 ready_or_gone "$tmp/$name.err" $spid
+	wait_until 60 ready_or_gone "$tmp/$name.err" $spid
 	grep -qs ', ready$' "$tmp/$name.err" && return 0
 	fail "$name: never ready: $(cat "$tmp/$name.err")"
 	return 1
@@ -116,6 +133,7 @@ ready_or_gone() { grep -qs ', ready$' "$1" || ! kill -0 "$2" 2>/dev/null; }
 finish() {
 	wait $spid
 	expect_eq "$1: rloader serve exits 0" $? 0
+	touch "$tmp/$1.stop"
 }
 
 setup() {
@@ -198,7 +216,7 @@ if recv a 6 3 $a4:7201 $a6:7202 $a4:7203; then
 fi
 
 # ---- b. a rank not in the table ---------------------------------------------------
-if recv b 2 0 $a4:7201 $a4:7203; then
+if recv b 60 0 $a4:7201 $a4:7203; then
 	if serve b "$vb" "$tmp/fan.r" --count 1 $ranks; then
 		A timeout 10 "$rcsend" raw $b4 "$(msg 00000063 $pl)" >/dev/null 2>&1
 		finish "b"
@@ -214,7 +232,7 @@ if recv b 2 0 $a4:7201 $a4:7203; then
 fi
 
 # ---- c. an IPv4-only socket and an IPv6 rank ---------------------------------------
-if recv c 2 0 $a4:7201 $a4:7203; then
+if recv c 60 0 $a4:7201 $a4:7203; then
 	if serve c "$vb" "$tmp/fan.r" --count 1 --ipv4 $ranks; then
 		A timeout 10 "$rcsend" raw $b4 "$(msg 00000005 $pl)" >/dev/null 2>&1
 		finish "c"
