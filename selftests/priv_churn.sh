@@ -4,11 +4,11 @@
 # priv_churn.sh - handlers replaced, attached and detached over and over
 # while a client sends (issue 12, "under load and faults"):
 #
-#   a. RC_CHURN_REPLACES (default 200; 'make soak' 1000) replaces of the
+#   a. RC_CHURN_REPLACES (default 1000) replaces of the
 #      echo handler on one portal, alternating two handlers that answer
 #      with different tags, under traffic: every message is answered, by
 #      the one or the other.
-#   b. RC_CHURN_CYCLES (default 50; 'make soak' 1000) attach/detach
+#   b. RC_CHURN_CYCLES (default 1000) attach/detach
 #      cycles of the whole dispatcher under traffic: every message is
 #      either answered by the handler or, while nothing is attached,
 #      delivered to the UDP socket listening behind it; none is lost.
@@ -32,8 +32,8 @@ build=${RC_BUILD:-build}
 case $build in /*) ;; *) build=$top/$build ;; esac
 rl=$build/rloader
 rcsend=$build/selftests/tools/rcsend
-nrepl=${RC_CHURN_REPLACES:-200}
-ncyc=${RC_CHURN_CYCLES:-50}
+nrepl=${RC_CHURN_REPLACES:-1000}
+ncyc=${RC_CHURN_CYCLES:-1000}
 
 tmp=$(mktemp -d /tmp/rcode-churn.XXXXXX)
 nsa=rcchurnA$$ nsb=rcchurnB$$ va=chA$$ vb=chB$$
