@@ -20,7 +20,11 @@
  * an atomic add.  Every value is a uint64_t, as R-code's words are, so
  * that the arithmetic on ranks wraps the same way in both builds.
  */
+/* The native build included rcc's <rcode.h> by its path already: its
+ * include path finds rcode2bpf's rcode.h under that name. */
+#ifndef COLL_NATIVE
 #include <rcode.h>
+#endif
 #include "coll_abi.h"
 
 /* The native build (rcode_coll_native.c) maps these names to the
