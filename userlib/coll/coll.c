@@ -39,16 +39,13 @@ extern uint64_t coll[COLL_WINDOW_WORDS] RC_WINDOW;
 
 #define KIND_MASK	0xfffffff0u	/* the tag without its kind */
 
-/* Where a message goes once this node's step is done: the tails that the
- * kinds share (R-code has no calls, so the handler ends in one place). */
+/* What is left to do once the kind's own steps are done: the tails that
+ * the kinds share (rcc has no goto, and an action cannot come back out of
+ * an inlined function); the other ways out return at once. */
 enum coll_go {
-	GO_DROP,	/* consumed */
-	GO_BAD,		/* not of the protocol: the application's socket */
 	GO_ANSWER,	/* a duplicate UP, a stale one or a PULL: answer it */
 	GO_COMPLETE,	/* every contribution is in: combine them */
 	GO_PUBLISHED,	/* a result just published: wake, then the children */
-	GO_PARENT,	/* the message (now UP, with the partial) to the parent */
-	GO_REPLY,	/* the message (now DOWN, with the result) to the sender */
 };
 
 /* Payload word i = window word w + i, for the whole payload. */
@@ -99,6 +96,8 @@ RC_HANDLER(coll_node, 192, 8192)
 	uint64_t root = rc_tag() >> 16, n = nranks, seq = rc_seq();
 	uint64_t vr, children, base, go;
 
+	/* not set up yet, or not a message of ours: the application's
+	 * socket sees it, as it arrived */
 	if (!n || root >= n || rc_src() >= n || op >= COLL_OPS ||
 	    k > COLL_WORDS) {
 		__sync_fetch_and_add(&coll[COLL_W_BAD], 1);
@@ -114,14 +113,14 @@ RC_HANDLER(coll_node, 192, 8192)
 
 		/* K words; none in a broadcast */
 		if (rc_len() != (op == COLL_OP_BCAST ? 0 : k * 8)) {
-			go = GO_BAD;
-			break;
+			__sync_fetch_and_add(&coll[COLL_W_BAD], 1);
+			return RC_PASS;
 		}
 		/* which child, 1 or 2: j - 1 wraps for anything else */
 		j = (rc_src() + n - root) % n - 2 * vr;
 		if (j - 1 >= children) {
-			go = GO_BAD;
-			break;
+			__sync_fetch_and_add(&coll[COLL_W_BAD], 1);
+			return RC_PASS;
 		}
 		go = GO_ANSWER;
 		if (coll[base + COLL_S_SEQ] != seq) {
@@ -143,23 +142,22 @@ RC_HANDLER(coll_node, 192, 8192)
 		}
 		copy_in(base + COLL_S_CONTRIB + j * COLL_WORDS);
 		/* counted after its words are in; the last one completes */
-		go = GO_DROP;
-		if (__sync_fetch_and_add(&coll[base + COLL_S_DONE], 1) == children)
-			go = GO_COMPLETE;
+		if (__sync_fetch_and_add(&coll[base + COLL_S_DONE], 1) != children)
+			return RC_DROP;
+		go = GO_COMPLETE;
 		break;
 	}
 	case COLL_DOWN:
 		if (rc_len() != k * 8) {
-			go = GO_BAD;
-			break;
+			__sync_fetch_and_add(&coll[COLL_W_BAD], 1);
+			return RC_PASS;
 		}
-		go = GO_DROP;
 		if (coll[base + COLL_S_SEQ] != seq) {
 			__sync_fetch_and_add(&coll[COLL_W_STALE], 1);
-			break;
+			return RC_DROP;
 		}
 		if (coll[base + COLL_S_RESULT_SEQ] == seq)
-			break;		/* a duplicate: the result is here */
+			return RC_DROP;	/* a duplicate: the result is here */
 		copy_in(base + COLL_S_RESULT);
 		/* a full barrier: the words before their seq */
 		__sync_fetch_and_add(&coll[COLL_W_LAYOUT], 0);
@@ -167,18 +165,17 @@ RC_HANDLER(coll_node, 192, 8192)
 		go = GO_PUBLISHED;
 		break;
 	case COLL_PULL:
-		go = rc_len() ? GO_BAD : GO_ANSWER;
+		if (rc_len()) {
+			__sync_fetch_and_add(&coll[COLL_W_BAD], 1);
+			return RC_PASS;
+		}
+		go = GO_ANSWER;
 		break;
 	default:
-		go = GO_BAD;
-		break;
-	}
-
-	if (go == GO_BAD) {
-		/* the application's socket sees it, as it arrived */
 		__sync_fetch_and_add(&coll[COLL_W_BAD], 1);
 		return RC_PASS;
 	}
+
 	if (go == GO_COMPLETE) {
 		/* Every contribution is in: the message becomes this node's
 		 * partial, UP to the parent, or at the root the result, DOWN
@@ -216,7 +213,7 @@ RC_HANDLER(coll_node, 192, 8192)
 		if (vr) {
 			/* kept for retries; the message is the UP already */
 			coll[base + COLL_S_PARTIAL_SEQ] = seq;
-			go = GO_PARENT;
+			return rc_forward((((vr - 1) >> 1) + root) % n);
 		} else {
 			coll[base + COLL_S_RESULT_SEQ] = seq;
 			go = GO_PUBLISHED;
@@ -240,12 +237,8 @@ RC_HANDLER(coll_node, 192, 8192)
 		rc_set_tag((rc_tag() & KIND_MASK) | COLL_UP);
 		rc_resize(op == COLL_OP_BCAST ? 0 : k * 8);
 		fill(base + COLL_S_PARTIAL);
-		go = GO_PARENT;
-	}
-	if (go == GO_PARENT)
 		return rc_forward((((vr - 1) >> 1) + root) % n);
-	if (go == GO_DROP)
-		return RC_DROP;
+	}
 
 	/* GO_PUBLISHED.  Wake the application only if it sleeps: read with
 	 * a full barrier after result_seq, else it polls and sees the
