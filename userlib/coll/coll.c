@@ -68,27 +68,32 @@ static void copy_in(uint64_t w)
 
 /*
  * Combine the contributions word by word into the window (word w + out, w
- * walking contributor 0's words) and into the message.  One loop per op,
- * so that the op is decided once; child 2's words exist only when there
- * are two children.  A macro, not a function: an inlined call would take
- * fresh locals for what the handler's locals hold, and R-code has 16.
+ * walking contributor 0's words) and into the message.  One loop per op
+ * and number of children, so that neither is decided per word; STEP(x)
+ * combines word x into v.  Macros, not functions: an inlined call would
+ * copy what the handler's locals hold into fresh ones, and R-code has 16.
  */
-#define COMBINE_LOOP(EXPR)						\
+#define COMBINE_WORD(BODY)						\
 	for (; off < rc_len(); off += 8) {				\
-		uint64_t v = coll[w], b;				\
+		uint64_t v = coll[w];					\
 									\
-		if (children) {						\
-			b = coll[w + COLL_WORDS];			\
-			v = (EXPR);					\
-			if (children != 1) {				\
-				b = coll[w + 2 * COLL_WORDS];		\
-				v = (EXPR);				\
-			}						\
-		}							\
+		BODY							\
 		coll[w + out] = v;					\
 		rc_st64(off, v);					\
 		w++;							\
 	}
+#define COMBINE(STEP)							\
+	if (children == 2) {						\
+		COMBINE_WORD(STEP(coll[w + COLL_WORDS]);		\
+			     STEP(coll[w + 2 * COLL_WORDS]);)		\
+	} else {							\
+		COMBINE_WORD(STEP(coll[w + COLL_WORDS]);)		\
+	}
+#define STEP_SUM(x)	v += (x)
+#define STEP_BAND(x)	v &= (x)
+#define STEP_BOR(x)	v |= (x)
+#define STEP_MIN(x)	{ uint64_t b = (x); if (b < v) v = b; }
+#define STEP_MAX(x)	{ uint64_t b = (x); if (b > v) v = b; }
 
 RC_HANDLER(coll_node, 192, 8192)
 {
@@ -188,25 +193,20 @@ RC_HANDLER(coll_node, 192, 8192)
 			rc_resize(k * 8);
 			out = COLL_S_RESULT - COLL_S_CONTRIB;
 		}
-		if (op == COLL_OP_SUM) {
-			COMBINE_LOOP(v + b)
+		if (!children || op == COLL_OP_BCAST) {
+			/* a leaf's own words, or the root's in a broadcast
+			 * (elsewhere a broadcast's UP has none) */
+			COMBINE_WORD()
+		} else if (op == COLL_OP_SUM) {
+			COMBINE(STEP_SUM)
 		} else if (op == COLL_OP_MIN) {
-			COMBINE_LOOP(v > b ? b : v)
+			COMBINE(STEP_MIN)
 		} else if (op == COLL_OP_MAX) {
-			COMBINE_LOOP(v < b ? b : v)
+			COMBINE(STEP_MAX)
 		} else if (op == COLL_OP_BAND) {
-			COMBINE_LOOP(v & b)
-		} else if (op == COLL_OP_BOR) {
-			COMBINE_LOOP(v | b)
-		} else if (!vr) {
-			/* a broadcast: only the root has words, its own */
-			for (; off < rc_len(); off += 8) {
-				uint64_t v = coll[w];
-
-				coll[w + out] = v;
-				rc_st64(off, v);
-				w++;
-			}
+			COMBINE(STEP_BAND)
+		} else {
+			COMBINE(STEP_BOR)
 		}
 		/* a full barrier: the words before their seq */
 		__sync_fetch_and_add(&coll[COLL_W_LAYOUT], 0);
