@@ -15,7 +15,7 @@
  *
  * Every word of the window may be touched by several CPUs and by the
  * application at once (in the kernel mode), so shared words are read and
- * written with __atomic builtins, as coll.r reads and writes them with
+ * written with __atomic builtins, as the R-code handler reads and writes them with
  * its window instructions.
  */
 #ifndef RCODE_COLL_H
