@@ -160,6 +160,23 @@ static void window_for(const struct path *p, uint64_t *win)
 		s[i] = 0x0123456789abcdefull * i;
 }
 
+/* R-code instructions the reference interpreter executes on the path. */
+static uint64_t insns(const struct build *b, const struct path *p,
+		      const struct rc_msg *m, const uint64_t *win0)
+{
+	static uint64_t win[COLL_WINDOW_WORDS];
+	uint64_t state[COLL_STATE_WORDS] = { p->self, p->n, 0 };
+	struct rc_ranks ranks = { .nranks = p->n, .self = p->self };
+	struct rc_env env = { .state = state, .windows = { win },
+			      .ranks = &ranks };
+	struct rc_msg msg = *m;
+	struct rc_result res;
+
+	memcpy(win, win0, sizeof(win));
+	rc_run(rcode_handler__prog(b->h), &msg, &env, &res);
+	return res.insns;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -188,8 +205,8 @@ int main(int argc, char **argv)
 	dur[1] = calloc(calls, sizeof(uint32_t));
 	if (!dur[0] || !dur[1] || load(&b[0]) || load(&b[1]))
 		return 1;
-	printf("%-38s %10s %10s %7s  (median ns of %u calls each; verdicts)\n",
-	       "path", "old", "new", "new/old", calls);
+	printf("%-38s %8s %8s %7s %6s %6s  (median ns of %u calls each; R-code insns)\n",
+	       "path", "old ns", "new ns", "new/old", "old", "new", calls);
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		const struct path *p = &paths[i];
 		uint64_t state[COLL_STATE_WORDS] = { p->self, p->n, 0 };
@@ -241,9 +258,10 @@ int main(int argc, char **argv)
 			med[k] = calls % 2 ? dur[k][calls / 2] :
 			    (dur[k][calls / 2 - 1] + dur[k][calls / 2]) / 2.0;
 		}
-		printf("%-38s %10.1f %10.1f %7.3f  (%u %u)\n", p->name, med[0],
-		       med[1], med[0] ? med[1] / med[0] : 0.0, verdict[0],
-		       verdict[1]);
+		printf("%-38s %8.1f %8.1f %7.3f %6llu %6llu\n", p->name, med[0],
+		       med[1], med[0] ? med[1] / med[0] : 0.0,
+		       (unsigned long long)insns(&b[0], p, &m, win),
+		       (unsigned long long)insns(&b[1], p, &m, win));
 		if (verdict[0] != verdict[1])
 			printf("# the builds' verdicts differ\n");
 	}

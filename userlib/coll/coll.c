@@ -97,8 +97,12 @@ static void copy_in(uint64_t w)
 
 RC_HANDLER(coll_node, 192, 8192)
 {
-	uint64_t op = (rc_tag() >> 4) & 15, k = (rc_tag() >> 8) & 255;
-	uint64_t root = rc_tag() >> 16, n = nranks, seq = rc_seq();
+	/* the header's words read once: each read is a load from the
+	 * packet in the eBPF translation, a local is a register or the
+	 * stack */
+	uint32_t tag = rc_tag();
+	uint64_t op = (tag >> 4) & 15, k = (tag >> 8) & 255, root = tag >> 16;
+	uint64_t n = nranks, seq = rc_seq();
 	uint64_t vr, children, base, go;
 
 	/* not set up yet, or not a message of ours: the application's
@@ -112,7 +116,7 @@ RC_HANDLER(coll_node, 192, 8192)
 	children = (2 * vr + 1 < n) + (2 * vr + 2 < n);
 	base = COLL_W_HDR + (seq & 1) * COLL_SLOT_WORDS;
 
-	switch (rc_tag() & 15) {
+	switch (tag & 15) {
 	case COLL_UP: {
 		uint64_t j, claim;
 
@@ -189,7 +193,7 @@ RC_HANDLER(coll_node, 192, 8192)
 
 		out = COLL_S_PARTIAL - COLL_S_CONTRIB;
 		if (!vr) {
-			rc_set_tag((rc_tag() & KIND_MASK) | COLL_DOWN);
+			rc_set_tag((tag & KIND_MASK) | COLL_DOWN);
 			rc_resize(k * 8);
 			out = COLL_S_RESULT - COLL_S_CONTRIB;
 		}
@@ -225,7 +229,7 @@ RC_HANDLER(coll_node, 192, 8192)
 		 * it); else nothing: the sender tries again later. */
 		if (coll[base + COLL_S_RESULT_SEQ] == seq) {
 			__sync_fetch_and_add(&coll[COLL_W_ANSWERS], 1);
-			rc_set_tag((rc_tag() & KIND_MASK) | COLL_DOWN);
+			rc_set_tag((tag & KIND_MASK) | COLL_DOWN);
 			rc_resize(k * 8);
 			fill(base + COLL_S_RESULT);
 			return RC_REPLY;
@@ -234,7 +238,7 @@ RC_HANDLER(coll_node, 192, 8192)
 		    coll[base + COLL_S_PARTIAL_SEQ] != seq)
 			return RC_DROP;
 		__sync_fetch_and_add(&coll[COLL_W_REFORWARDS], 1);
-		rc_set_tag((rc_tag() & KIND_MASK) | COLL_UP);
+		rc_set_tag((tag & KIND_MASK) | COLL_UP);
 		rc_resize(op == COLL_OP_BCAST ? 0 : k * 8);
 		fill(base + COLL_S_PARTIAL);
 		return rc_forward((((vr - 1) >> 1) + root) % n);
