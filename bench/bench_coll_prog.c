@@ -13,8 +13,10 @@
  * BPF_PROG_TEST_RUN's repeat would measure their duplicates instead: each
  * call runs once (repeat 1) on a window written just before it, and the
  * kernel's duration of that call is taken, which leaves out the system
- * call.  Calls alternate between the builds; the result per path is the
- * median of each build's durations and their ratio.  Every send and
+ * call.  Calls alternate between the builds; per path it prints the
+ * median of each build's durations, their ratio, the median of the
+ * ratios of calls made one after the other (paired), and the R-code
+ * instructions each build executes on the path (reference interpreter).  Every send and
  * forward goes to ranks whose table entries have a MAC, and test runs do
  * not carry out redirects; no path here clones a copy out.
  */
@@ -177,6 +179,13 @@ static uint64_t insns(const struct build *b, const struct path *p,
 	return res.insns;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -191,6 +200,7 @@ int main(int argc, char **argv)
 	static uint64_t win[COLL_WINDOW_WORDS];
 	static uint8_t frame[BENCH_FRAME_MAX], out[BENCH_FRAME_MAX];
 	uint32_t *dur[2];
+	double *ratio;
 	int a = 1;
 
 	if (a + 1 < argc && !strcmp(argv[a], "--calls")) {
@@ -203,10 +213,12 @@ int main(int argc, char **argv)
 	}
 	dur[0] = calloc(calls, sizeof(uint32_t));
 	dur[1] = calloc(calls, sizeof(uint32_t));
-	if (!dur[0] || !dur[1] || load(&b[0]) || load(&b[1]))
+	ratio = calloc(calls, sizeof(double));
+	if (!dur[0] || !dur[1] || !ratio || load(&b[0]) || load(&b[1]))
 		return 1;
-	printf("%-38s %8s %8s %7s %6s %6s  (median ns of %u calls each; R-code insns)\n",
-	       "path", "old ns", "new ns", "new/old", "old", "new", calls);
+	printf("median ns per run of %u calls each; R-code instructions\n", calls);
+	printf("%-38s %8s %8s %7s %7s %6s %6s\n", "path", "old ns", "new ns",
+	       "new/old", "paired", "old", "new");
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		const struct path *p = &paths[i];
 		uint64_t state[COLL_STATE_WORDS] = { p->self, p->n, 0 };
@@ -253,13 +265,19 @@ int main(int argc, char **argv)
 				}
 				dur[kk][c] = d;
 			}
+		/* the ratio of each pair of calls, made one after the other,
+		 * so that the machine's drifts hit both alike */
+		for (unsigned int c = 0; c < calls; c++)
+			ratio[c] = dur[0][c] ? (double)dur[1][c] / dur[0][c] : 0;
+		qsort(ratio, calls, sizeof(double), cmp_double);
 		for (int k = 0; k < 2; k++) {
 			qsort(dur[k], calls, sizeof(uint32_t), cmp_u32);
 			med[k] = calls % 2 ? dur[k][calls / 2] :
 			    (dur[k][calls / 2 - 1] + dur[k][calls / 2]) / 2.0;
 		}
-		printf("%-38s %8.1f %8.1f %7.3f %6llu %6llu\n", p->name, med[0],
-		       med[1], med[0] ? med[1] / med[0] : 0.0,
+		printf("%-38s %8.1f %8.1f %7.3f %7.3f %6llu %6llu\n", p->name,
+		       med[0], med[1], med[0] ? med[1] / med[0] : 0.0,
+		       ratio[calls / 2],
 		       (unsigned long long)insns(&b[0], p, &m, win),
 		       (unsigned long long)insns(&b[1], p, &m, win));
 		if (verdict[0] != verdict[1])
