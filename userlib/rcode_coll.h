@@ -31,6 +31,7 @@
 #include "coll/coll_abi.h"
 
 _Static_assert(COLL_WORDS == RCODE_COLL_WORDS, "coll_abi.h: RCODE_COLL_WORDS");
+_Static_assert(COLL_PORTAL == RCODE_COLL_PORTAL, "coll_abi.h: RCODE_COLL_PORTAL");
 _Static_assert(COLL_OP_BOR == RCODE_OP_BOR && COLL_OP_BCAST == RCODE_OP__COUNT,
 	       "coll_abi.h: enum rcode_op");
 

@@ -95,12 +95,9 @@ static void copy_in(uint64_t w)
 #define STEP_MIN(x)	{ uint64_t b = (x); if (b < v) v = b; }
 #define STEP_MAX(x)	{ uint64_t b = (x); if (b > v) v = b; }
 
-RC_HANDLER(coll_node, 192, 8192)
+RC_HANDLER(coll_node, COLL_PORTAL, COLL_BUDGET)
 {
-	/* the header's words read once: each read is a load from the
-	 * packet in the eBPF translation, a local is a register or the
-	 * stack */
-	uint32_t tag = rc_tag();
+	uint32_t tag = rc_tag();	/* set again as the message changes kind */
 	uint64_t op = (tag >> 4) & 15, k = (tag >> 8) & 255, root = tag >> 16;
 	uint64_t n = nranks, seq = rc_seq();
 	uint64_t vr, children, base, go;
@@ -218,10 +215,9 @@ RC_HANDLER(coll_node, 192, 8192)
 			/* kept for retries; the message is the UP already */
 			coll[base + COLL_S_PARTIAL_SEQ] = seq;
 			return rc_forward((((vr - 1) >> 1) + root) % n);
-		} else {
-			coll[base + COLL_S_RESULT_SEQ] = seq;
-			go = GO_PUBLISHED;
 		}
+		coll[base + COLL_S_RESULT_SEQ] = seq;
+		go = GO_PUBLISHED;
 	}
 	if (go == GO_ANSWER) {
 		/* The result if this node has it; else its own partial up

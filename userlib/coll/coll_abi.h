@@ -8,6 +8,10 @@
 #ifndef RCODE_COLL_ABI_H
 #define RCODE_COLL_ABI_H
 
+#define COLL_PORTAL		192	/* RCODE_COLL_PORTAL: the handler's default */
+#define COLL_BUDGET		8192	/* instructions a message; the longest
+					 * run takes about 2,220 */
+
 /* ---- the tag ---------------------------------------------------------------
  *   bits  0..3   kind: COLL_UP, COLL_DOWN, COLL_PULL
  *   bits  4..7   op: enum rcode_op, or COLL_OP_BCAST
