@@ -78,8 +78,9 @@ LIB_BPF_OBJS	:= $(filter $(BUILD)/bpf/rc_%,$(BPF_OBJS))
 TEST_BPF_OBJS	:= $(filter-out $(LIB_BPF_OBJS),$(BPF_OBJS))
 EMBED_OBJ	:= $(BUILD)/bpf/embedded.o
 EMBED_TEST_OBJ	:= $(BUILD)/bpf/embedded_test.o
-# R-code handlers the library installs by itself (userlib/*.r), as text
-ULIB_R		:= $(sort $(wildcard userlib/*.r))
+# R-code handlers the library installs by itself (userlib/*.r, and the
+# collectives' handler compiled from C by rcc at build time), as text
+ULIB_R		:= $(sort $(wildcard userlib/*.r)) $(BUILD)/userlib/coll.r
 RTEXT_OBJ	:= $(BUILD)/userlib/rtext.o
 LOADER_OBJS	:= $(LOADER_SRCS:%.c=$(BUILD)/%.o)
 TESTLIB_OBJS	:= $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
@@ -170,6 +171,16 @@ $(BUILD)/bpf/embedded_test.c: $(TEST_BPF_OBJS) bpf/embed.sh
 # (A static pattern: in 'embedded%.o' the stem could not be empty.)
 $(EMBED_OBJ) $(EMBED_TEST_OBJ): %.o: %.c $(BUILD)/bpf/embedded.h
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The collectives' handler is written once in C (userlib/coll/coll.c):
+# rcc compiles it here, so librcode carries R-code text and never needs
+# libclang; the .loc lines go, since at run time no C file is there to
+# name (test_coll_diff checks the result against the natively built one).
+$(BUILD)/userlib/coll.r: userlib/coll/coll.c userlib/coll/coll_abi.h \
+		rcc/include/rcode.h $(RCC)
+	@mkdir -p $(dir $@)
+	$(RCC) -o $@.tmp userlib/coll/coll.c 2>$@.log || { cat $@.log >&2; exit 1; }
+	sed '/^\.loc /d' $@.tmp > $@ && rm -f $@.tmp
 
 $(BUILD)/userlib/rtext.c: $(ULIB_R) bpf/embed.sh
 	sh bpf/embed.sh $(BUILD)/userlib text $(ULIB_R)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * bench_coll.c - latency of allreduce and barrier on a switched network
- * of N namespaces, in-kernel (coll.r at TC) against user level, measured
+ * of N namespaces, in-kernel (coll.c at TC) against user level, measured
  * interleaved in one run.
  *
  *   bench_coll --hosts FILE --ns-prefix P --if-prefix I [options]
@@ -152,7 +152,7 @@ static int rank_main(unsigned int r, unsigned int n, const char *hosts,
 	}
 	snprintf(ifname, sizeof(ifname), "%s%u", opt.if_prefix, r);
 	{
-		/* one port each: coll.r checks the port, the sockets bind it */
+		/* one port each: coll.c checks the port, the sockets bind it */
 		RCODE_OPTS(rcode_comm_opts, uo, .mode = RCODE_COMM_USER,
 			   .udp_port = opt.port + 2, .ifname = ifname,
 			   .timeout_ms = 200, .tries = 6);
@@ -526,8 +526,8 @@ static void write_md(void)
 		   "to a bridge (selftests/tools/coll_topo.sh), all on this machine's CPUs.  "
 		   "Each rank calls the operation back to back: %u calls per round and "
 		   "operation after %u warm-up calls, three modes taking turns within every "
-		   "round: in-kernel (coll.r translated, at TC ingress) with the process, "
-		   "when it sleeps, woken by an up-call, in-kernel with coll.r waking it "
+		   "round: in-kernel (coll.c translated, at TC ingress) with the process, "
+		   "when it sleeps, woken by an up-call, in-kernel with coll.c waking it "
 		   "through its socket (rcode_comm_opts.wake, the default), both waiting as "
 		   "rcode_comm_opts.wait %s says, and user level (the same protocol "
 		   "in each process over its UDP socket).  A sample is one call on one rank; "

@@ -11,7 +11,7 @@
  *             [--mode kernel|user] [--wait auto|spin|sleep] [--spin-us U]
  *             [--wake socket|upcall] [--port P] [--iters I] [--warmup W]
  *
- * The ranks start at their own moments and coll.r takes a while to
+ * The ranks start at their own moments and coll.c takes a while to
  * verify, so before measuring they meet in a barrier of a user-mode
  * communicator on port P + 2 with patient retries (35 s at most), and
  * again after, before any of them removes its handler.  With

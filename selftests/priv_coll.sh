@@ -10,7 +10,7 @@
 #      allreduce with every op on 1 to 70 words, barriers (checked
 #      through a shared file), broadcasts from every root; every result
 #      exact on every rank
-#   a'. the kernel mode with coll.r waking the process through its socket,
+#   a'. the kernel mode with coll.c waking the process through its socket,
 #      by an up-call (sleeping at once), and spinning 200 us, N = 8
 #   a6. the same over IPv6, N = 5, both modes
 #   b. 5% loss on every link (netem, or a BPF filter where the kernel has
@@ -25,7 +25,7 @@
 #   d. concurrency: N = 3, the root's children pinned to different CPUs, so
 #      that their contributions reach the root's handler on both CPUs at
 #      once; 200 rounds, every result exact, and in the kernel mode the
-#      root's coll.r ran on both CPUs, never faulting
+#      root's coll.c ran on both CPUs, never faulting
 #   e. nothing is left behind: namespaces, pins
 #   f. a second kernel-mode communicator on an interface and portal in
 #      use is refused (EEXIST, with the reason), the job it would have
@@ -37,7 +37,7 @@
 # the kernel mode must be refused with the reason, and the user mode runs
 # instead.
 #
-# The kernel mode needs coll.r translated at TC with send; where this
+# The kernel mode needs coll.c translated at TC with send; where this
 # build or kernel lacks it, its runs print SKIP (FAIL under CI=true).
 #
 # Needs root; prints SKIP otherwise.  Every member runs under timeout(1), every wait is bounded,
@@ -66,11 +66,11 @@ for f in "$member" "$build/selftests/tools/coll_loss"; do
 done
 
 # In the selftests' VM (vm-images/: Debian's 6.1 on an emulated CPU) the
-# kernel verifies coll.r in seconds, not in 0.2 s, and everything else is
+# kernel verifies coll.c in seconds, not in 0.2 s, and everything else is
 # ten times slower too: there the point is the kernel mode on that
 # kernel (cls_bpf instead of tcx, netem), so it runs the kernel mode alone
 # on fewer and smaller networks with fewer rounds (sixteen verifications
-# of coll.r at once also exhaust the guest's 1 GB).
+# of coll.c at once also exhaust the guest's 1 GB).
 if [ -n "${RC_VM_JIT:-}" ]; then
 	rounds=4 crounds=30 member_timeout=200 slack_ms=1000
 	sizes=4 modes=kernel n6=4 nloss=4 ntimeout=4 nconc=4 full=
@@ -206,7 +206,7 @@ exact() {
 	s=$(summary "$name" "$n")
 	echo "# $name: $s ($(( $(date +%s) - t0 )) s)"
 	if [ "$mode" = kernel ]; then
-		# rcode_comm__free() detached coll.r and removed every pin
+		# rcode_comm__free() detached coll.c and removed every pin
 		left=$(ls -d /sys/fs/bpf/rcode/net*/rcxc"$id"n* 2>/dev/null | wc -l)
 		[ "$left" -eq 0 ] && pass "$name: every rank removed its handler and pins" ||
 			fail "$name: $left interfaces still have pins"
@@ -300,7 +300,7 @@ done
 
 # ---- b6. 5% loss over IPv6 ------------------------------------------------------------
 # The same network and loss, the job's IPv6 addresses: retransmissions
-# and duplicates take the same way through coll.r's IPv6 send and the
+# and duplicates take the same way through coll.c's IPv6 send and the
 # user mode's IPv6 sockets.
 if [ "$topo_n" -eq $nloss ] && topology $nloss --ipv6 --loss 5; then
 	for mode in $modes; do
@@ -358,8 +358,8 @@ if [ "$ncpu" -ge 2 ] && topology $nconc; then
 			s=$(summary "d: $mode n=$nconc, root children on CPUs 0 and 1" $nconc)
 			if [ "$mode" = kernel ]; then
 				[ "$(field "$s" root_cpus)" -ge 2 ] &&
-					pass "d: kernel: the root's coll.r ran on $(field "$s" root_cpus) CPUs" ||
-					fail "d: kernel: the root's coll.r ran on $(field "$s" root_cpus) CPU(s) only"
+					pass "d: kernel: the root's coll.c ran on $(field "$s" root_cpus) CPUs" ||
+					fail "d: kernel: the root's coll.c ran on $(field "$s" root_cpus) CPU(s) only"
 			fi
 		fi
 	done

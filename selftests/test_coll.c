@@ -13,14 +13,16 @@
  *    at its own moment, and every result must be exact; no node may
  *    finish an operation before every node has joined it; a node with
  *    nothing to send again sends its parent a PULL now and then;
- * 2b. the same with userlib/coll.r on the reference interpreter as every
- *    node's handler (the application's side stays the C one, as in the
- *    kernel mode), and in lock step with the C handler: for every
- *    message both must send the same messages (destination, tag, seq,
- *    words) and leave the same window; every result publication
- *    up-calls its seq (or with coll.r's `wake` set, passes the DOWN on
- *    to the application instead); no run faults, none comes near the
- *    budget;
+ * 2b. the same with userlib/coll/coll.c, compiled by rcc as librcode
+ *    embeds it, on the reference interpreter as every node's handler
+ *    (the application's side stays the C one, as in the kernel mode),
+ *    in lock step with coll.c compiled natively (the user-level mode's
+ *    handler) and beside the hand-written selftests/handlers/coll.r:
+ *    for every message both builds must send the same messages
+ *    (destination, tag, seq, words) and all three leave the same window;
+ *    every result publication up-calls its seq (or with `wake` set,
+ *    passes the DOWN on to the application instead); no run faults,
+ *    none comes near the budget;
  * 3. communicators in the user-level mode over loopback, one thread per
  *    rank: allreduce of long vectors (chunks), barriers, broadcasts,
  *    the statistics;
@@ -113,9 +115,9 @@ struct sim_op {
 };
 
 struct sim {
-	const struct rc_prog *prog;	/* coll.r as the handler, or NULL: C */
+	const struct rc_prog *prog;	/* coll.c as the handler, or NULL: C */
 	bool lockstep;			/* and check it against the C one */
-	bool wake;			/* coll.r's `wake`: pass, not up-call */
+	bool wake;			/* coll.c's `wake`: pass, not up-call */
 	unsigned long mismatches, upcalls, wakes, max_insns;
 	char first_mismatch[200];
 	unsigned int n;
@@ -254,8 +256,16 @@ static bool app_step(struct sim *s, unsigned int i)
 	return true;
 }
 
-/* ---- coll.r as the handler ---- */
+/* ---- coll.c as the handler ---- */
 #define EFFECTS_MAX	4
+
+/* The hand-written coll.r (selftests/handlers/coll.r), run beside the
+ * embedded handler (coll.c compiled by rcc) to count both's instructions
+ * on the protocol's own traffic. */
+static struct rc_prog *ref_prog;
+static uint64_t refwin[COLL_WINDOW_WORDS];
+static unsigned long long ref_insns, prog_insns, ref_msgs;
+static bool ref_checked;
 
 static struct smsg cout[8];	/* what the C handler sent, in lock step */
 static unsigned int ncout;
@@ -318,6 +328,25 @@ static enum coll_action run_r(struct sim *s, const struct smsg *m)
 	enum coll_action c_act = COLL_ACT_DROP;
 
 	memcpy(msg.payload, m->w, m->nwords * 8);
+	if (ref_prog) {
+		/* the hand-written coll.r on the same message and window:
+		 * the instructions both execute on the protocol's traffic */
+		struct rc_env renv = env;
+		struct rc_msg rmsg = msg;
+		struct rc_result rres;
+		uint64_t rstate[COLL_STATE_WORDS];
+
+		memcpy(rstate, state, sizeof(rstate));
+		memcpy(refwin, nd->win, sizeof(refwin));
+		renv.state = rstate;
+		renv.windows[0] = refwin;
+		renv.effects = NULL;
+		renv.effects_max = 0;
+		rc_run(ref_prog, &rmsg, &renv, &rres);
+		ref_insns += rres.insns;
+		ref_msgs++;
+		ref_checked = true;
+	}
 	if (s->lockstep) {
 		/* the C handler on a copy of the window first */
 		struct coll_core cc = { before, m->dst, s->n, c_capture, nd,
@@ -329,12 +358,18 @@ static enum coll_action run_r(struct sim *s, const struct smsg *m)
 				    m->nwords * 8);
 	}
 	rc_run(s->prog, &msg, &env, &res);
+	if (ref_checked) {
+		prog_insns += res.insns;
+		if (memcmp(refwin, nd->win, sizeof(refwin)))
+			sim_mismatch(s, m, "the embedded handler and coll.r leave different windows");
+		ref_checked = false;
+	}
 	if (res.insns > s->max_insns)
 		s->max_insns = res.insns;
 	if (res.fault) {
 		char why[80];
 
-		snprintf(why, sizeof(why), "coll.r faulted %s at pc %u",
+		snprintf(why, sizeof(why), "coll.c faulted %s at pc %u",
 			 rc_fault_name(res.fault), res.fault_pc);
 		sim_mismatch(s, m, why);
 		return COLL_ACT_PASS;
@@ -360,17 +395,17 @@ static enum coll_action run_r(struct sim *s, const struct smsg *m)
 	if (s->lockstep) {
 		if ((res.action == RC_ACT_PASS) !=
 		    (c_act == COLL_ACT_PASS || c_act == COLL_ACT_WAKE))
-			sim_mismatch(s, m, "coll.r and C disagree on passing it");
+			sim_mismatch(s, m, "rcc's and gcc's coll.c disagree on passing it");
 		if (nmade != ncout)
-			sim_mismatch(s, m, "coll.r and C send different numbers of messages");
+			sim_mismatch(s, m, "rcc's and gcc's coll.c send different numbers of messages");
 		for (unsigned int i = 0; i < nmade && i < ncout; i++)
 			if (made[i].dst != cout[i].dst || made[i].tag != cout[i].tag ||
 			    made[i].seq != cout[i].seq ||
 			    made[i].nwords != cout[i].nwords ||
 			    memcmp(made[i].w, cout[i].w, made[i].nwords * 8))
-				sim_mismatch(s, m, "coll.r and C send different messages");
+				sim_mismatch(s, m, "rcc's and gcc's coll.c send different messages");
 		if (memcmp(before, nd->win, sizeof(before)))
-			sim_mismatch(s, m, "coll.r and C leave different windows");
+			sim_mismatch(s, m, "rcc's and gcc's coll.c leave different windows");
 	}
 	for (unsigned int i = 0; i < nmade; i++) {
 		struct sim_node *sender = &s->node[m->dst];
@@ -487,7 +522,7 @@ static void test_sim(unsigned int n, uint64_t seed, unsigned int dup_pct,
 	ok = sim_run(s);
 	snprintf(what, sizeof(what),
 		 "%s%s n=%u seed=%llu dup=%u%% loss=%u%%: %u ops exact on every node",
-		 prog ? wake ? "coll.r wake=pass" : "coll.r" : "sim",
+		 prog ? wake ? "coll.c wake=pass" : "coll.c" : "sim",
 		 polling ? " polling" : "", n,
 		 (unsigned long long)seed, dup_pct, drop_pct, SIM_OPS);
 	if (!ok)
@@ -503,7 +538,7 @@ static void test_sim(unsigned int n, uint64_t seed, unsigned int dup_pct,
 		unsigned long pubs = 0;
 
 		snprintf(what, sizeof(what),
-			 "coll.r n=%u seed=%llu: in lock step with the C handler",
+			 "coll.c n=%u seed=%llu: in lock step with the C handler",
 			 n, (unsigned long long)seed);
 		if (s->mismatches)
 			TEST_FAIL(what, "%lu mismatches, first: %s", s->mismatches,
@@ -518,19 +553,19 @@ static void test_sim(unsigned int n, uint64_t seed, unsigned int dup_pct,
 		pubs = s->upcalls + s->wakes;
 		if (polling) {
 			/* ... but not an application that polls */
-			if (!ASSERT_EQ(pubs, 0, "coll.r: no wake-up for an application that polls"))
+			if (!ASSERT_EQ(pubs, 0, "coll.c: no wake-up for an application that polls"))
 				printf("# %lu up-calls, %lu wakes\n", s->upcalls,
 				       s->wakes);
 		} else if (n > 1 && !ASSERT_TRUE(pubs >= (unsigned long)(n - 1) * SIM_OPS &&
 					  (wake ? !s->upcalls : !s->wakes),
-					  wake ? "coll.r: the application woken by a pass for every result published"
-					       : "coll.r: an up-call for every result published"))
+					  wake ? "coll.c: the application woken by a pass for every result published"
+					       : "coll.c: an up-call for every result published"))
 			printf("# %lu up-calls, %lu wakes for %u ops on %u nodes\n",
 			       s->upcalls, s->wakes, SIM_OPS, n);
-		printf("# coll.r: at most %lu instructions a message\n",
+		printf("# coll.c: at most %lu instructions a message\n",
 		       s->max_insns);
 		ASSERT_TRUE(s->max_insns < 8192 / 2,
-			    "coll.r: every run within half its budget");
+			    "coll.c: every run within half its budget");
 	}
 	if (!drop_pct && !dup_pct)
 		ASSERT_EQ(s->retries, 0, "sim: no loss, no retries");
@@ -683,7 +718,8 @@ static void test_timeout(void)
 	rcode_comm__free(c);
 }
 
-/* coll.r as librcode carries it, assembled and verified. */
+/* coll.c, as librcode carries it (compiled by rcc), assembled and
+ * verified; the embedded text is still named coll.r. */
 static struct rc_prog *coll_prog(void)
 {
 	const char *text = rc_text_find("coll.r");
@@ -691,21 +727,41 @@ static struct rc_prog *coll_prog(void)
 	struct rc_diags d;
 	int err;
 
-	if (!ASSERT_TRUE(text && prog, "coll.r is embedded in librcode"))
+	if (!ASSERT_TRUE(text && prog, "coll.c is embedded in librcode"))
 		return NULL;
 	rc_diags_init(&d);
 	err = rc_asm("coll.r", text, prog, &d) ?: rc_verify(prog, NULL, &d);
 	if (err)
 		rc_diags_print(&d, stdout);
 	rc_diags_free(&d);
-	if (!ASSERT_EQ(err, 0, "coll.r assembles and verifies")) {
+	if (!ASSERT_EQ(err, 0, "coll.c assembles and verifies")) {
 		rc_prog_free(prog);
 		return NULL;
 	}
-	ASSERT_EQ(prog->portal, RCODE_COLL_PORTAL, "coll.r: portal RCODE_COLL_PORTAL");
+	ASSERT_EQ(prog->portal, RCODE_COLL_PORTAL, "coll.c: portal RCODE_COLL_PORTAL");
 	ASSERT_TRUE(prog->state_words == COLL_STATE_WORDS && prog->nwindows == 1 &&
 		    prog->windows[0].words == COLL_WINDOW_WORDS,
-		    "coll.r: data area and window as rcode_coll.h lays them out");
+		    "coll.c: data area and window as rcode_coll.h lays them out");
+	return prog;
+}
+
+/* The hand-written coll.r, kept as test data. */
+static struct rc_prog *ref_coll_prog(void)
+{
+	char *text = rc_test_read_file("selftests/handlers/coll.r", NULL);
+	struct rc_prog *prog = rc_prog_new();
+	struct rc_diags d;
+	int err;
+
+	rc_diags_init(&d);
+	err = text && prog ? rc_asm("selftests/handlers/coll.r", text, prog, &d) ?:
+			     rc_verify(prog, NULL, &d) : -ENOENT;
+	rc_diags_free(&d);
+	free(text);
+	if (!ASSERT_EQ(err, 0, "coll.r (selftests/handlers/coll.r) assembles and verifies")) {
+		rc_prog_free(prog);
+		return NULL;
+	}
 	return prog;
 }
 
@@ -722,6 +778,7 @@ int main(void)
 		test_sim(sizes[i], 300 + i, 10, 10, NULL, false, false);
 	}
 	prog = coll_prog();
+	ref_prog = ref_coll_prog();
 	for (unsigned int i = 0; prog && i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		test_sim(sizes[i], 400 + i, 0, 0, prog, false, false);
 		test_sim(sizes[i], 500 + i, 20, 0, prog, false, false);
@@ -730,6 +787,11 @@ int main(void)
 		test_sim(sizes[i], 800 + i, 10, 10, prog, false, true);
 		test_sim(sizes[i], 900 + i, 10, 10, prog, true, true);
 	}
+	if (ref_msgs)
+		printf("# instructions on %llu messages of the protocol: coll.c %llu, coll.r %llu: %.3f\n",
+		       ref_msgs, prog_insns, ref_insns,
+		       ref_insns ? (double)prog_insns / ref_insns : 0.0);
+	rc_prog_free(ref_prog);
 	rc_prog_free(prog);
 	test_timeout();
 	test_loopback();

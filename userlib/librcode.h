@@ -428,7 +428,7 @@ void rcode_upcalls__free(struct rcode_upcalls *u);
  * combined on the way, and the result travels DOWN to every rank.
  *
  * Two modes run the same protocol:
- * - RCODE_COMM_KERNEL: the R-code handler userlib/coll.r, translated and
+ * - RCODE_COMM_KERNEL: the R-code handler userlib/coll/coll.c (compiled by rcc), translated and
  *   attached at TC ingress of the interface, does the fan-in and fan-out
  *   as messages arrive; the application contributes through the mmapped
  *   window, sleeps until the result is there and copies it.
@@ -443,14 +443,14 @@ void rcode_upcalls__free(struct rcode_upcalls *u);
  * Not thread-safe: one thread calls the collectives of a communicator.
  */
 #define RCODE_COLL_WORDS	32	/* u64 words per message; more: chunks */
-#define RCODE_COLL_PORTAL	192	/* the portal coll.r serves by default */
+#define RCODE_COLL_PORTAL	192	/* the portal coll.c serves by default */
 
 enum rcode_comm_mode {
-	RCODE_COMM_KERNEL = 0,	/* coll.r at TC on opts->ifname */
+	RCODE_COMM_KERNEL = 0,	/* coll.c at TC on opts->ifname */
 	RCODE_COMM_USER,	/* in the process, over its UDP socket */
 };
 
-/* How coll.r wakes the process when a result arrives and the process
+/* How coll.c wakes the process when a result arrives and the process
  * sleeps (kernel mode; a process that polls its window is not woken). */
 enum rcode_comm_wake {
 	RCODE_COMM_WAKE_DEFAULT = 0,	/* RCODE_COMM_WAKE_SOCKET: one
@@ -461,7 +461,7 @@ enum rcode_comm_wake {
 					 * wake-up is an irq_work: a self-IPI
 					 * on the handler's CPU (8.5 µs in a
 					 * VM), before the DOWN goes on */
-	RCODE_COMM_WAKE_SOCKET,		/* coll.r passes the DOWN on to the
+	RCODE_COMM_WAKE_SOCKET,		/* coll.c passes the DOWN on to the
 					 * process's socket, whose wake-up
 					 * the kernel does at once */
 };
@@ -470,7 +470,7 @@ enum rcode_comm_wake {
  * section 6).  The result lands in the window the process has mapped, so
  * the process can find it there without a system call, spinning (with a
  * CPU-relax hint); spinning pays only while the rank has a CPU of its
- * own, so after the spin it sleeps in epoll, and coll.r wakes it only
+ * own, so after the spin it sleeps in epoll, and coll.c wakes it only
  * then (window word COLL_W_SLEEPERS). */
 enum rcode_comm_wait {
 	RCODE_COMM_WAIT_AUTO = 0,	/* spin while spinning pays: up to
@@ -575,13 +575,13 @@ struct rcode_comm_stats {
 	__u64 retries;		/* re-sends after a timeout */
 	__u64 timeouts;		/* operations that ended in -ETIMEDOUT */
 	__u64 sleeps;		/* KERNEL: waits that slept on the ring */
-	/* the handler's counters (coll.r's window, or the process's) */
+	/* the handler's counters (coll.c's window, or the process's) */
 	__u64 dups;		/* duplicate contributions ignored */
 	__u64 answers;		/* results sent to a retrying child */
 	__u64 reforwards;	/* partials sent up again for a child */
 	__u64 stale;		/* messages for a seq not armed */
 	__u64 bad;		/* not of the protocol: passed on */
-	/* KERNEL: coll.r's own statistics (struct rc_handler_stats) */
+	/* KERNEL: coll.c's own statistics (struct rc_handler_stats) */
 	__u64 handler_runs;	/* messages it ran on */
 	__u64 handler_faults;	/* runs that faulted (a bug, or a rank it
 				 * could not reach) */

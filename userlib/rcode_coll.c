@@ -2,8 +2,8 @@
 /*
  * rcode_coll.c - the collectives protocol's steps (rcode_coll.h,
  * docs/collectives.md): the application's side for both modes of a
- * communicator, and the handler's side that the user-level mode runs in
- * the process and userlib/coll.r runs in the kernel.
+ * communicator.  The handler's side is userlib/coll/coll.c, in the kernel
+ * as R-code and in the user-level mode natively (rcode_coll_native.c).
  */
 #include <string.h>
 #include "rcode_coll.h"
@@ -32,7 +32,7 @@ uint64_t coll_combine(unsigned int op, uint64_t a, uint64_t b)
 
 /* Arm s for seq.  The seq word goes to "none" first and to seq last, so
  * a handler that claims in between sees the change when it looks again
- * (coll_handle), and the old result stays for children still asking for
+ * (coll/coll.c), and the old result stays for children still asking for
  * it. */
 static void arm(uint64_t *s, uint32_t seq)
 {
@@ -58,7 +58,7 @@ void coll_core_init(struct coll_core *c, uint32_t first_seq)
 
 /* Send the K words at s[off] with this tag (kind replaced). */
 static void send_words(struct coll_core *c, uint32_t dst, uint32_t tag,
-		       enum coll_kind kind, uint32_t seq, const uint64_t *w,
+		       unsigned int kind, uint32_t seq, const uint64_t *w,
 		       unsigned int nwords)
 {
 	c->send(c->ctx, dst, (tag & ~0xfu) | kind, seq, w, nwords);
@@ -137,112 +137,4 @@ void coll_finish(struct coll_core *c, uint32_t seq, uint64_t *out,
 	for (unsigned int i = 0; i < nwords; i++)
 		out[i] = LOAD(&s[COLL_S_RESULT + i]);
 	arm(s, seq + 2);
-}
-
-/* A duplicate or late UP, or a PULL: send the result back if this node
- * has it, else the partial up again if this node sent it (the parent may
- * have lost it, or its answer may be lost), else nothing: the sender
- * tries again later. */
-static enum coll_action answer(struct coll_core *c, uint64_t *s, uint32_t src,
-			       uint32_t tag, uint32_t seq, uint32_t vr)
-{
-	if (LOAD(&s[COLL_S_RESULT_SEQ]) == seq) {
-		XADD(&c->win[COLL_W_ANSWERS], 1);
-		send_words(c, src, tag, COLL_DOWN, seq, &s[COLL_S_RESULT],
-			   COLL_TAG_K(tag));
-	} else if (vr && LOAD(&s[COLL_S_SEQ]) == seq &&
-		   LOAD(&s[COLL_S_PARTIAL_SEQ]) == seq) {
-		XADD(&c->win[COLL_W_REFORWARDS], 1);
-		send_words(c, coll_rank(c->n, (vr - 1) / 2, COLL_TAG_ROOT(tag)),
-			   tag, COLL_UP, seq, &s[COLL_S_PARTIAL],
-			   COLL_TAG_OP(tag) == COLL_OP_BCAST ? 0 :
-			   COLL_TAG_K(tag));
-	}
-	return COLL_ACT_DROP;
-}
-
-static enum coll_action bad(struct coll_core *c)
-{
-	XADD(&c->win[COLL_W_BAD], 1);
-	return COLL_ACT_PASS;
-}
-
-enum coll_action coll_handle(struct coll_core *c, uint32_t src, uint32_t tag,
-			     uint32_t seq, const void *payload,
-			     unsigned int len)
-{
-	unsigned int kind = COLL_TAG_KIND(tag), op = COLL_TAG_OP(tag);
-	unsigned int k = COLL_TAG_K(tag);
-	uint32_t root = COLL_TAG_ROOT(tag), n = c->n, vr, vs, j;
-	uint64_t *s = coll_slot(c, seq);
-	const uint8_t *p = payload;
-	uint64_t old;
-
-	if (!n || root >= n || src >= n || op >= COLL_OPS ||
-	    k > RCODE_COLL_WORDS)
-		return bad(c);
-	vr = coll_vrank(n, c->self, root);
-	switch (kind) {
-	case COLL_UP:
-		if (len != (op == COLL_OP_BCAST ? 0 : 8 * k))
-			return bad(c);
-		/* which child: 1 or 2, in virtual ranks */
-		vs = coll_vrank(n, src, root);
-		j = vs - 2 * vr;
-		if (vs <= 2 * vr || j > coll_children(n, vr))
-			return bad(c);
-		if (LOAD(&s[COLL_S_SEQ]) != seq)
-			goto stale;
-		old = XADD(&s[COLL_S_CLAIM + j], 1);
-		if (LOAD(&s[COLL_S_SEQ]) != seq) {
-			/* re-armed under us: the claim was not for seq */
-			XADD(&s[COLL_S_CLAIM + j], -1);
-			goto stale;
-		}
-		if (old) {
-			XADD(&c->win[COLL_W_DUPS], 1);
-			return answer(c, s, src, tag, seq, vr);
-		}
-		for (unsigned int i = 0; i < len / 8; i++) {
-			uint64_t v;
-
-			memcpy(&v, p + 8 * i, 8);
-			STORE(&s[COLL_S_CONTRIB + j * RCODE_COLL_WORDS + i], v);
-		}
-		if (XADD(&s[COLL_S_DONE], 1) + 1 == coll_children(n, vr) + 1 &&
-		    complete(c, s, seq, tag) && coll_sleeping(c) &&
-		    c->wake_pass)
-			return COLL_ACT_WAKE;
-		return COLL_ACT_DROP;
-	case COLL_DOWN:
-		if (len != 8 * k)
-			return bad(c);
-		if (LOAD(&s[COLL_S_SEQ]) != seq) {
-			XADD(&c->win[COLL_W_STALE], 1);
-			return COLL_ACT_DROP;
-		}
-		if (LOAD(&s[COLL_S_RESULT_SEQ]) == seq)
-			return COLL_ACT_DROP;	/* a duplicate */
-		for (unsigned int i = 0; i < k; i++) {
-			uint64_t v;
-
-			memcpy(&v, p + 8 * i, 8);
-			STORE(&s[COLL_S_RESULT + i], v);
-		}
-		STORE(&s[COLL_S_RESULT_SEQ], (uint64_t)seq);
-		for (j = 1; j <= coll_children(n, vr); j++)
-			send_words(c, coll_rank(n, 2 * vr + j, root), tag,
-				   COLL_DOWN, seq, &s[COLL_S_RESULT], k);
-		return coll_sleeping(c) && c->wake_pass ? COLL_ACT_WAKE :
-							  COLL_ACT_DROP;
-	case COLL_PULL:
-		if (len)
-			return bad(c);
-		return answer(c, s, src, tag, seq, vr);
-	default:
-		return bad(c);
-	}
-stale:
-	XADD(&c->win[COLL_W_STALE], 1);
-	return answer(c, s, src, tag, seq, vr);
 }

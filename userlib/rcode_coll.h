@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * rcode_coll.h - the collectives protocol (docs/collectives.md), internal
- * to librcode: the tag and window layouts that userlib/coll.r and the C
- * code share, the tree, and the protocol's steps in C.
+ * to librcode: the tree, and the application's side of the protocol's
+ * steps; the layouts are coll/coll_abi.h.
  *
  * The steps are written once, for both modes of a communicator:
  * - the application's side (contribute, complete when it is the last
  *   contributor, retry, re-arm) runs in the calling process in both
  *   modes;
- * - the handler's side (coll_handle) is what userlib/coll.r does in the
- *   kernel; the user-level mode runs it in the process on every message
- *   its socket receives.  Keep the two in step: every rule of coll.r is
- *   here in the same order, and the tests compare them.
+ * - the handler's side is userlib/coll/coll.c, written once: rcc
+ *   compiles it into the R-code handler of the kernel mode, gcc into
+ *   coll_handle() (rcode_coll_native.c), which the user-level mode runs
+ *   in the process on every message its socket receives.
  *
  * Every word of the window may be touched by several CPUs and by the
  * application at once (in the kernel mode), so shared words are read and
- * written with __atomic builtins, as coll.r reads and writes them with
+ * written with __atomic builtins, as the R-code handler reads and writes them with
  * its window instructions.
  */
 #ifndef RCODE_COLL_H
@@ -25,21 +25,15 @@
 #include <stdint.h>
 #include "librcode.h"
 
-/* ---- the tag -------------------------------------------------------------
- *   bits  0..3   kind: COLL_UP, COLL_DOWN, COLL_PULL
- *   bits  4..7   op: enum rcode_op, or COLL_OP_BCAST
- *   bits  8..15  K: words of the result, 0..RCODE_COLL_WORDS
- *   bits 16..31  root rank of the tree
- * The payload: UP carries the sender's partial (K words; none for a
- * broadcast), DOWN the result (K words), PULL nothing. */
-enum coll_kind {
-	COLL_UP = 1,
-	COLL_DOWN = 2,
-	COLL_PULL = 3,
-};
+/* The tag's fields, the window's words and the handler's data area: one
+ * layout for the handler (coll/coll.c, built by rcc and by gcc) and the
+ * application's side here. */
+#include "coll/coll_abi.h"
 
-#define COLL_OP_BCAST		5	/* the root's contribution is the result */
-#define COLL_OPS		6
+_Static_assert(COLL_WORDS == RCODE_COLL_WORDS, "coll_abi.h: RCODE_COLL_WORDS");
+_Static_assert(COLL_PORTAL == RCODE_COLL_PORTAL, "coll_abi.h: RCODE_COLL_PORTAL");
+_Static_assert(COLL_OP_BOR == RCODE_OP_BOR && COLL_OP_BCAST == RCODE_OP__COUNT,
+	       "coll_abi.h: enum rcode_op");
 
 #define COLL_TAG(kind, op, k, root) \
 	((uint32_t)(kind) | (uint32_t)(op) << 4 | (uint32_t)(k) << 8 | \
@@ -48,43 +42,6 @@ enum coll_kind {
 #define COLL_TAG_OP(t)		(((t) >> 4) & 0xf)
 #define COLL_TAG_K(t)		(((t) >> 8) & 0xff)
 #define COLL_TAG_ROOT(t)	((t) >> 16)
-
-/* ---- the window `coll` (64-bit words) -------------------------------------
- * A header, then COLL_SLOTS slots; operation seq uses slot seq & 1. */
-#define COLL_SLOTS		2
-#define COLL_CONTRIBUTORS	3	/* 0: this node's application, 1, 2: children */
-
-#define COLL_W_LAYOUT		0	/* COLL_LAYOUT, written at set-up */
-#define COLL_W_DUPS		1	/* duplicate UP claims seen (handler) */
-#define COLL_W_ANSWERS		2	/* results sent back to a retrying child */
-#define COLL_W_REFORWARDS	3	/* partials sent up again */
-#define COLL_W_STALE		4	/* messages for a seq the slot is not armed for */
-#define COLL_W_BAD		5	/* malformed for the protocol: passed */
-#define COLL_W_SLEEPERS		6	/* the application sleeps: wake it (the
-					 * handler reads it after publishing a
-					 * result, with a full barrier) */
-#define COLL_W_HDR		8
-
-#define COLL_S_SEQ		0	/* seq the slot is armed for */
-#define COLL_S_DONE		1	/* contributions in, 0..children+1 */
-#define COLL_S_RESULT_SEQ	2	/* seq whose result is in RESULT */
-#define COLL_S_PARTIAL_SEQ	3	/* seq whose partial is in PARTIAL */
-#define COLL_S_CLAIM		4	/* 3 words: claims of contributors 0..2 */
-#define COLL_S_CONTRIB		8	/* 3 x RCODE_COLL_WORDS */
-#define COLL_S_PARTIAL		(COLL_S_CONTRIB + COLL_CONTRIBUTORS * RCODE_COLL_WORDS)
-#define COLL_S_RESULT		(COLL_S_PARTIAL + RCODE_COLL_WORDS)
-#define COLL_SLOT_WORDS		(COLL_S_RESULT + RCODE_COLL_WORDS)
-#define COLL_WINDOW_WORDS	(COLL_W_HDR + COLL_SLOTS * COLL_SLOT_WORDS)
-
-#define COLL_LAYOUT		1
-/* No 32-bit seq equals it: a slot armed for nothing, no result yet. */
-#define COLL_NONE		(1ull << 32)
-
-/* The data area of coll.r. */
-#define COLL_ST_SELF		0
-#define COLL_ST_NRANKS		1
-#define COLL_ST_WAKE		2	/* 0: up-call, 1: pass the DOWN on */
-#define COLL_STATE_WORDS	3
 
 /* ---- the tree ---------------------------------------------------------------
  * A binary heap over virtual ranks vr = (rank - root) mod n. */
@@ -119,18 +76,18 @@ struct coll_core {
 	uint32_t self, n;
 	coll_send_fn send;
 	void *ctx;
-	/* coll.r's `wake`: a result the handler publishes wakes the
+	/* the handler's `wake`: a result the handler publishes wakes the
 	 * application by passing the DOWN on (COLL_ACT_WAKE), not by an
-	 * up-call (which the C steps have no use for). */
+	 * up-call (which the native handler's caller ignores). */
 	bool wake_pass;
 };
 
-/* What coll_handle did with a message, as coll.r's action. */
+/* What coll_handle did with a message, as the handler's action. */
 enum coll_action {
 	COLL_ACT_DROP = 1,	/* consumed (whatever it sent) */
 	COLL_ACT_PASS = 2,	/* not a message of the protocol */
 	COLL_ACT_WAKE = 3,	/* wake_pass: a result published; the DOWN
-				 * goes on to the application (coll.r: pass) */
+				 * goes on to the application (R-code: pass) */
 };
 
 static inline uint64_t *coll_slot(const struct coll_core *c, uint32_t seq)
@@ -176,7 +133,8 @@ bool coll_retry(struct coll_core *c, uint32_t seq, uint32_t tag);
 void coll_finish(struct coll_core *c, uint32_t seq, uint64_t *out,
 		 unsigned int nwords);
 
-/* The handler: one received message (portal already checked). */
+/* The handler, coll/coll.c compiled natively (rcode_coll_native.c): one
+ * received message (portal already checked). */
 enum coll_action coll_handle(struct coll_core *c, uint32_t src, uint32_t tag,
 			     uint32_t seq, const void *payload,
 			     unsigned int len);

@@ -96,7 +96,7 @@ static int comm_send(void *ctx, uint32_t dst, uint32_t tag, uint32_t seq,
 }
 
 /* ---- receiving (the user-level mode's handler; in the kernel mode the
- * socket only sees what coll.r passed on) ------------------------------- */
+ * socket only sees what coll.c passed on) ------------------------------- */
 
 /* Take every datagram queued on the socket. */
 void comm_serve(struct rcode_comm *c)
@@ -130,7 +130,7 @@ void comm_serve(struct rcode_comm *c)
 				coll_handle(&c->core, m->hdr.src, m->hdr.tag,
 					    m->hdr.seq, m->payload, m->hdr.len);
 			else
-				c->foreign++;	/* coll.r passed it on */
+				c->foreign++;	/* coll.c passed it on */
 		}
 		if (r < COMM_BATCH)
 			return;
@@ -320,7 +320,7 @@ static void comm_linger(struct rcode_comm *c)
 	struct pollfd p = { .fd = c->fd, .events = POLLIN };
 
 	if (c->mode != RCODE_COMM_USER) {
-		/* coll.r answers by itself meanwhile */
+		/* coll.c answers by itself meanwhile */
 		while (comm_now_ns() < end)
 			usleep(1000);
 		return;

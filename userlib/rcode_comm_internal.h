@@ -2,7 +2,7 @@
 /*
  * rcode_comm_internal.h - a communicator's insides, shared by its two
  * files: rcode_comm.c (API, retries, the user-level mode) and
- * rcode_comm_kernel.c (the kernel mode: coll.r at TC, the mmapped
+ * rcode_comm_kernel.c (the kernel mode: coll.c at TC, the mmapped
  * window, sleeping on the up-call ring).
  */
 #ifndef RCODE_COMM_INTERNAL_H
@@ -51,16 +51,16 @@ struct rcode_comm {
 
 uint64_t comm_now_ns(void);
 /* Take every datagram queued on the socket: in the user mode run the
- * handler's steps on each; in the kernel mode what coll.r passed on. */
+ * handler's steps on each; in the kernel mode what coll.c passed on. */
 void comm_serve(struct rcode_comm *c);
 
-/* The kernel mode (rcode_comm_kernel.c): install coll.r and map its
+/* The kernel mode (rcode_comm_kernel.c): install coll.c and map its
  * window into c->core.win; remove it; wait for the result of seq until
  * deadline (CLOCK_MONOTONIC ns): 0 or -ETIMEDOUT. */
 int comm_kernel_setup(struct rcode_comm *c);
 void comm_kernel_teardown(struct rcode_comm *c);
 int comm_kernel_wait(struct rcode_comm *c, uint32_t seq, uint64_t deadline);
-/* coll.r's per-CPU statistics into out's handler_* fields. */
+/* coll.c's per-CPU statistics into out's handler_* fields. */
 void comm_kernel_stats(const struct rcode_comm *c, struct rcode_comm_stats *out);
 
 #endif /* RCODE_COMM_INTERNAL_H */

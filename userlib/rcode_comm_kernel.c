@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * rcode_comm_kernel.c - the kernel mode of a communicator
- * (docs/collectives.md, section 6): userlib/coll.r translated and
+ * (docs/collectives.md, section 6): the collectives' handler
+ * (userlib/coll/coll.c, compiled by rcc into R-code at build time) translated and
  * attached at TC ingress of the interface, with a rank table of its own
  * holding the communicator's ranks and this rank's place in its data
  * area; its window mapped
@@ -53,7 +54,7 @@ struct comm_kernel {
 	bool probing;
 };
 
-/* The communicator's ranks into coll.r's own rank table (rc_abi.h):
+/* The communicator's ranks into coll.c's own rank table (rc_abi.h):
  * entry r for rank r, the next hop's MAC when the table has it, this
  * rank marked. */
 static int write_ranks(struct rcode_comm *c, int fd)
@@ -75,7 +76,8 @@ static int write_ranks(struct rcode_comm *c, int fd)
 	return 0;
 }
 
-/* coll.r, as librcode carries it, for this communicator's portal. */
+/* The handler, as librcode carries it (coll.c compiled by rcc, the text
+ * named coll.r), for this communicator's portal. */
 static struct rcode_handler *load_coll(struct rcode_comm *c)
 {
 	/* A rank table of its own, not the interface's: several jobs (on
@@ -98,7 +100,7 @@ static struct rcode_handler *load_coll(struct rcode_comm *c)
 		err = rc_verify(prog, vi, &d);
 	}
 	if (err) {
-		pr_warn("comm: coll.r does not verify (a librcode bug)\n");
+		pr_warn("comm: coll.c does not verify (a librcode bug)\n");
 		goto out;
 	}
 	h = rcode_handler__new(prog, vi, &ho);
@@ -109,7 +111,7 @@ static struct rcode_handler *load_coll(struct rcode_comm *c)
 	prog = NULL;		/* the handler has it */
 	err = rcode_handler__load(h, &d);
 	if (err) {
-		pr_warn("comm: cannot load coll.r: %s\n", strerror(-err));
+		pr_warn("comm: cannot load coll.c: %s\n", strerror(-err));
 		rcode_handler__close(h);
 		h = NULL;
 	}
@@ -149,8 +151,8 @@ int comm_kernel_setup(struct rcode_comm *c)
 	}
 	if (!rcode_jit_enabled()) {
 		/* Without the JIT the kernel refuses bpf_loop callbacks, and
-		 * coll.r's loops are too long to verify unrolled. */
-		pr_warn("comm: the kernel mode needs the BPF JIT (net.core.bpf_jit_enable): coll.r has loops\n");
+		 * coll.c's loops are too long to verify unrolled. */
+		pr_warn("comm: the kernel mode needs the BPF JIT (net.core.bpf_jit_enable): coll.c has loops\n");
 		return -EOPNOTSUPP;
 	}
 	/* Is the portal free?  (Saying so before loading anything;
@@ -215,7 +217,7 @@ int comm_kernel_setup(struct rcode_comm *c)
 	 * like any handler, so that rloader shows it. */
 	err = rcode_handler__attach(k->h, c->ifname, NULL);
 	if (err) {
-		pr_warn("comm: attach coll.r on %s portal %u: %s%s\n", c->ifname,
+		pr_warn("comm: attach coll.c on %s portal %u: %s%s\n", c->ifname,
 			c->portal, strerror(-err),
 			err == -EEXIST ? " (another communicator's, or a stale one: "
 					 "rloader detach)" : "");
@@ -336,8 +338,8 @@ int comm_kernel_wait(struct rcode_comm *c, uint32_t seq, uint64_t deadline)
 
 		/* Take stale records first, so that epoll sleeps until a
 		 * new one; then say that this rank sleeps, and look again
-		 * (both full barriers, as coll.r's read of the word after
-		 * it writes result_seq): either coll.r sees the word and
+		 * (both full barriers, as coll.c's read of the word after
+		 * it writes result_seq): either coll.c sees the word and
 		 * wakes the sleep, or this look sees the result. */
 		drain(k);
 		if (coll_done(&c->core, seq))
@@ -358,7 +360,7 @@ int comm_kernel_wait(struct rcode_comm *c, uint32_t seq, uint64_t deadline)
 			return -errno;
 		for (int i = 0; i < n; i++)
 			if (ev[i].data.u32 == 1)
-				comm_serve(c);	/* what coll.r passed on: a
+				comm_serve(c);	/* what coll.c passed on: a
 						 * result (wake = socket), or
 						 * not of the protocol */
 	}

@@ -94,7 +94,12 @@ struct rc_native {
 	uint32_t nsends, nupcalls;
 	uint64_t last_send, last_upcall, forward_rank;
 };
+/* An embedder that runs handlers on several threads at once (librcode's
+ * user-level collectives) defines rc_nat itself before this header, e.g.
+ * as the dereference of a thread's own pointer. */
+#ifndef rc_nat
 extern struct rc_native rc_nat;
+#endif
 
 static inline uint64_t rc__ld(uint64_t off, unsigned int w)
 {

@@ -1,8 +1,9 @@
 ; coll.r - one node's part of allreduce, barrier and broadcast
-; (docs/collectives.md), run at TC ingress for every message on the
-; collectives' portal.  librcode embeds it and installs it for a
-; communicator in the kernel mode; userlib/rcode_coll.c holds the same
-; steps in C (keep them in step: test_coll runs both on the same traffic).
+; (docs/collectives.md), as it was written by hand in R-code before the
+; protocol was written once in C (userlib/coll/coll.c).  Test data now:
+; test_coll_diff runs it on the reference interpreter against coll.c
+; compiled by rcc and by gcc, message by message, and counts both's
+; instructions; librcode installs coll.c's R-code.
 ;
 ; Contributions travel UP a binary tree over virtual ranks
 ; vr = (rank - root) mod N, combined at every node; the root's result
