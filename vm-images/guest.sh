@@ -211,7 +211,9 @@ ip netns del rcvm-smoke 2>/dev/null
 # machine).  --no-vm: the VM test is what booted us.  test_pkgconfig.sh
 # tests the host's build and install, test_man and test_completion its
 # documentation and shell completion, test_progress a terminal,
-# test_fuzz.sh fuzzes userspace code for a fixed time, and test_rcc,
+# test_fuzz.sh fuzzes userspace code for a fixed time, test_rloader.sh
+# checks rloader's command line and test_vm_accel.sh the accelerator's
+# choice (neither touches the kernel), and test_rcc,
 # test_rcc_diff and test_coll_diff compile and compare C handlers in user
 # space (minutes under emulation): none depends on the kernel, so the
 # guest need not repeat them (the C cases still run on every kernel path
@@ -219,7 +221,7 @@ ip netns del rcvm-smoke 2>/dev/null
 # programs the emulated guest verifies a hundred times slower: fewer of
 # them here (the host runs the full count).
 cd "$top" || finish
-echo "RCODE-VM: running selftests/run.sh --build $build --no-vm --exclude test_pkgconfig --exclude test_fuzz --exclude test_man --exclude test_completion --exclude test_progress --exclude test_rcc --exclude test_coll_diff $tests"
+echo "RCODE-VM: running selftests/run.sh --build $build --no-vm --exclude test_pkgconfig --exclude test_fuzz --exclude test_man --exclude test_completion --exclude test_progress --exclude test_rcc --exclude test_coll_diff --exclude test_rloader --exclude test_vm_accel $tests"
 {
 	# shellcheck disable=SC2086 # one word per pattern
 	CI=$ci RC_TEST_TIMEOUT=$ttimeout RC_VM_JIT=$jit \
@@ -228,7 +230,8 @@ echo "RCODE-VM: running selftests/run.sh --build $build --no-vm --exclude test_p
 		sh selftests/run.sh --build "$build" --no-vm \
 		--exclude test_pkgconfig --exclude test_fuzz --exclude test_man \
 		--exclude test_completion --exclude test_progress \
-		--exclude test_rcc --exclude test_coll_diff $tests 2>&1
+		--exclude test_rcc --exclude test_coll_diff --exclude test_rloader \
+		--exclude test_vm_accel $tests 2>&1
 	echo $? >"$tmp/run.status"
 } | tee "$tmp/run.txt"
 status=$(cat "$tmp/run.status")
