@@ -40,6 +40,7 @@ struct xlate_ctx {
 	enum rcode_path path;
 	bool trace;
 	bool tc;		/* the handler loaded as a TC program */
+	uint32_t installed;	/* interpreter: portal + 1 installed at, or 0 */
 	struct ring_buffer *ring;
 	struct rc_upcall upcalls[RC_CASE_EFFECTS_MAX];
 	uint32_t nupcalls;	/* records read this run (all counted) */
@@ -289,8 +290,13 @@ static int exec_xlate_inner(void *ctx_, const struct rc_case *c, struct rc_msg *
 	err = err ?: rcode_handler__read_stats(h, &before);
 	err = err ?: write_ranks(x, env);
 	if (x->path == RCODE_PATH_INTERP) {
-		/* The interpreter picks the handler by the message's portal. */
-		err = err ?: rcode_handler__install(h, msg->hdr.portal);
+		/* The interpreter picks the handler by the message's portal.
+		 * Each update of its map-in-maps waits for an RCU grace
+		 * period: install again only for another portal. */
+		if (!err && x->installed != msg->hdr.portal + 1u) {
+			err = rcode_handler__install(h, msg->hdr.portal);
+			x->installed = err ? 0 : msg->hdr.portal + 1u;
+		}
 		if (x->trace) {
 			static struct rc_trace zero;
 			__u32 key = 0;
@@ -566,11 +572,20 @@ int rc_paths_open(const struct rc_case *c, const struct rc_paths_mode *m,
 	if (ret) {
 		/* The kernel refused what R-code's verifier accepted: the
 		 * first diagnostic is the reason rcode2bpf gives. */
+		const char *msg = "";
+
+		/* the first error: the verifier's warnings come before */
+		for (size_t i = 0; i < ph->d.n && !*msg; i++)
+			if (ph->d.v[i].severity == RC_SEV_ERROR)
+				msg = ph->d.v[i].msg;
 		snprintf(why, size, "load: %s%s%s", strerror(-ret),
-			 ph->d.n ? ": " : "", ph->d.n ? ph->d.v[0].msg : "");
+			 *msg ? ": " : "", msg);
 		rc_paths_close(ph);
 		return RC_PATHS_REFUSED;
 	}
+	/* Loading installed it at its own portal (interpreter path). */
+	if (m->kind == RCODE_PATH_INTERP)
+		ph->x.installed = c->prog->portal + 1u;
 	ph->x.tc = rcode_handler__needs_tc(ph->x.h);
 	if (ph->x.tc != m->tc) {
 		snprintf(why, size, "loaded as %s program",
