@@ -107,7 +107,7 @@ PUB_HDRS	:= userlib/librcode.h userlib/rcode_handler.h bpf/rc_abi.h \
 	rcode2bpf/rcode.h rcode2bpf/rc_opcodes.def rcode2bpf/rc_diag.h \
 	rcode2bpf/rc_xlate.h
 
-.PHONY: all test test-userspace deps demo install clean vm-test bench fresh-check
+.PHONY: all test test-userspace deps demo install clean vm-test bench fresh-check soak
 # Objects are never intermediate: keep them for incremental builds.
 .SECONDARY:
 all: $(BPF_OBJS) $(LIBS) $(LIBRCODE2BPF) $(LIBRCODE_SO) $(RLOADER) \
@@ -223,6 +223,18 @@ $(BUILD)/bench/bench_%: $(BUILD)/bench/bench_%.o $(BENCH_LIB_OBJS) $(EMBED_TEST_
 
 bench: $(BPF_OBJS) $(BENCH_BINS)
 	sh bench/run.sh $(BUILD)
+
+# The generated-program soak (selftests/test_priv_gen.c): SOAK_N programs
+# from SOAK_SEED on the reference and the translation, the interpreter and
+# inline loops on every SOAK_EVERY-th; the figures go to
+# bench/results/soak.json and soak.md.  Needs root.
+SOAK_N		?= 100000
+SOAK_SEED	?= 0x50a6
+SOAK_EVERY	?= 1
+soak: all
+	mkdir -p bench/results
+	RC_GEN_N=$(SOAK_N) RC_GEN_SEED=$(SOAK_SEED) RC_GEN_EVERY=$(SOAK_EVERY) \
+		RC_GEN_REPORT=bench/results $(BUILD)/selftests/test_priv_gen
 
 clean:
 	rm -rf $(BUILD)

@@ -72,7 +72,7 @@ struct rc_gen {
 	bool overflow;		/* too many lines or units: not used */
 	uint32_t state_words, first_word;
 	uint32_t nwin, win_words[RC_WINDOWS_MAX];
-	uint32_t portal;
+	uint32_t portal, budget;
 };
 
 /* ---- randomness: splitmix64, so that a seed is a case everywhere ------ */
@@ -502,6 +502,17 @@ static void expr(struct rc_gen *g, int lvl)
 
 static void stmts(struct rc_gen *g, int n, int lvl, uint32_t mid_label);
 
+/*
+ * Up-calls and sends in a loop are bounded by the budget; the kernel paths
+ * keep what leaves in a ring of 1638 records and a socket buffer of some
+ * hundred frames, and count the rest as lost (docs/rcode.md 6.13), which
+ * the reference never does: keep loops below that.
+ */
+static bool effects_ok(const struct rc_gen *g, bool send)
+{
+	return !g->loops || g->budget <= (send ? 128u : 1024u);
+}
+
 static void consume(struct rc_gen *g)
 {
 	char w[48];
@@ -526,7 +537,10 @@ static void consume(struct rc_gen *g)
 		}
 		break;
 	case 5:
-		op(g, "upcall", NULL);
+		if (effects_ok(g, false))
+			op(g, "upcall", NULL);
+		else
+			op(g, "pop", NULL);
 		break;
 	case 6:
 		op(g, "sth", "%s", wfields[below(g, 3)]);
@@ -711,12 +725,14 @@ static void stmt(struct rc_gen *g, int lvl)
 		resize_stmt(g);
 		break;
 	case 10:
-		if (chance(g, 40)) {
+		if (chance(g, 40) && effects_ok(g, true)) {
 			rank_expr(g);
 			op(g, "send", NULL);
-		} else {
+		} else if (effects_ok(g, false)) {
 			expr(g, 1);
 			op(g, "upcall", NULL);
+		} else {
+			resize_stmt(g);
 		}
 		break;
 	case 11:
@@ -843,7 +859,8 @@ struct rc_gen *rc_gen_new(uint64_t seed)
 	g->clk = chance(g, 20);
 	line(g, ".handler gen");
 	line(g, ".portal %u", g->portal);
-	line(g, ".budget %u", gen_budget(g));
+	g->budget = gen_budget(g);
+	line(g, ".budget %u", g->budget);
 	if (g->clk)
 		line(g, ".state clk");
 	g->first_word = g->clk;
