@@ -152,8 +152,8 @@ static void judge(const struct rc_case *c, int only, bool full,
 			continue;
 		}
 		if (slow && (st == RC_PATHS_REFUSED || st == RC_PATHS_BROKEN)) {
-			printf("# %s: load interrupted after %d s: %s\n",
-			       modes[k].name, SLOW_S, why);
+			printf("# %s: %s: load interrupted after %d s: %s\n",
+			       c->name, modes[k].name, SLOW_S, why);
 			if (fig)
 				fig->slow++;
 			continue;
