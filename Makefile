@@ -127,7 +127,7 @@ PUB_HDRS	:= userlib/librcode.h userlib/rcode_handler.h bpf/rc_abi.h \
 	rcode2bpf/rc_xlate.h
 
 .PHONY: all test test-userspace deps demo install uninstall man clean \
-	vm-test bench bench-mpi fresh-check
+	vm-test bench bench-mpi fresh-check soak
 # Objects are never intermediate: keep them for incremental builds.
 .SECONDARY:
 all: $(BPF_OBJS) $(LIBS) $(LIBRCODE2BPF) $(LIBRCODE_SO) $(RLOADER) \
@@ -338,56 +338,8 @@ bench-mpi: $(OSU_MPI_BINS)
 bench: $(BPF_OBJS) $(BENCH_BINS) $(OSU_MPI_BINS)
 	sh bench/run.sh $(BUILD)
 
-# libFuzzer harnesses (fuzz/fuzz_*.c), with AddressSanitizer and
-# UndefinedBehaviorSanitizer, over the library built again with clang
-# for coverage.  'make fuzz FUZZ_SECONDS=N' runs each for N seconds from
-# its seed corpus (fuzz/corpus/NAME/); the suite runs each for 30 s
-# (selftests/test_fuzz.sh).  fuzz/README.md says what each checks.
-FUZZ_SRCS	:= $(sort $(filter-out fuzz/fuzz_rcc.c,$(wildcard fuzz/fuzz_*.c)))
-FUZZ_BINS	:= $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
-# The C front end's harness links libclang, and is built, as rcc is,
-# when its header is there at the time (fuzz-rcc-if-libclang).
-FUZZ_RCC_OBJS	:= $(patsubst rcc/%.c,$(BUILD)/fuzz/obj-rcc/%.o,$(filter-out \
-	rcc/rcc_main.c,$(RCC_SRCS)))
-FUZZ_LIB_OBJS	:= $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRCS) $(ULIB_SRCS)) \
-	$(BUILD)/fuzz/obj/embedded.o $(BUILD)/fuzz/obj/rtext.o
-FUZZ_CFLAGS	= -std=gnu11 -g -O1 -fno-omit-frame-pointer \
-	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	-Ircode2bpf -Iuserlib -Ibpf -I$(BUILD)/bpf $(PKG_CFLAGS)
-FUZZ_SECONDS	?= 60
-.PHONY: fuzz fuzz-build
-fuzz-build: $(FUZZ_BINS) fuzz-rcc-if-libclang
-
-.PHONY: fuzz-rcc-if-libclang
-fuzz-rcc-if-libclang:
-	@if [ -f $(LLVM_DIR)/include/clang-c/Index.h ]; then \
-		$(MAKE) --no-print-directory $(BUILD)/fuzz/fuzz_rcc; \
-	else \
-		echo "fuzz_rcc: not built: no $(LLVM_DIR)/include/clang-c/Index.h"; \
-	fi
-$(BUILD)/fuzz/obj-rcc/%.o: rcc/%.c
-	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) -I$(LLVM_DIR)/include -fsanitize=fuzzer-no-link -c $< -o $@
-$(BUILD)/fuzz/fuzz_rcc: fuzz/fuzz_rcc.c fuzz/fuzz_common.h $(FUZZ_RCC_OBJS) $(FUZZ_LIB_OBJS)
-	$(CLANG) $(FUZZ_CFLAGS) -Ircc -I$(LLVM_DIR)/include -fsanitize=fuzzer $< \
-		$(FUZZ_RCC_OBJS) $(FUZZ_LIB_OBJS) -o $@ $(LDLIBS) \
-		-L$(LLVM_DIR)/lib -Wl,-rpath,$(LLVM_DIR)/lib -lclang
-
-$(BUILD)/fuzz/obj/%.o: %.c $(BUILD)/bpf/embedded.h
-	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
-$(BUILD)/fuzz/obj/embedded.o: $(BUILD)/bpf/embedded.c
-	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
-$(BUILD)/fuzz/obj/rtext.o: $(BUILD)/userlib/rtext.c $(BUILD)/bpf/embedded.h
-	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
-$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(FUZZ_LIB_OBJS)
-	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJS) \
-		-o $@ $(LDLIBS)
-
-fuzz: fuzz-build
-	RC_FUZZ_SECONDS=$(FUZZ_SECONDS) sh selftests/test_fuzz.sh --build $(BUILD)
+.PHONY: all test test-userspace deps demo install uninstall man clean \
+	vm-test bench bench-mpi fresh-check soak
 
 clean:
 	rm -rf $(BUILD)

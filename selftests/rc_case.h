@@ -104,6 +104,10 @@ struct rc_case {
  */
 int rc_case_load(const char *path, const char *name, struct rc_case **out,
 		 char *err, size_t errsize);
+/* The same for a case held in memory (text; path names it in
+ * diagnostics), as the program generator makes them. */
+int rc_case_load_text(const char *path, const char *text, const char *name,
+		      struct rc_case **out, char *err, size_t errsize);
 void rc_case_free(struct rc_case *c);
 
 /*
@@ -171,6 +175,12 @@ typedef int rc_case_exec_fn(void *ctx, const struct rc_case *c,
  */
 int rc_case_run_all(const struct rc_case *c, rc_case_exec_fn *exec, void *ctx,
 		    unsigned int flags, const char *prefix);
+
+/* The same, printing nothing: the first failing run's reason goes into
+ * first ("run 2: action: expected drop, got pass"). */
+int rc_case_run_quiet(const struct rc_case *c, rc_case_exec_fn *exec,
+		      void *ctx, unsigned int flags, const char *prefix,
+		      char *first, size_t size);
 
 /* The reference interpreter as an rc_case_exec_fn. */
 rc_case_exec_fn rc_case_exec_interp;
