@@ -338,8 +338,70 @@ bench-mpi: $(OSU_MPI_BINS)
 bench: $(BPF_OBJS) $(BENCH_BINS) $(OSU_MPI_BINS)
 	sh bench/run.sh $(BUILD)
 
-.PHONY: all test test-userspace deps demo install uninstall man clean \
-	vm-test bench bench-mpi fresh-check soak
+# libFuzzer harnesses (fuzz/fuzz_*.c), with AddressSanitizer and
+# UndefinedBehaviorSanitizer, over the library built again with clang
+# for coverage.  'make fuzz FUZZ_SECONDS=N' runs each for N seconds from
+# its seed corpus (fuzz/corpus/NAME/); the suite runs each for 30 s
+# (selftests/test_fuzz.sh).  fuzz/README.md says what each checks.
+FUZZ_SRCS	:= $(sort $(filter-out fuzz/fuzz_rcc.c,$(wildcard fuzz/fuzz_*.c)))
+FUZZ_BINS	:= $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
+# The C front end's harness links libclang, and is built, as rcc is,
+# when its header is there at the time (fuzz-rcc-if-libclang).
+FUZZ_RCC_OBJS	:= $(patsubst rcc/%.c,$(BUILD)/fuzz/obj-rcc/%.o,$(filter-out \
+	rcc/rcc_main.c,$(RCC_SRCS)))
+FUZZ_LIB_OBJS	:= $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRCS) $(ULIB_SRCS)) \
+	$(BUILD)/fuzz/obj/embedded.o $(BUILD)/fuzz/obj/rtext.o
+FUZZ_CFLAGS	= -std=gnu11 -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-Ircode2bpf -Iuserlib -Ibpf -I$(BUILD)/bpf $(PKG_CFLAGS)
+FUZZ_SECONDS	?= 60
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS) fuzz-rcc-if-libclang
+
+.PHONY: fuzz-rcc-if-libclang
+fuzz-rcc-if-libclang:
+	@if [ -f $(LLVM_DIR)/include/clang-c/Index.h ]; then \
+		$(MAKE) --no-print-directory $(BUILD)/fuzz/fuzz_rcc; \
+	else \
+		echo "fuzz_rcc: not built: no $(LLVM_DIR)/include/clang-c/Index.h"; \
+	fi
+$(BUILD)/fuzz/obj-rcc/%.o: rcc/%.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -I$(LLVM_DIR)/include -fsanitize=fuzzer-no-link -c $< -o $@
+$(BUILD)/fuzz/fuzz_rcc: fuzz/fuzz_rcc.c fuzz/fuzz_common.h $(FUZZ_RCC_OBJS) $(FUZZ_LIB_OBJS)
+	$(CLANG) $(FUZZ_CFLAGS) -Ircc -I$(LLVM_DIR)/include -fsanitize=fuzzer $< \
+		$(FUZZ_RCC_OBJS) $(FUZZ_LIB_OBJS) -o $@ $(LDLIBS) \
+		-L$(LLVM_DIR)/lib -Wl,-rpath,$(LLVM_DIR)/lib -lclang
+
+$(BUILD)/fuzz/obj/%.o: %.c $(BUILD)/bpf/embedded.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(BUILD)/fuzz/obj/embedded.o: $(BUILD)/bpf/embedded.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+$(BUILD)/fuzz/obj/rtext.o: $(BUILD)/userlib/rtext.c $(BUILD)/bpf/embedded.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(FUZZ_LIB_OBJS)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJS) \
+		-o $@ $(LDLIBS)
+
+fuzz: fuzz-build
+	RC_FUZZ_SECONDS=$(FUZZ_SECONDS) sh selftests/test_fuzz.sh --build $(BUILD)
+
+# The generated-program soak (selftests/test_priv_gen.c): SOAK_N programs
+# from SOAK_SEED on the reference and the translation, the interpreter and
+# inline loops on every SOAK_EVERY-th; the figures go to
+# bench/results/soak.json and soak.md; then every fuzzer for FUZZ_SECONDS.
+# Needs root.
+SOAK_N		?= 100000
+SOAK_SEED	?= 0x50a6
+SOAK_EVERY	?= 1
+soak: all fuzz-build
+	mkdir -p bench/results
+	RC_GEN_N=$(SOAK_N) RC_GEN_SEED=$(SOAK_SEED) RC_GEN_EVERY=$(SOAK_EVERY) \
+		RC_GEN_REPORT=bench/results $(BUILD)/selftests/test_priv_gen
+	RC_FUZZ_SECONDS=$(FUZZ_SECONDS) sh selftests/test_fuzz.sh --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
