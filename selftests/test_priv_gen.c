@@ -143,10 +143,12 @@ static void judge(const struct rc_case *c, int only, bool full,
 			printf("# open %s: %.3f s\n", modes[k].name, (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9);
 		if (st == RC_PATHS_UNSUPPORTED && fig)
 			fig->unsupported++;
-		if (st == RC_PATHS_REFUSED && modes[k].m.inline_loops &&
+		if (st == RC_PATHS_REFUSED &&
+		    (modes[k].m.inline_loops || !rcode_jit_enabled()) &&
 		    strstr(why, "loops are verified iteration by iteration")) {
 			/* The known limit of inline loops (no JIT): rcode2bpf
-			 * names it at load time; counted apart. */
+			 * names it at load time; counted apart.  Without the
+			 * JIT every translation keeps its loops inline. */
 			if (fig)
 				fig->inline_limit++;
 			continue;
