@@ -73,11 +73,13 @@ xdp_on() {
 }
 # runs_on NS ID: ID if program ID runs on NS's eth0, alone or (where the
 # kernel has freplace, as 6.1 does) as a component behind libxdp's
-# dispatcher, whose ID is then the interface's; else what is there.
+# dispatcher, whose ID is then the interface's (xdp-loader reads
+# libxdp's pins, so it runs with the caller's bpffs: nsenter, not ip netns
+# exec); else what is there.
 runs_on() {
 	_on=$(xdp_on "$1")
 	if [ "$_on" = "$2" ] ||
-	   ip netns exec "$1" xdp-loader status eth0 2>/dev/null |
+	   nsenter --net=/run/netns/"$1" xdp-loader status eth0 2>/dev/null |
 		awk -v id="$2" '$0 ~ /^ / || $1 == "eth0" { for (i = 1; i <= NF; i++) if ($i == id) f = 1 } END { exit !f }'; then
 		echo "$2"
 	else
