@@ -22,9 +22,17 @@ const char *__asan_default_options(void)
 	return "detect_leaks=0";
 }
 
+static char path[64];
+
+/* The one scratch file every input is written to goes when the run ends. */
+static void remove_scratch(void)
+{
+	if (path[0])
+		unlink(path);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[64];
 	static struct rc_verinfo vi;
 	struct rc_prog *p;
 	struct rc_diags d;
@@ -40,6 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (fd < 0)
 			abort();
 		close(fd);
+		atexit(remove_scratch);
 	}
 	f = fopen(path, "w");
 	if (!f || fwrite(data, 1, size, f) != size)
